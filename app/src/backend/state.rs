@@ -1,0 +1,40 @@
+//! State shared by every request: the pool, the login throttle, runtime settings.
+
+use super::auth::LoginThrottle;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+/// Settings the request handlers need at run time (the server crate's config maps onto this).
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// Origins (scheme://host[:port]) accepted on state-changing requests besides the request's
+    /// own Host, e.g. the public URL behind a reverse proxy.
+    pub allowed_origins: Vec<String>,
+    /// Whether the simulated cluster is in use (shown as a banner on every page).
+    pub simulated_cluster: bool,
+    /// Mark the session cookie `Secure`.
+    pub secure_cookies: bool,
+    /// Minutes of inactivity before a session expires.
+    pub session_idle_minutes: i64,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        Self {
+            allowed_origins: vec![],
+            simulated_cluster: true,
+            secure_cookies: false,
+            session_idle_minutes: 480,
+        }
+    }
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub throttle: Arc<LoginThrottle>,
+    pub settings: Arc<RuntimeSettings>,
+}

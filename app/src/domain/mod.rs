@@ -1,0 +1,11 @@
+//! Plain types and validation shared by the browser (wasm) and the server.
+//!
+//! Nothing here does I/O: every function is pure so the same code checks a form as the user
+//! types and again on the server before anything is written.
+
+pub mod access;
+pub mod audit;
+pub mod field;
+pub mod user;
+
+pub use field::{FieldError, FieldErrors};

@@ -1,0 +1,90 @@
+//! Pages and components. `App` is the router; `shell` is the HTML document around it.
+
+mod audit;
+mod dashboard;
+mod errors;
+mod form;
+mod layout;
+mod login;
+mod placeholder;
+mod users;
+
+pub use errors::{ErrorView, Forbidden, NotFound};
+pub use layout::{Auth, encode_component};
+
+use crate::api::auth::{Login, Logout, get_current_user};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document served for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    // The account is fetched again after every sign-in and sign-out.
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| get_current_user(),
+    );
+    provide_context(Auth {
+        user,
+        login,
+        logout,
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hubfleet.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Hubfleet".to_string() } else { format!("{t} · Hubfleet") } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/login") view=login::LoginPage />
+                <ParentRoute path=path!("") view=layout::Frame>
+                    <Route path=path!("/") view=dashboard::DashboardPage />
+                    <Route path=path!("/me") view=placeholder::MyEnvironmentPage />
+                    <Route
+                        path=path!("/hubs")
+                        view=|| view! { <layout::AdminOnly><placeholder::HubsPage /></layout::AdminOnly> }
+                    />
+                    <Route
+                        path=path!("/profiles")
+                        view=|| view! { <layout::AdminOnly><placeholder::ProfilesPage /></layout::AdminOnly> }
+                    />
+                    <Route
+                        path=path!("/volumes")
+                        view=|| view! { <layout::AdminOnly><placeholder::VolumesPage /></layout::AdminOnly> }
+                    />
+                    <Route
+                        path=path!("/users")
+                        view=|| view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
+                    />
+                    <Route
+                        path=path!("/audit")
+                        view=|| view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
+                    />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,51 @@
+//! Pages whose features are not built yet: they say so plainly instead of showing nothing.
+
+use crate::domain::user::SessionUser;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+fn NotYet(title: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <div class="page-header">
+            <h1>{title}</h1>
+        </div>
+        <div class="empty-state">
+            <p class="empty-title">"Not available yet"</p>
+            <p>{what}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn HubsPage() -> impl IntoView {
+    view! { <NotYet title="Hubs" what="Hubs are the JupyterHub Helm releases Hubfleet manages. Creating and applying them is not part of this version yet." /> }
+}
+
+#[component]
+pub fn ProfilesPage() -> impl IntoView {
+    view! { <NotYet title="Profiles" what="Environment profiles (image, CPU, memory, storage, shared volumes) are not part of this version yet." /> }
+}
+
+#[component]
+pub fn VolumesPage() -> impl IntoView {
+    view! { <NotYet title="Volumes" what="Shared volumes mounted into user servers are not part of this version yet." /> }
+}
+
+#[component]
+pub fn MyEnvironmentPage() -> impl IntoView {
+    let user = use_context::<SessionUser>();
+    let name = user.map(|u| u.username).unwrap_or_default();
+    view! {
+        <Title text="My environment" />
+        <div class="page-header">
+            <h1>"My environment"</h1>
+            <p class="muted">"Signed in as " <strong>{name}</strong></p>
+        </div>
+        <div class="empty-state">
+            <p class="empty-title">"No environment to choose yet"</p>
+            <p>"Your administrator has not published any environment profiles for you. When they do, you will pick one here and see your server's status."</p>
+        </div>
+    }
+}

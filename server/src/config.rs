@@ -1,0 +1,174 @@
+//! Command line and environment configuration. Every flag has a `HUBFLEET_*` variable.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hubfleet",
+    version,
+    about = "Admin portal for JupyterHub on Kubernetes (Zero to JupyterHub)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOpts {
+    /// Directory for the SQLite database and other state.
+    #[arg(long, env = "HUBFLEET_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// SQLite database URL; defaults to `sqlite://<data-dir>/hubfleet.db`.
+    #[arg(long, env = "HUBFLEET_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `hubfleet=debug,info`.
+    #[arg(long, env = "HUBFLEET_LOG", default_value = "info", global = true)]
+    pub log_level: String,
+}
+
+impl GlobalOpts {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("hubfleet.db").display())
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web portal (the default when no command is given).
+    Serve(ServeOpts),
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator (or reset the password of an existing account and make it an
+    /// administrator). The password is prompted for, or read from standard input when it is
+    /// not a terminal.
+    Create {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeOpts {
+    /// Address to listen on.
+    #[arg(long, env = "HUBFLEET_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Mark the session cookie `Secure` (set this when served over HTTPS).
+    #[arg(long, env = "HUBFLEET_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Minutes of inactivity after which a session expires.
+    #[arg(long, env = "HUBFLEET_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    pub session_idle_minutes: i64,
+    /// Extra origins allowed on state-changing requests (comma-separated), e.g. the public URL
+    /// when Hubfleet runs behind a reverse proxy that rewrites the Host header.
+    #[arg(long, env = "HUBFLEET_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Directory holding the built site (`pkg/` with the wasm, js and css).
+    #[arg(long, env = "HUBFLEET_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Which cluster to talk to: `auto` (kubeconfig or in-cluster if found, else the
+    /// simulated cluster), `demo` (simulated), `kubeconfig[:context]` or `in-cluster`.
+    #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto")]
+    pub cluster: ClusterSelection,
+}
+
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    opts: ServeOpts,
+}
+
+impl ServeOpts {
+    /// The serve options from `HUBFLEET_*` variables and defaults (for `hubfleet` with no
+    /// command).
+    pub fn from_env() -> Result<Self, clap::Error> {
+        ServeOnly::try_parse_from(["hubfleet"]).map(|s| s.opts)
+    }
+}
+
+/// The cluster the portal connects to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterSelection {
+    Auto,
+    Demo,
+    Kubeconfig(Option<String>),
+    InCluster,
+}
+
+impl std::str::FromStr for ClusterSelection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "demo" => Ok(Self::Demo),
+            "in-cluster" => Ok(Self::InCluster),
+            "kubeconfig" => Ok(Self::Kubeconfig(None)),
+            other => match other.strip_prefix("kubeconfig:") {
+                Some(ctx) if !ctx.is_empty() => Ok(Self::Kubeconfig(Some(ctx.to_string()))),
+                _ => Err(format!(
+                    "unknown cluster \"{other}\": use auto, demo, kubeconfig, kubeconfig:CONTEXT or in-cluster"
+                )),
+            },
+        }
+    }
+}
+
+impl ClusterSelection {
+    /// Whether this selection resolves to the built-in simulated cluster on this machine.
+    pub fn is_simulated(&self) -> bool {
+        match self {
+            Self::Demo => true,
+            Self::Auto => !kube_config_present(),
+            _ => false,
+        }
+    }
+}
+
+/// A kubeconfig file or an in-cluster service account is available.
+pub fn kube_config_present() -> bool {
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        return true;
+    }
+    if let Some(paths) = std::env::var_os("KUBECONFIG") {
+        if std::env::split_paths(&paths).any(|p| p.is_file()) {
+            return true;
+        }
+    }
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".kube/config").is_file())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_selection_parses() {
+        assert_eq!("auto".parse(), Ok(ClusterSelection::Auto));
+        assert_eq!(
+            "kubeconfig:prod".parse(),
+            Ok(ClusterSelection::Kubeconfig(Some("prod".into())))
+        );
+        assert!("kubeconfig:".parse::<ClusterSelection>().is_err());
+        assert!("mars".parse::<ClusterSelection>().is_err());
+    }
+
+    #[test]
+    fn cli_parses_subcommands() {
+        let cli = Cli::try_parse_from(["hubfleet", "admin", "create", "--username", "root"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Admin(AdminCommand::Create { .. }))));
+        let cli = Cli::try_parse_from(["hubfleet", "--data-dir", "/tmp/x", "serve", "--listen", "127.0.0.1:9"]).unwrap();
+        assert_eq!(cli.global.database_url(), "sqlite:///tmp/x/hubfleet.db");
+    }
+}

@@ -1,0 +1,92 @@
+//! `hubfleet`: the portal's single binary.
+
+use clap::Parser;
+use server::config::{AdminCommand, Cli, Command, ServeOpts};
+use server::startup;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.global.log_level)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        None => match ServeOpts::from_env() {
+            Ok(opts) => startup::serve(&cli.global, &opts).await,
+            Err(e) => e.exit(),
+        },
+        Some(Command::Serve(opts)) => startup::serve(&cli.global, &opts).await,
+        Some(Command::Admin(AdminCommand::Create { username })) => {
+            admin_create(&cli.global, &username).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the password: prompted on a terminal, else the first line of standard input.
+fn read_password() -> Result<String, startup::BoxError> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        if first != again {
+            return Err("the passwords do not match".into());
+        }
+        Ok(first)
+    } else {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf)?;
+        Ok(buf.lines().next().unwrap_or_default().to_string())
+    }
+}
+
+async fn admin_create(global: &server::config::GlobalOpts, username: &str) -> Result<(), startup::BoxError> {
+    use app::backend::audit::{Actor, RequestMeta};
+    use app::backend::users;
+    use app::domain::user::{NewUserForm, Role, UserUpdate};
+    let password = read_password()?;
+    let form = NewUserForm {
+        username: username.to_string(),
+        password,
+        role: "admin".into(),
+        groups: String::new(),
+    };
+    let new = form.validate().map_err(|e| e.to_string())?;
+    let pool = startup::open_database(global).await?;
+    let actor = Actor::system("cli");
+    let meta = RequestMeta {
+        request_id: "cli".into(),
+        client_addr: "local".into(),
+    };
+    match users::credentials(&pool, &new.username).await? {
+        None => {
+            users::create(&pool, &actor, &meta, new, "hubfleet admin create").await?;
+            println!("Created administrator \"{username}\".");
+        }
+        Some(existing) => {
+            let current = users::get(&pool, existing.id).await?;
+            users::set_password(&pool, &actor, &meta, existing.id, new.password).await?;
+            let update = UserUpdate {
+                role: Role::Admin,
+                groups: current.groups.clone(),
+                disabled: false,
+            };
+            users::update(&pool, &actor, &meta, existing.id, current.version + 1, update, "hubfleet admin create")
+                .await?;
+            println!("\"{username}\" exists: password reset, role set to administrator, account enabled.");
+        }
+    }
+    pool.close().await;
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Start-up in one readable order: config → SQLite pool → migrations → session store →
+//! first-run administrator → router → serve with graceful shutdown.
+
+use crate::config::{GlobalOpts, ServeOpts};
+use app::backend::auth::LoginThrottle;
+use app::backend::state::RuntimeSettings;
+use app::backend::{AppState, db, users};
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tower_sessions_sqlx_store::SqliteStore;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens the database (creating the data directory), applies migrations and prepares the
+/// session table.
+pub async fn open_database(global: &GlobalOpts) -> Result<SqlitePool, BoxError> {
+    if global.database_url.is_none() {
+        std::fs::create_dir_all(&global.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                global.data_dir.display()
+            )
+        })?;
+    }
+    let url = global.database_url();
+    let pool = db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database {url}: {e}"))?;
+    db::migrate(&pool)
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    SqliteStore::new(pool.clone())
+        .migrate()
+        .await
+        .map_err(|e| format!("session table migration failed: {e}"))?;
+    Ok(pool)
+}
+
+/// Builds the shared state from the options.
+pub fn state(pool: SqlitePool, opts: &ServeOpts) -> AppState {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("hubfleet")
+        .site_root(opts.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(opts.listen)
+        .build();
+    AppState {
+        leptos_options,
+        pool,
+        throttle: Arc::new(LoginThrottle::default()),
+        settings: Arc::new(RuntimeSettings {
+            allowed_origins: opts.allowed_origins.clone(),
+            simulated_cluster: opts.cluster.is_simulated(),
+            secure_cookies: opts.secure_cookies,
+            session_idle_minutes: opts.session_idle_minutes,
+        }),
+    }
+}
+
+/// Creates the first administrator when none exists and prints its password once.
+pub async fn bootstrap(pool: &SqlitePool) -> Result<(), BoxError> {
+    if let Some((username, password)) = users::bootstrap_admin(pool).await? {
+        tracing::warn!(
+            "first run: created administrator \"{username}\" with password: {password}  \
+             (shown only once; sign in and keep it safe, or create another admin with \
+             `hubfleet admin create --username NAME`)"
+        );
+    }
+    Ok(())
+}
+
+/// Runs the portal until SIGINT or SIGTERM.
+pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError> {
+    let started = std::time::Instant::now();
+    let pool = open_database(global).await?;
+    bootstrap(&pool).await?;
+    let state = state(pool.clone(), opts);
+    if state.settings.simulated_cluster {
+        tracing::info!("no kubeconfig or in-cluster account found: using the simulated cluster");
+    }
+    spawn_session_cleanup(pool.clone());
+    let router = crate::router(state);
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    tracing::info!(
+        "Hubfleet is ready on http://{} (started in {} ms)",
+        listener.local_addr()?,
+        started.elapsed().as_millis()
+    );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Deletes expired sessions every ten minutes.
+fn spawn_session_cleanup(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "session cleanup failed");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
