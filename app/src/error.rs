@@ -22,6 +22,15 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// A save (or delete) carried a version older than the stored one: someone else saved in
+    /// between, and nothing was written. `stored` is the stored record as JSON, of the same
+    /// type the page loaded (e.g. `domain::profile::Profile`), so the page can show the stored
+    /// and the submitted values side by side and retry with the stored version.
+    #[error("{message}")]
+    StaleWrite {
+        message: String,
+        stored: serde_json::Value,
+    },
     #[error("{0}")]
     RateLimited(String),
     #[error("Something went wrong on the server: {0}")]
@@ -39,7 +48,7 @@ impl AppError {
             AppError::Forbidden => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => S::CONFLICT,
+            AppError::Conflict(_) | AppError::StaleWrite { .. } => S::CONFLICT,
             AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
@@ -49,6 +58,14 @@ impl AppError {
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
             AppError::Invalid(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The stored record of a [`AppError::StaleWrite`], decoded as `T`.
+    pub fn stored<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            AppError::StaleWrite { stored, .. } => serde_json::from_value(stored.clone()).ok(),
             _ => None,
         }
     }

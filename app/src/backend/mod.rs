@@ -5,8 +5,12 @@ pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod db;
+pub mod hubs;
 pub mod password;
+pub mod profiles;
+pub mod seed;
 pub mod state;
 pub mod users;
+pub mod volumes;
 
 pub use state::AppState;

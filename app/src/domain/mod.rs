@@ -6,6 +6,10 @@
 pub mod access;
 pub mod audit;
 pub mod field;
+pub mod hub;
+pub mod profile;
+pub mod quantity;
 pub mod user;
+pub mod volume;
 
 pub use field::{FieldError, FieldErrors};
