@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cluster;
 pub mod context;
 pub mod db;
 pub mod hubs;

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod cluster;
 pub mod field;
 pub mod hub;
 pub mod profile;

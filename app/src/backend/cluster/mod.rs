@@ -1,0 +1,540 @@
+//! Cluster access: the connection to the Kubernetes API server (kubeconfig, in-cluster or the
+//! built-in simulated cluster), its status (connected / unreachable since, with the last
+//! error), API discovery, the watch-fed stores pages read, and Helm release Secret decoding.
+//!
+//! Start-up calls [`ClusterHandle::connect`] once; the handle is cheap to clone. A monitor
+//! task probes the API server (`/version`) and re-runs discovery on reconnect; while the API
+//! server is unreachable the probes back off exponentially, the last known overview and store
+//! contents stay available, and [`ClusterHandle::ensure_connected`] refuses state-changing
+//! actions with a readable reason.
+//!
+//! ```ignore
+//! let cluster = ClusterHandle::connect(ClusterSelection::Auto, ClusterOptions::default()).await?;
+//! cluster.stores().wait_until_ready(Duration::from_secs(10)).await;
+//! let overview = cluster.overview();          // for the Cluster page
+//! cluster.ensure_connected()?;                // before an install / upgrade
+//! let pods = cluster.stores().pods.state();   // for the users page
+//! ```
+
+pub mod discovery;
+pub mod helm;
+pub mod quantity;
+pub mod sim;
+pub mod watch;
+
+use crate::domain::cluster::{AccessCheck, ClusterOverview, ClusterSource, ClusterStatus};
+use chrono::{SecondsFormat, Utc};
+use sim::{SimConfig, Simulator};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+use tokio::sync::{Notify, watch as tokio_watch};
+use tokio::task::AbortHandle;
+pub use watch::{ClusterStores, ScopedStore, WatchScope};
+
+/// Which cluster to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterSelection {
+    /// A kubeconfig (`KUBECONFIG` or `~/.kube/config`) or the in-cluster service account when
+    /// present, else the simulated cluster.
+    Auto,
+    /// The simulated cluster.
+    Demo,
+    /// A kubeconfig, with an optional context (default: its current context).
+    Kubeconfig(Option<String>),
+    /// The service account of the pod the portal runs in.
+    InCluster,
+}
+
+impl ClusterSelection {
+    /// Whether this selection resolves to the simulated cluster on this machine.
+    pub fn is_simulated(&self) -> bool {
+        match self {
+            Self::Demo => true,
+            Self::Auto => !kube_config_present(),
+            _ => false,
+        }
+    }
+}
+
+/// A kubeconfig file or an in-cluster service account is available.
+pub fn kube_config_present() -> bool {
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        return true;
+    }
+    if let Some(paths) = std::env::var_os("KUBECONFIG")
+        && std::env::split_paths(&paths).any(|p| p.is_file())
+    {
+        return true;
+    }
+    std::env::var_os("HOME").is_some_and(|h| PathBuf::from(h).join(".kube/config").is_file())
+}
+
+/// How to connect and what to watch.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The simulated cluster's configuration (used when the selection resolves to it).
+    pub sim: SimConfig,
+    /// Namespaces whose permissions discovery checks (e.g. every hub's namespace).
+    pub namespaces: Vec<String>,
+    /// Permissions to check per namespace (default: what hub management needs).
+    pub access_checks: Vec<AccessCheck>,
+    pub watch: WatchScope,
+    /// Start the watch stores (off for callers that only need the client).
+    pub start_watchers: bool,
+    /// Probe interval while connected.
+    pub probe_interval: Duration,
+    /// First retry delay while unreachable; doubles up to `max_backoff`.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Discovery is re-run this often while connected (and on every reconnect).
+    pub rediscover_interval: Duration,
+    /// How long `connect` waits for the first answer before returning an unreachable handle.
+    pub connect_timeout: Duration,
+    /// Timeout of one probe.
+    pub probe_timeout: Duration,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        Self {
+            sim: SimConfig::default(),
+            namespaces: vec!["default".to_string()],
+            access_checks: discovery::default_access_checks(),
+            watch: WatchScope::default(),
+            start_watchers: true,
+            probe_interval: Duration::from_secs(10),
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            rediscover_interval: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(10),
+            probe_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ClusterOptions {
+    /// Options for tests: the test simulator, quick probes and short backoff.
+    pub fn for_tests() -> Self {
+        Self {
+            sim: SimConfig::for_tests(),
+            probe_interval: Duration::from_millis(100),
+            min_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(400),
+            connect_timeout: Duration::from_secs(5),
+            probe_timeout: Duration::from_secs(2),
+            ..Self::default()
+        }
+    }
+}
+
+/// Connecting failed before any request (no usable configuration).
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("no usable Kubernetes configuration: {0}")]
+    Config(String),
+    #[error("could not build a Kubernetes client: {0}")]
+    Client(String),
+}
+
+/// A state-changing action was refused because the cluster is not reachable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct ClusterUnavailable {
+    /// A sentence for the user (when, why, what still works).
+    pub reason: String,
+}
+
+struct Inner {
+    client: kube::Client,
+    simulator: Option<Simulator>,
+    status: tokio_watch::Sender<ClusterStatus>,
+    overview: RwLock<ClusterOverview>,
+    stores: Option<ClusterStores>,
+    options: ClusterOptions,
+    probe_now: Arc<Notify>,
+    tasks: Mutex<Vec<AbortHandle>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+        {
+            t.abort();
+        }
+    }
+}
+
+/// The portal's connection to its cluster. Clone freely; background tasks stop when the
+/// last clone is dropped.
+#[derive(Clone)]
+pub struct ClusterHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ClusterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterHandle")
+            .field("status", &self.status())
+            .field("simulated", &self.is_simulated())
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_str() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn describe(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
+        other => {
+            // The transport error chain carries the useful part (connection refused, DNS...).
+            let mut msg = other.to_string();
+            let mut src = std::error::Error::source(other);
+            while let Some(s) = src {
+                let text = s.to_string();
+                if !msg.contains(&text) {
+                    msg = format!("{msg}: {text}");
+                }
+                src = s.source();
+            }
+            msg
+        }
+    }
+}
+
+impl ClusterHandle {
+    /// Connects as selected. Returns once the first probe and discovery finished or
+    /// `connect_timeout` passed (then the handle starts out unreachable and keeps retrying).
+    /// Fails only when no configuration can be loaded.
+    pub async fn connect(
+        selection: ClusterSelection,
+        options: ClusterOptions,
+    ) -> Result<Self, ClusterError> {
+        let resolved = match selection {
+            ClusterSelection::Auto if kube_config_present() => {
+                if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+                    && std::env::var_os("KUBECONFIG").is_none()
+                {
+                    ClusterSelection::InCluster
+                } else {
+                    ClusterSelection::Kubeconfig(None)
+                }
+            }
+            ClusterSelection::Auto => ClusterSelection::Demo,
+            other => other,
+        };
+        match resolved {
+            ClusterSelection::Demo | ClusterSelection::Auto => {
+                let sim = Simulator::new(options.sim.clone());
+                let client = sim.client();
+                Ok(Self::start(
+                    client,
+                    ClusterSource::Simulated,
+                    "simulated://hubfleet".to_string(),
+                    Some(sim),
+                    options,
+                )
+                .await)
+            }
+            ClusterSelection::Kubeconfig(context) => {
+                let kopts = kube::config::KubeConfigOptions {
+                    context: context.clone(),
+                    ..Default::default()
+                };
+                let config = kube::Config::from_kubeconfig(&kopts)
+                    .await
+                    .map_err(|e| ClusterError::Config(e.to_string()))?;
+                let context_name = match context {
+                    Some(c) => Some(c),
+                    None => kube::config::Kubeconfig::read()
+                        .ok()
+                        .and_then(|k| k.current_context),
+                };
+                let url = config.cluster_url.to_string();
+                let client = kube::Client::try_from(config)
+                    .map_err(|e| ClusterError::Client(e.to_string()))?;
+                Ok(Self::start(
+                    client,
+                    ClusterSource::Kubeconfig {
+                        context: context_name,
+                    },
+                    url,
+                    None,
+                    options,
+                )
+                .await)
+            }
+            ClusterSelection::InCluster => {
+                let config =
+                    kube::Config::incluster().map_err(|e| ClusterError::Config(e.to_string()))?;
+                let url = config.cluster_url.to_string();
+                let client = kube::Client::try_from(config)
+                    .map_err(|e| ClusterError::Client(e.to_string()))?;
+                Ok(Self::start(client, ClusterSource::InCluster, url, None, options).await)
+            }
+        }
+    }
+
+    /// Connects to the simulated cluster built from `options.sim`.
+    pub async fn simulated(options: ClusterOptions) -> Self {
+        let sim = Simulator::new(options.sim.clone());
+        Self::with_simulator(sim, options).await
+    }
+
+    /// Connects to an existing simulator (tests that prepare it first).
+    pub async fn with_simulator(sim: Simulator, options: ClusterOptions) -> Self {
+        let client = sim.client();
+        Self::start(
+            client,
+            ClusterSource::Simulated,
+            "simulated://hubfleet".to_string(),
+            Some(sim),
+            options,
+        )
+        .await
+    }
+
+    /// Wraps any client (e.g. one built from a custom `kube::Config`).
+    pub async fn from_client(
+        client: kube::Client,
+        source: ClusterSource,
+        api_server: String,
+        options: ClusterOptions,
+    ) -> Self {
+        Self::start(client, source, api_server, None, options).await
+    }
+
+    async fn start(
+        client: kube::Client,
+        source: ClusterSource,
+        api_server: String,
+        simulator: Option<Simulator>,
+        options: ClusterOptions,
+    ) -> Self {
+        let (status, _) = tokio_watch::channel(ClusterStatus::Connecting);
+        let probe_now = Arc::new(Notify::new());
+        let (stores, tasks) = if options.start_watchers {
+            let (s, t) = ClusterStores::start(&client, &options.watch, probe_now.clone());
+            (Some(s), t)
+        } else {
+            (None, Vec::new())
+        };
+        let handle = Self {
+            inner: Arc::new(Inner {
+                client,
+                simulator,
+                status,
+                overview: RwLock::new(ClusterOverview::empty(source, api_server)),
+                stores,
+                options,
+                probe_now,
+                tasks: Mutex::new(tasks),
+            }),
+        };
+        let timeout = handle.inner.options.connect_timeout;
+        let connected = tokio::time::timeout(timeout, handle.probe_and_discover(true))
+            .await
+            .unwrap_or_else(|_| Err("no answer within the connect timeout".to_string()));
+        if let Err(e) = connected {
+            handle.mark_unreachable(e);
+        }
+        let weak = Arc::downgrade(&handle.inner);
+        let monitor = tokio::spawn(async move { monitor(weak).await });
+        handle
+            .inner
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(monitor.abort_handle());
+        handle
+    }
+
+    /// The kube client (for drivers and one-off requests).
+    pub fn client(&self) -> kube::Client {
+        self.inner.client.clone()
+    }
+
+    pub fn status(&self) -> ClusterStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// Subscribes to status changes (e.g. for a live banner).
+    pub fn status_changes(&self) -> tokio_watch::Receiver<ClusterStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// `Ok` when the API server answered the last probe; otherwise a readable reason to show
+    /// instead of performing a state-changing action.
+    pub fn ensure_connected(&self) -> Result<(), ClusterUnavailable> {
+        match self.status().refusal_reason() {
+            None => Ok(()),
+            Some(reason) => Err(ClusterUnavailable { reason }),
+        }
+    }
+
+    /// The last discovery result, with `last_seen` (kept while unreachable).
+    pub fn overview(&self) -> ClusterOverview {
+        self.inner
+            .overview
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The watch stores (absent when started with `start_watchers: false`).
+    pub fn stores(&self) -> Option<&ClusterStores> {
+        self.inner.stores.as_ref()
+    }
+
+    /// The simulated cluster, when connected to one (tests and demo scripting only).
+    pub fn simulator(&self) -> Option<&Simulator> {
+        self.inner.simulator.as_ref()
+    }
+
+    pub fn is_simulated(&self) -> bool {
+        self.inner.simulator.is_some()
+    }
+
+    /// Asks the monitor to probe now (e.g. after a failed request).
+    pub fn probe_now(&self) {
+        self.inner.probe_now.notify_one();
+    }
+
+    /// Re-runs discovery now. On failure the status turns unreachable.
+    pub async fn refresh(&self) -> Result<ClusterOverview, String> {
+        match self.probe_and_discover(true).await {
+            Ok(()) => Ok(self.overview()),
+            Err(e) => {
+                self.mark_unreachable(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Waits until the status is `Connected` or the timeout passes.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let mut rx = self.status_changes();
+        let wait = async {
+            loop {
+                if rx.borrow_and_update().is_connected() {
+                    return true;
+                }
+                if rx.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
+    /// Probes `/version`; with `discover` (or on reconnect) re-runs discovery.
+    async fn probe_and_discover(&self, discover: bool) -> Result<(), String> {
+        let opts = &self.inner.options;
+        let version =
+            tokio::time::timeout(opts.probe_timeout, self.inner.client.apiserver_version())
+                .await
+                .map_err(|_| "the API server did not answer in time".to_string())?
+                .map_err(|e| describe(&e))?;
+        let was_connected = self.status().is_connected();
+        let seen = now_str();
+        if discover || !was_connected {
+            let found =
+                discovery::discover(&self.inner.client, &opts.namespaces, &opts.access_checks)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            let mut o = self
+                .inner
+                .overview
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            o.server_version = Some(found.server_version);
+            o.drivers = found.drivers;
+            o.nodes = found.nodes;
+            o.storage_classes = found.storage_classes;
+            o.permissions = found.permissions;
+            o.warnings = found.warnings;
+            o.discovered_at = Some(seen.clone());
+            o.last_seen = Some(seen.clone());
+        } else {
+            let mut o = self
+                .inner
+                .overview
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            o.last_seen = Some(seen.clone());
+            if let Some(v) = o.server_version.as_mut() {
+                v.git_version = version.git_version;
+            }
+        }
+        if !was_connected {
+            tracing::info!("Kubernetes API server reachable");
+            self.inner
+                .status
+                .send_replace(ClusterStatus::Connected { since: seen });
+        }
+        Ok(())
+    }
+
+    fn mark_unreachable(&self, error: String) {
+        let next = match self.status() {
+            ClusterStatus::Unreachable { since, .. } => ClusterStatus::Unreachable {
+                since,
+                last_error: error,
+            },
+            _ => {
+                tracing::warn!(error = %error, "Kubernetes API server unreachable");
+                ClusterStatus::Unreachable {
+                    since: now_str(),
+                    last_error: error,
+                }
+            }
+        };
+        self.inner.status.send_replace(next);
+    }
+}
+
+/// Probes periodically; backs off while unreachable; rediscovers on reconnect and on schedule.
+async fn monitor(weak: std::sync::Weak<Inner>) {
+    let mut backoff: Option<Duration> = None;
+    let mut last_discovery = tokio::time::Instant::now();
+    loop {
+        let (wait, notify) = {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            let wait = backoff.unwrap_or(inner.options.probe_interval);
+            (wait, inner.probe_now.clone())
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = notify.notified() => {}
+        }
+        let Some(inner) = weak.upgrade() else {
+            return;
+        };
+        let handle = ClusterHandle { inner };
+        let opts = handle.inner.options.clone();
+        let rediscover = last_discovery.elapsed() >= opts.rediscover_interval;
+        match handle.probe_and_discover(rediscover).await {
+            Ok(()) => {
+                if rediscover || backoff.is_some() {
+                    last_discovery = tokio::time::Instant::now();
+                }
+                backoff = None;
+            }
+            Err(e) => {
+                handle.mark_unreachable(e);
+                backoff = Some(match backoff {
+                    None => opts.min_backoff,
+                    Some(b) => (b * 2).min(opts.max_backoff),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,863 @@
+//! The simulated cluster: an in-process stand-in for a Kubernetes API server with small
+//! controllers, used by the demo mode (a newcomer's first start), integration tests and the
+//! browser end-to-end suite. The unchanged `kube` client talks to it.
+//!
+//! # How it is reached
+//! The core is a [`tower::Service`] ([`SimService`]) taking HTTP requests and answering them
+//! like an API server; [`Simulator::client`] hands it to `kube::Client::new`, so typed `Api`s,
+//! server-side apply, watchers and reflectors run exactly as against a real cluster, with no
+//! sockets, ports or TLS in tests. The same service can also be served on a loopback port
+//! ([`Simulator::serve_loopback`], plain HTTP) with a matching kubeconfig, for processes that
+//! need a URL (a browser end-to-end run driving the real binary, `kubectl`). A service is the
+//! primary form because it is deterministic, needs no free port and makes "the API server is
+//! unreachable" a one-line switch ([`Simulator::set_reachable`]): calls then fail at the
+//! transport level, as with a dead connection, and open watches are cut.
+//!
+//! # What it serves
+//! Namespaces, Pods, PVCs, PVs, Secrets, ConfigMaps, Events, Services, ServiceAccounts, Jobs,
+//! Deployments, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, StorageClasses, Nodes,
+//! CustomResourceDefinitions (creating one serves its kind), the Flux and k3s Helm kinds (as
+//! pre-installed CRDs), SelfSubjectAccessReview and SelfSubjectRulesReview. Get, list (label
+//! and field selectors, `limit`/`continue`), watch (resourceVersion, bookmarks,
+//! `sendInitialEvents`, 410 Gone after compaction), create, replace, merge / strategic (as
+//! merge) / JSON patch, server-side apply with field managers, conflicts and `force`, dry
+//! runs, delete and deletecollection with owner-reference garbage collection; discovery
+//! (`/api`, `/apis`, group versions, aggregated discovery v2), `/version`, pod logs and the
+//! kubelet's `stats/summary` through the node proxy.
+//!
+//! # Time
+//! Controllers run on a simulated clock. With [`SimClock::Manual`] (tests) time moves only in
+//! [`Simulator::advance`]; with [`SimClock::Realtime`] (demo) a background task advances it
+//! every tick. Everything random derives from [`SimConfig::seed`].
+//!
+//! Production code never asks whether it talks to the simulator; only tests and the demo
+//! set-up script it.
+
+mod api;
+mod controllers;
+mod fields;
+mod releases;
+mod resources;
+mod selectors;
+mod state;
+mod store;
+mod users;
+mod util;
+
+pub use api::SimBody;
+pub use users::{safe_slug, user_server};
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use http::{Request, Response};
+use serde_json::{Value, json};
+use state::SimState;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// How simulated time moves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimClock {
+    /// Only [`Simulator::advance`] moves time (tests).
+    Manual,
+    /// A background task advances time every `tick` of real time by `tick * speed`.
+    Realtime { tick: Duration, speed: f64 },
+}
+
+/// A node of the simulated cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSpec {
+    pub name: String,
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    pub labels: Vec<(String, String)>,
+}
+
+impl NodeSpec {
+    pub fn new(name: &str, cpus: u64, memory_gib: u64) -> Self {
+        Self {
+            name: name.to_string(),
+            cpu_millis: cpus * 1000,
+            memory_bytes: memory_gib * 1024 * 1024 * 1024,
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// A StorageClass of the simulated cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageClassSpec {
+    pub name: String,
+    pub provisioner: String,
+    pub allow_volume_expansion: bool,
+    pub is_default: bool,
+}
+
+impl StorageClassSpec {
+    pub fn new(
+        name: &str,
+        provisioner: &str,
+        allow_volume_expansion: bool,
+        is_default: bool,
+    ) -> Self {
+        Self {
+            name: name.to_string(),
+            provisioner: provisioner.to_string(),
+            allow_volume_expansion,
+            is_default,
+        }
+    }
+}
+
+/// How long simulated things take (simulated time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimDelays {
+    /// From pod creation to the scheduling decision.
+    pub schedule: Duration,
+    /// ContainerCreating (image pull, volume mount) before Running or ErrImagePull.
+    pub container_creating: Duration,
+    /// ErrImagePull to ImagePullBackOff.
+    pub image_pull_backoff: Duration,
+    /// Running to OOMKilled for servers scripted to exceed their memory limit.
+    pub oom_after: Duration,
+    /// Running to Evicted for servers scripted to be evicted.
+    pub evict_after: Duration,
+    /// A Job's pod runs this long (Jobs that are not Helm jobs).
+    pub job_run: Duration,
+    /// A Helm operation (Helm job, Flux HelmRelease, k3s HelmChart) takes this long.
+    pub release_run: Duration,
+    /// PVC provisioning.
+    pub pvc_bind: Duration,
+    /// PVC expansion.
+    pub pvc_resize: Duration,
+}
+
+impl SimDelays {
+    /// Plausible durations for the demo.
+    pub fn realistic() -> Self {
+        Self {
+            schedule: Duration::from_millis(500),
+            container_creating: Duration::from_secs(4),
+            image_pull_backoff: Duration::from_secs(10),
+            oom_after: Duration::from_secs(30),
+            evict_after: Duration::from_secs(60),
+            job_run: Duration::from_secs(8),
+            release_run: Duration::from_secs(12),
+            pvc_bind: Duration::from_secs(2),
+            pvc_resize: Duration::from_secs(5),
+        }
+    }
+
+    /// One simulated second for everything (tests).
+    pub fn short() -> Self {
+        let s = Duration::from_secs(1);
+        Self {
+            schedule: Duration::ZERO,
+            container_creating: s,
+            image_pull_backoff: s,
+            oom_after: s,
+            evict_after: s,
+            job_run: s,
+            release_run: s,
+            pvc_bind: Duration::ZERO,
+            pvc_resize: s,
+        }
+    }
+}
+
+/// A permission the simulated cluster refuses (for testing a restricted portal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeniedPermission {
+    pub verb: String,
+    pub group: String,
+    /// Plural resource, optionally `resource/subresource`; `*` for all.
+    pub resource: String,
+    /// `None` for every namespace.
+    pub namespace: Option<String>,
+}
+
+/// A Helm release present when the simulator starts (as if installed earlier).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreinstalledRelease {
+    pub name: String,
+    pub namespace: String,
+    pub chart_version: String,
+    pub values: Value,
+    /// Revisions to create (each an upgrade of the previous); at least 1.
+    pub revisions: u32,
+}
+
+/// Everything that shapes a simulated cluster.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// Simulated time at start; `None` = the real current time.
+    pub start_time: Option<DateTime<Utc>>,
+    pub clock: SimClock,
+    /// Reported by `/version`.
+    pub kubernetes_version: String,
+    pub nodes: Vec<NodeSpec>,
+    pub storage_classes: Vec<StorageClassSpec>,
+    /// Namespaces besides `default`, `kube-system`, `kube-public`.
+    pub namespaces: Vec<String>,
+    /// Serve Flux's HelmRelease / HelmRepository kinds.
+    pub flux: bool,
+    /// Serve the k3s helm-controller's HelmChart kind.
+    pub k3s_helm_controller: bool,
+    pub delays: SimDelays,
+    /// Users created at start with bound home volumes (about a third with a running
+    /// server), named `user00001`...; up to 10,000 for benchmarks.
+    pub synthetic_users: usize,
+    /// Release, namespace, image and sizes of synthetic users' servers.
+    pub synthetic_user_options: SpawnOptions,
+    pub preinstalled_releases: Vec<PreinstalledRelease>,
+    /// Images whose pull fails (ErrImagePull, then ImagePullBackOff).
+    pub unpullable_images: Vec<String>,
+    pub denied: Vec<DeniedPermission>,
+    /// Watch history kept (changes); older resourceVersions answer 410 Gone.
+    pub history_limit: usize,
+    /// Real-time interval between watch bookmarks.
+    pub bookmark_interval: Duration,
+    /// Revisions Helm keeps per release (`--history-max`).
+    pub helm_history_max: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self::demo()
+    }
+}
+
+impl SimConfig {
+    /// The demo cluster: three 4-CPU / 16 GiB nodes, `standard` (default) and `glusterfs`
+    /// storage classes, Flux and k3s kinds served, time following the wall clock.
+    pub fn demo() -> Self {
+        Self {
+            seed: 42,
+            start_time: None,
+            clock: SimClock::Realtime {
+                tick: Duration::from_millis(500),
+                speed: 1.0,
+            },
+            kubernetes_version: "v1.34.1".to_string(),
+            nodes: vec![
+                NodeSpec::new("sim-node-1", 4, 16),
+                NodeSpec::new("sim-node-2", 4, 16),
+                NodeSpec::new("sim-node-3", 4, 16),
+            ],
+            storage_classes: vec![
+                StorageClassSpec::new("standard", "rancher.io/local-path", true, true),
+                StorageClassSpec::new("glusterfs", "kubernetes.io/glusterfs", true, false),
+            ],
+            namespaces: vec!["jupyterhub".to_string()],
+            flux: true,
+            k3s_helm_controller: true,
+            delays: SimDelays::realistic(),
+            synthetic_users: 0,
+            synthetic_user_options: SpawnOptions::default(),
+            preinstalled_releases: Vec::new(),
+            unpullable_images: Vec::new(),
+            denied: Vec::new(),
+            history_limit: 50_000,
+            bookmark_interval: Duration::from_secs(30),
+            helm_history_max: 10,
+        }
+    }
+
+    /// A cluster for tests: manual clock at 2026-01-01T00:00:00Z, one-second delays, bookmarks
+    /// every 200 ms, otherwise like [`SimConfig::demo`].
+    pub fn for_tests() -> Self {
+        Self {
+            seed: 1,
+            start_time: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single(),
+            clock: SimClock::Manual,
+            delays: SimDelays::short(),
+            bookmark_interval: Duration::from_millis(200),
+            history_limit: 10_000,
+            ..Self::demo()
+        }
+    }
+}
+
+/// A server failure to simulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFailure {
+    /// The image cannot be pulled: ErrImagePull, then ImagePullBackOff.
+    ImagePull,
+    /// The notebook exceeds its memory limit: OOMKilled (then CrashLoopBackOff, as the pod
+    /// restarts on failure).
+    OomKilled,
+    /// No node has enough free memory: Pending with PodScheduled=False, e.g.
+    /// "0/3 nodes are available: 3 Insufficient memory.".
+    InsufficientMemory,
+    /// The node runs out of memory and evicts the pod (phase Failed, reason Evicted).
+    Evicted,
+}
+
+/// How a user's server is started (what KubeSpawner would be configured with).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpawnOptions {
+    pub release: String,
+    pub namespace: String,
+    /// Named server (`""` for the default server).
+    pub server_name: String,
+    pub image: String,
+    pub cpu_limit: Option<f64>,
+    pub cpu_guarantee: Option<f64>,
+    /// KubeSpawner spelling: bytes or `<n>K|M|G|T` (1024-based).
+    pub mem_limit: Option<String>,
+    pub mem_guarantee: Option<String>,
+    /// Home volume size (a Kubernetes quantity); `None` = no home PVC.
+    pub storage_capacity: Option<String>,
+    /// `None` = the cluster's default class.
+    pub storage_class: Option<String>,
+    pub home_mount_path: String,
+    /// Annotated on the pod as `hubfleet.io/profile`.
+    pub profile: Option<String>,
+    pub failure: Option<UserFailure>,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        Self {
+            release: "jupyterhub".to_string(),
+            namespace: "jupyterhub".to_string(),
+            server_name: String::new(),
+            image: "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0".to_string(),
+            cpu_limit: None,
+            cpu_guarantee: None,
+            mem_limit: None,
+            mem_guarantee: Some("1G".to_string()),
+            storage_capacity: Some("10Gi".to_string()),
+            storage_class: None,
+            home_mount_path: "/home/jovyan".to_string(),
+            profile: None,
+            failure: None,
+        }
+    }
+}
+
+/// What a spawn created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserServer {
+    pub username: String,
+    pub namespace: String,
+    pub pod_name: String,
+    pub pvc_name: Option<String>,
+}
+
+/// The scripted end of a (non-Helm) Job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Succeed,
+    /// Fails; the message ends the pod log.
+    Fail(String),
+}
+
+struct Inner {
+    state: Mutex<SimState>,
+    reachable: tokio::sync::watch::Sender<bool>,
+    ticker: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(t) = self
+            .ticker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            t.abort();
+        }
+    }
+}
+
+/// A simulated cluster. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("reachable", &self.is_reachable())
+            .finish_non_exhaustive()
+    }
+}
+
+fn node_object(n: &NodeSpec, version: &str) -> Value {
+    let cpu = util::fmt_cpu_quantity(n.cpu_millis);
+    let mem = users::memory_quantity(n.memory_bytes);
+    let mut labels = json!({
+        "kubernetes.io/hostname": n.name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "node.kubernetes.io/instance-type": "sim.standard",
+    });
+    for (k, v) in &n.labels {
+        labels[k] = json!(v);
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": n.name, "labels": labels},
+        "spec": {"podCIDR": "10.42.0.0/24"},
+        "status": {
+            "capacity": {"cpu": cpu, "memory": mem, "pods": "110", "ephemeral-storage": "100Gi"},
+            "allocatable": {"cpu": cpu, "memory": mem, "pods": "110", "ephemeral-storage": "95Gi"},
+            "conditions": [
+                {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory"},
+                {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure"},
+                {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID"},
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"},
+            ],
+            "nodeInfo": {
+                "kubeletVersion": version, "kubeProxyVersion": version,
+                "containerRuntimeVersion": "containerd://2.0.5", "osImage": "Debian GNU/Linux 13 (trixie)",
+                "operatingSystem": "linux", "architecture": "amd64", "kernelVersion": "6.12.0",
+            },
+        },
+    })
+}
+
+fn storage_class_object(s: &StorageClassSpec) -> Value {
+    let mut sc = json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": s.name},
+        "provisioner": s.provisioner,
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "Immediate",
+        "allowVolumeExpansion": s.allow_volume_expansion,
+    });
+    if s.is_default {
+        sc["metadata"]["annotations"] =
+            json!({"storageclass.kubernetes.io/is-default-class": "true"});
+    }
+    sc
+}
+
+impl Simulator {
+    /// Builds and seeds a simulated cluster. With a real-time clock this must run inside a
+    /// Tokio runtime (the clock is a background task).
+    pub fn new(config: SimConfig) -> Self {
+        let start = config.start_time.unwrap_or_else(Utc::now);
+        let mut st = SimState::new(config.clone(), start);
+        let mut namespaces = vec![
+            "default".to_string(),
+            "kube-system".to_string(),
+            "kube-public".to_string(),
+            "kube-node-lease".to_string(),
+        ];
+        namespaces.extend(config.namespaces.iter().cloned());
+        for ns in namespaces {
+            if st.store.get(state::NAMESPACES, "", &ns).is_none() {
+                st.create_internal(
+                    state::NAMESPACES,
+                    "",
+                    json!({"metadata": {"name": ns}}),
+                    "kube-apiserver",
+                );
+            }
+        }
+        for n in &config.nodes {
+            st.create_internal(
+                state::NODES,
+                "",
+                node_object(n, &config.kubernetes_version),
+                "kubelet",
+            );
+        }
+        for s in &config.storage_classes {
+            st.create_internal(
+                state::STORAGE_CLASSES,
+                "",
+                storage_class_object(s),
+                "kubectl",
+            );
+        }
+        let mut crds = Vec::new();
+        if config.flux {
+            crds.extend(resources::flux_crds());
+        }
+        if config.k3s_helm_controller {
+            crds.extend(resources::k3s_crds());
+        }
+        for crd in crds {
+            st.create_internal(state::CRDS, "", crd, "kubectl");
+            st.settle();
+        }
+        st.ctl
+            .unpullable
+            .extend(config.unpullable_images.iter().cloned());
+        st.settle();
+        for r in &config.preinstalled_releases {
+            if st.store.get(state::NAMESPACES, "", &r.namespace).is_none() {
+                st.create_internal(
+                    state::NAMESPACES,
+                    "",
+                    json!({"metadata": {"name": r.namespace}}),
+                    "kubectl",
+                );
+            }
+            for _ in 0..r.revisions.max(1) {
+                releases::install_now(
+                    &mut st,
+                    &r.name,
+                    &r.namespace,
+                    &r.chart_version,
+                    r.values.clone(),
+                );
+                st.settle();
+            }
+            // Let the hub and proxy start.
+            st.advance(
+                config.delays.schedule
+                    + config.delays.container_creating
+                    + Duration::from_millis(1),
+            );
+        }
+        if config.synthetic_users > 0 {
+            users::synthesize(
+                &mut st,
+                config.synthetic_users,
+                &config.synthetic_user_options,
+            );
+        }
+        st.settle();
+        let (reachable, _) = tokio::sync::watch::channel(true);
+        let sim = Simulator {
+            inner: Arc::new(Inner {
+                state: Mutex::new(st),
+                reachable,
+                ticker: Mutex::new(None),
+            }),
+        };
+        if let SimClock::Realtime { tick, speed } = config.clock
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let weak: Weak<Inner> = Arc::downgrade(&sim.inner);
+            let task = handle.spawn(async move {
+                let mut interval = tokio::time::interval(tick.max(Duration::from_millis(10)));
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut last = tokio::time::Instant::now();
+                loop {
+                    interval.tick().await;
+                    let Some(inner) = weak.upgrade() else {
+                        return;
+                    };
+                    let now = tokio::time::Instant::now();
+                    let elapsed = (now - last).mul_f64(speed.max(0.0));
+                    last = now;
+                    Simulator { inner }.advance(elapsed);
+                }
+            });
+            *sim.inner
+                .ticker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(task.abort_handle());
+        }
+        sim
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reachable_watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.reachable.subscribe()
+    }
+
+    /// The tower service answering Kubernetes API requests.
+    pub fn service(&self) -> SimService {
+        SimService { sim: self.clone() }
+    }
+
+    /// A `kube::Client` talking to this cluster (default namespace `default`). Must be called
+    /// inside a Tokio runtime.
+    pub fn client(&self) -> kube::Client {
+        kube::Client::new(self.service(), "default")
+    }
+
+    /// Serves the API on `127.0.0.1:<port>` (0 = any free port) over plain HTTP, for
+    /// processes that need a URL. The server stops when the returned handle is dropped.
+    pub async fn serve_loopback(&self, port: u16) -> std::io::Result<LoopbackServer> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+        let addr = listener.local_addr()?;
+        let sim = self.clone();
+        let svc = tower::service_fn(move |req: Request<axum::body::Body>| {
+            let sim = sim.clone();
+            async move {
+                if !sim.is_reachable() {
+                    let mut res =
+                        Response::new(axum::body::Body::from("simulated cluster unreachable"));
+                    *res.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                    return Ok::<_, Infallible>(res);
+                }
+                let (parts, body) = req.into_parts();
+                let bytes = api::collect_body(body).await.unwrap_or_default();
+                let res = api::handle(&sim, Request::from_parts(parts, bytes)).await;
+                Ok(res.map(axum::body::Body::new))
+            }
+        });
+        let router = axum::Router::new().fallback_service(svc);
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::warn!(error = %e, "simulated cluster listener stopped");
+            }
+        });
+        Ok(LoopbackServer { addr, task })
+    }
+
+    // ---- time and reachability ---------------------------------------------------------
+
+    /// Simulated now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.lock().now
+    }
+
+    /// Moves simulated time forward, running every controller step that falls due.
+    pub fn advance(&self, d: Duration) {
+        self.lock().advance(d);
+    }
+
+    /// Makes the API server (un)reachable. While unreachable every request fails at the
+    /// transport level and open watches are cut.
+    pub fn set_reachable(&self, reachable: bool) {
+        self.inner.reachable.send_replace(reachable);
+    }
+
+    pub fn is_reachable(&self) -> bool {
+        *self.inner.reachable.borrow()
+    }
+
+    /// Forgets the watch history: resuming from any earlier resourceVersion gets 410 Gone.
+    pub fn compact_history(&self) {
+        self.lock().store.compact();
+    }
+
+    /// The current resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.lock().store.resource_version()
+    }
+
+    // ---- user servers --------------------------------------------------------------------
+
+    /// Starts a user's server as KubeSpawner would (PVC `claim-<user>`, pod
+    /// `jupyter-<user>`); it then moves Pending -> ContainerCreating -> Running, or fails as
+    /// `options.failure` says.
+    pub fn spawn_user(&self, username: &str, options: SpawnOptions) -> UserServer {
+        let mut st = self.lock();
+        let server = users::spawn(&mut st, username, &options);
+        st.settle();
+        server
+    }
+
+    /// Stops a user's default server (the pod goes, the home PVC stays). False when no
+    /// server runs.
+    pub fn stop_user(&self, namespace: &str, username: &str) -> bool {
+        let mut st = self.lock();
+        let Some((name, _)) = users::find_pod(&st, namespace, username) else {
+            return false;
+        };
+        st.delete_internal(state::PODS, namespace, &name, false);
+        st.settle();
+        true
+    }
+
+    /// Makes a running server fail now (`OomKilled`, `Evicted`); `ImagePull` and
+    /// `InsufficientMemory` apply when the server is next started. False when no server.
+    pub fn fail_user(&self, namespace: &str, username: &str, failure: UserFailure) -> bool {
+        let mut st = self.lock();
+        let ok = users::fail(&mut st, namespace, username, failure);
+        st.settle();
+        ok
+    }
+
+    /// Makes every pull of this image fail.
+    pub fn add_unpullable_image(&self, image: &str) {
+        self.lock().ctl.unpullable.insert(image.to_string());
+    }
+
+    /// Bytes used on a PVC (as the kubelet's stats summary reports).
+    pub fn volume_usage(&self, namespace: &str, pvc: &str) -> Option<u64> {
+        self.lock()
+            .ctl
+            .usage
+            .get(&(namespace.to_string(), pvc.to_string()))
+            .copied()
+    }
+
+    pub fn set_volume_usage(&self, namespace: &str, pvc: &str, bytes: u64) {
+        self.lock()
+            .ctl
+            .usage
+            .insert((namespace.to_string(), pvc.to_string()), bytes);
+    }
+
+    // ---- jobs and releases ---------------------------------------------------------------
+
+    /// Scripts how a (non-Helm) Job ends; the default is success.
+    pub fn set_job_outcome(&self, namespace: &str, job: &str, outcome: JobOutcome) {
+        self.lock()
+            .ctl
+            .job_outcomes
+            .insert((namespace.to_string(), job.to_string()), outcome);
+    }
+
+    /// Makes the next Helm operation on this release fail with a message (any driver).
+    pub fn fail_next_release(&self, release: &str, message: &str) {
+        self.lock()
+            .ctl
+            .releases
+            .fail_next
+            .insert(release.to_string(), message.to_string());
+    }
+
+    /// Installs (or upgrades) a release at once, as if a Helm job had just succeeded.
+    /// Returns the new revision.
+    pub fn install_release(
+        &self,
+        name: &str,
+        namespace: &str,
+        chart_version: &str,
+        values: Value,
+    ) -> u32 {
+        let mut st = self.lock();
+        if st.store.get(state::NAMESPACES, "", namespace).is_none() {
+            st.create_internal(
+                state::NAMESPACES,
+                "",
+                json!({"metadata": {"name": namespace}}),
+                "kubectl",
+            );
+        }
+        let rev = releases::install_now(&mut st, name, namespace, chart_version, values);
+        st.settle();
+        rev
+    }
+
+    // ---- inspection ----------------------------------------------------------------------
+
+    /// An object as stored, by `apiVersion`-less storage key (`pods`, `batch/jobs`,
+    /// `helm.toolkit.fluxcd.io/helmreleases`), namespace (`""` for cluster-scoped) and name.
+    pub fn object(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
+        let key = if resource.contains('/') {
+            resource.to_string()
+        } else {
+            format!("/{resource}")
+        };
+        self.lock()
+            .store
+            .get(&key, namespace, name)
+            .map(|v| (*v).clone())
+    }
+
+    /// Number of stored objects of a resource (storage key as in [`Simulator::object`]).
+    pub fn count(&self, resource: &str) -> usize {
+        let key = if resource.contains('/') {
+            resource.to_string()
+        } else {
+            format!("/{resource}")
+        };
+        self.lock().store.count(&key)
+    }
+
+    /// A pod's log lines.
+    pub fn pod_log(&self, namespace: &str, pod: &str) -> Option<Vec<String>> {
+        let st = self.lock();
+        let p = st.store.get(state::PODS, namespace, pod)?;
+        let uid = util::str_at(&p, "/metadata/uid").to_string();
+        Some(
+            st.ctl
+                .logs
+                .get(&uid)
+                .map(|l| l.iter().map(|(_, s)| s.clone()).collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Adds a node (e.g. to let a pending pod schedule).
+    pub fn add_node(&self, node: NodeSpec) {
+        let mut st = self.lock();
+        let version = st.config.kubernetes_version.clone();
+        st.create_internal(state::NODES, "", node_object(&node, &version), "kubelet");
+        st.settle();
+    }
+}
+
+/// The simulated API server on a loopback port.
+#[derive(Debug)]
+pub struct LoopbackServer {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LoopbackServer {
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A kubeconfig pointing at this server (context `hubfleet-sim`).
+    pub fn kubeconfig_yaml(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: hubfleet-sim\n  cluster:\n    server: {url}\ncontexts:\n- name: hubfleet-sim\n  context:\n    cluster: hubfleet-sim\n    user: hubfleet-sim\n    namespace: default\ncurrent-context: hubfleet-sim\nusers:\n- name: hubfleet-sim\n  user:\n    token: simulated\n",
+            url = self.url()
+        )
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The simulated API server as a tower service (what `kube::Client::new` takes).
+#[derive(Clone, Debug)]
+pub struct SimService {
+    sim: Simulator,
+}
+
+impl<B> tower::Service<Request<B>> for SimService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<api::BoxError>,
+{
+    type Response = Response<SimBody>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let sim = self.sim.clone();
+        Box::pin(async move {
+            if !sim.is_reachable() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionRefused,
+                    "simulated cluster unreachable: connection refused",
+                ));
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = api::collect_body(body)
+                .await
+                .map_err(std::io::Error::other)?;
+            Ok(api::handle(&sim, Request::from_parts(parts, bytes)).await)
+        })
+    }
+}
