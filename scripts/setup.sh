@@ -1,41 +1,82 @@
 #!/usr/bin/env bash
-# Installs every tool Hubfleet needs to build, run and test, skipping what is already there.
+# Installs the tools Hubfleet needs, skipping whatever is already there (safe to run often).
+#   scripts/setup.sh           tools to build and run the portal
+#   scripts/setup.sh --test    also the end-to-end test tools (Debian chromium, npm packages)
+#   scripts/setup.sh --release also wasm-opt (npm package binaryen) for release builds
 # Only package registries are used: crates.io (cargo), Debian (apt-get) and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+WANT_TEST=0
+WANT_RELEASE=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WANT_TEST=1 ;;
+    --release) WANT_RELEASE=1 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
 export PATH="$HOME/.cargo/bin:$PATH"
-log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+log() { printf '[setup] %s\n' "$*"; }
 
 CARGO_LEPTOS_VERSION=0.3.7
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock 2>/dev/null || true)
-WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+BINARYEN_VERSION=132.0.0
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ ! -f /tmp/.hubfleet-apt-updated ]; then
+    $sudo apt-get update -qq && touch /tmp/.hubfleet-apt-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust (rustup) first" >&2
+  exit 1
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding Rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; takes ~15 minutes once)"
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding Rust component $component"
+    rustup component add "$component"
+  fi
+done
+
+if ! cargo leptos --version 2>/dev/null | grep -qF "$CARGO_LEPTOS_VERSION"; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; ~15 minutes, once)"
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force
+if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~5 minutes, once)"
+  # Its own lock file names a dependency version the registry no longer serves; fall back to
+  # a fresh resolution of the same wasm-bindgen-cli version.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ "${HUBFLEET_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
-  log "installing Debian chromium"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+if [ "$WANT_RELEASE" = 1 ] && ! wasm-opt --version >/dev/null 2>&1; then
+  log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
+  npm install --global --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
 fi
 
-if [ -f end2end/package.json ]; then
-  if [ ! -d end2end/node_modules/playwright-core ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+if [ "$WANT_TEST" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian chromium"
+    apt_install chromium fonts-dejavu-core
+  fi
+  if [ ! -f end2end/node_modules/.package-lock.json ] ||
+     ! cmp -s <(grep -A1 '"node_modules/playwright-core"' end2end/package-lock.json) \
+               <(grep -A1 '"node_modules/playwright-core"' end2end/node_modules/.package-lock.json); then
     log "installing end-to-end npm packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -20,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOpts {
     /// Directory for the SQLite database and other state.
-    #[arg(long, env = "HUBFLEET_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "HUBFLEET_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// SQLite database URL; defaults to `sqlite://<data-dir>/hubfleet.db`.
     #[arg(long, env = "HUBFLEET_DATABASE_URL", global = true)]
@@ -31,10 +36,11 @@ pub struct GlobalOpts {
 }
 
 impl GlobalOpts {
+    /// The database URL; an empty `HUBFLEET_DATABASE_URL` counts as unset.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("hubfleet.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("hubfleet.db").display()))
     }
 }
 
@@ -166,9 +172,21 @@ mod tests {
 
     #[test]
     fn cli_parses_subcommands() {
-        let cli = Cli::try_parse_from(["hubfleet", "admin", "create", "--username", "root"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Admin(AdminCommand::Create { .. }))));
-        let cli = Cli::try_parse_from(["hubfleet", "--data-dir", "/tmp/x", "serve", "--listen", "127.0.0.1:9"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["hubfleet", "admin", "create", "--username", "root"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Admin(AdminCommand::Create { .. }))
+        ));
+        let cli = Cli::try_parse_from([
+            "hubfleet",
+            "--data-dir",
+            "/tmp/x",
+            "serve",
+            "--listen",
+            "127.0.0.1:9",
+        ])
+        .unwrap();
         assert_eq!(cli.global.database_url(), "sqlite:///tmp/x/hubfleet.db");
     }
 }

@@ -13,7 +13,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use http::StatusCode;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};

@@ -51,7 +51,10 @@ fn read_password() -> Result<String, startup::BoxError> {
     }
 }
 
-async fn admin_create(global: &server::config::GlobalOpts, username: &str) -> Result<(), startup::BoxError> {
+async fn admin_create(
+    global: &server::config::GlobalOpts,
+    username: &str,
+) -> Result<(), startup::BoxError> {
     use app::backend::audit::{Actor, RequestMeta};
     use app::backend::users;
     use app::domain::user::{NewUserForm, Role, UserUpdate};
@@ -82,9 +85,19 @@ async fn admin_create(global: &server::config::GlobalOpts, username: &str) -> Re
                 groups: current.groups.clone(),
                 disabled: false,
             };
-            users::update(&pool, &actor, &meta, existing.id, current.version + 1, update, "hubfleet admin create")
-                .await?;
-            println!("\"{username}\" exists: password reset, role set to administrator, account enabled.");
+            users::update(
+                &pool,
+                &actor,
+                &meta,
+                existing.id,
+                current.version + 1,
+                update,
+                "hubfleet admin create",
+            )
+            .await?;
+            println!(
+                "\"{username}\" exists: password reset, role set to administrator, account enabled."
+            );
         }
     }
     pool.close().await;

@@ -20,11 +20,19 @@ use tower_sessions::Session;
 /// Together with `SameSite=Lax` session cookies this is the approach of the OWASP CSRF
 /// cheat sheet's "verifying origin with standard headers" and of Go's CrossOriginProtection.
 pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let allowed = match text("sec-fetch-site").as_deref() {
         Some("same-origin") | Some("none") => true,
         Some(_) => false,
@@ -85,7 +93,11 @@ pub async fn auth_guard(State(state): State<AppState>, mut req: Request, next: N
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(error = %e, "could not resolve session");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "Session store unavailable.").into_response();
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Session store unavailable.",
+                )
+                    .into_response();
             }
         },
         None => None,
@@ -124,9 +136,15 @@ pub async fn auth_guard(State(state): State<AppState>, mut req: Request, next: N
 pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-content-type-options", http::HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        http::HeaderValue::from_static("nosniff"),
+    );
     h.insert("x-frame-options", http::HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", http::HeaderValue::from_static("same-origin"));
+    h.insert(
+        "referrer-policy",
+        http::HeaderValue::from_static("same-origin"),
+    );
     res
 }
 
@@ -136,9 +154,21 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert!(origin_matches("http://127.0.0.1:3000", "127.0.0.1:3000", &[]));
-        assert!(origin_matches("http://127.0.0.1:3000/users?x", "127.0.0.1:3000", &[]));
-        assert!(!origin_matches("https://evil.example", "127.0.0.1:3000", &[]));
+        assert!(origin_matches(
+            "http://127.0.0.1:3000",
+            "127.0.0.1:3000",
+            &[]
+        ));
+        assert!(origin_matches(
+            "http://127.0.0.1:3000/users?x",
+            "127.0.0.1:3000",
+            &[]
+        ));
+        assert!(!origin_matches(
+            "https://evil.example",
+            "127.0.0.1:3000",
+            &[]
+        ));
         assert!(!origin_matches("null", "127.0.0.1:3000", &[]));
         assert!(origin_matches(
             "https://hub.example.org",

@@ -15,7 +15,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Opens the database (creating the data directory), applies migrations and prepares the
 /// session table.
 pub async fn open_database(global: &GlobalOpts) -> Result<SqlitePool, BoxError> {
-    if global.database_url.is_none() {
+    if global.database_url.as_deref().is_none_or(str::is_empty) {
         std::fs::create_dir_all(&global.data_dir).map_err(|e| {
             format!(
                 "cannot create data directory {}: {e}",
@@ -106,9 +106,10 @@ fn spawn_session_cleanup(pool: SqlitePool) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
-                .execute(&pool)
-                .await
+            if let Err(e) =
+                sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
+                    .execute(&pool)
+                    .await
             {
                 tracing::warn!(error = %e, "session cleanup failed");
             }

@@ -26,7 +26,11 @@ async fn login_ok_and_bad() {
     app.add_user("alice", Role::User).await;
     let bad = app.try_login("alice", "wrong password!").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("Username or password is incorrect"), "{}", bad.body);
+    assert!(
+        bad.body.contains("Username or password is incorrect"),
+        "{}",
+        bad.body
+    );
     assert!(bad.session_cookie().is_none());
     let unknown = app.try_login("nobody", PASSWORD).await;
     assert!(unknown.body.contains("Username or password is incorrect"));
@@ -51,7 +55,11 @@ async fn login_ok_and_bad() {
 async fn empty_login_fields_get_field_errors() {
     let app = TestApp::new().await;
     let r = app
-        .post_form(&fn_path::<app::api::auth::Login>(), "username=&password=", None)
+        .post_form(
+            &fn_path::<app::api::auth::Login>(),
+            "username=&password=",
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Enter your username"), "{}", r.body);
@@ -69,7 +77,12 @@ async fn failed_logins_are_rate_limited_per_username() {
     // Even the right password is refused until the window passes.
     let r = app.try_login("bob", PASSWORD).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
-    assert!(r.body.contains("Too many failed sign-in attempts for this account"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Too many failed sign-in attempts for this account"),
+        "{}",
+        r.body
+    );
     assert!(r.session_cookie().is_none());
 }
 
@@ -78,7 +91,8 @@ async fn failed_logins_are_rate_limited_per_address() {
     let app = TestApp::new().await;
     // 20 failures spread over many usernames from one address.
     for i in 0..20 {
-        app.try_login(&format!("guess{i}"), "not the password").await;
+        app.try_login(&format!("guess{i}"), "not the password")
+            .await;
     }
     app.add_user("carol", Role::User).await;
     let r = app.try_login("carol", PASSWORD).await;
@@ -143,7 +157,9 @@ async fn forged_cross_site_requests_are_refused() {
         .unwrap();
     assert_eq!(app.send(forged).await.status, StatusCode::FORBIDDEN);
     // Nothing was created.
-    let list = app.post_form(&fn_path::<ListUsers>(), "", Some(&cookie)).await;
+    let list = app
+        .post_form(&fn_path::<ListUsers>(), "", Some(&cookie))
+        .await;
     assert!(!list.body.contains("mallory"), "{}", list.body);
     // The same request from our own page works.
     let ok = app.post_form(&path, &body, Some(&cookie)).await;
@@ -183,7 +199,10 @@ async fn every_page_checks_the_role() {
         };
         assert_eq!(as_user.status, expected, "user {path}");
         if access == Access::Admin {
-            assert!(as_user.body.contains("You do not have access"), "user {path}");
+            assert!(
+                as_user.body.contains("You do not have access"),
+                "user {path}"
+            );
         }
         let as_admin = app.get(path, Some(&admin)).await;
         assert_eq!(as_admin.status, StatusCode::OK, "admin {path}");
@@ -222,15 +241,34 @@ async fn every_admin_server_function_checks_the_role() {
     ];
     for (path, body) in &calls {
         let anon = app.post_form(path, body, None).await;
-        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "anonymous {path}: {}", anon.body);
+        assert_eq!(
+            anon.status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {path}: {}",
+            anon.body
+        );
         let as_user = app.post_form(path, body, Some(&user)).await;
-        assert_eq!(as_user.status, StatusCode::FORBIDDEN, "user {path}: {}", as_user.body);
+        assert_eq!(
+            as_user.status,
+            StatusCode::FORBIDDEN,
+            "user {path}: {}",
+            as_user.body
+        );
         let as_admin = app.post_form(path, body, Some(&admin)).await;
-        assert_eq!(as_admin.status, StatusCode::OK, "admin {path}: {}", as_admin.body);
+        assert_eq!(
+            as_admin.status,
+            StatusCode::OK,
+            "admin {path}: {}",
+            as_admin.body
+        );
     }
     // get_current_user is open to everyone and says who you are.
     let me = app
-        .post_form(&fn_path::<app::api::auth::GetCurrentUser>(), "", Some(&user))
+        .post_form(
+            &fn_path::<app::api::auth::GetCurrentUser>(),
+            "",
+            Some(&user),
+        )
         .await;
     assert!(me.body.contains("ursula"));
     let anon = app
@@ -248,12 +286,20 @@ async fn disabled_users_lose_their_sessions_and_cannot_sign_in() {
     let eve = app.login("eve").await;
     assert_eq!(app.get("/me", Some(&eve)).await.status, StatusCode::OK);
 
-    let body = format!("id={eve_id}&version=1&form[role]=user&form[groups]=&form[status]=disabled&reason=left+the+team");
-    let r = app.post_form(&fn_path::<UpdateUser>(), &body, Some(&admin)).await;
+    let body = format!(
+        "id={eve_id}&version=1&form[role]=user&form[groups]=&form[status]=disabled&reason=left+the+team"
+    );
+    let r = app
+        .post_form(&fn_path::<UpdateUser>(), &body, Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     let r = app.get("/me", Some(&eve)).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "a disabled user's session must stop working");
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "a disabled user's session must stop working"
+    );
     let r = app.try_login("eve", PASSWORD).await;
     assert!(r.body.contains("disabled"), "{}", r.body);
     assert!(r.session_cookie().is_none());
@@ -267,7 +313,9 @@ async fn user_changes_are_validated_conflict_checked_and_audited() {
     let bad = format!(
         "form[username]=Bad+Name&form[password]=short&form[role]=user&form[groups]=&reason="
     );
-    let r = app.post_form(&fn_path::<CreateUser>(), &bad, Some(&admin)).await;
+    let r = app
+        .post_form(&fn_path::<CreateUser>(), &bad, Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("\"username\""), "{}", r.body);
     assert!(r.body.contains("at least 10"), "{}", r.body);
@@ -276,9 +324,13 @@ async fn user_changes_are_validated_conflict_checked_and_audited() {
         "form[username]=frank&form[password]={}&form[role]=user&form[groups]=physics&reason=new+hire",
         enc(PASSWORD)
     );
-    let r = app.post_form(&fn_path::<CreateUser>(), &good, Some(&admin)).await;
+    let r = app
+        .post_form(&fn_path::<CreateUser>(), &good, Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app.post_form(&fn_path::<CreateUser>(), &good, Some(&admin)).await;
+    let r = app
+        .post_form(&fn_path::<CreateUser>(), &good, Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("already taken"), "{}", r.body);
 
@@ -287,12 +339,22 @@ async fn user_changes_are_validated_conflict_checked_and_audited() {
         .await
         .unwrap();
     let edit = |version: i64, groups: &str| {
-        format!("id={frank}&version={version}&form[role]=user&form[groups]={groups}&form[status]=enabled&reason=")
+        format!(
+            "id={frank}&version={version}&form[role]=user&form[groups]={groups}&form[status]=enabled&reason="
+        )
     };
-    let r = app.post_form(&fn_path::<UpdateUser>(), &edit(1, "physics,chem"), Some(&admin)).await;
+    let r = app
+        .post_form(
+            &fn_path::<UpdateUser>(),
+            &edit(1, "physics,chem"),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A second form opened at version 1 is now stale.
-    let r = app.post_form(&fn_path::<UpdateUser>(), &edit(1, "biology"), Some(&admin)).await;
+    let r = app
+        .post_form(&fn_path::<UpdateUser>(), &edit(1, "biology"), Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let groups: String = sqlx::query_scalar(
         "SELECT group_concat(g.name) FROM user_groups ug JOIN groups g ON g.id = ug.group_id
@@ -304,18 +366,24 @@ async fn user_changes_are_validated_conflict_checked_and_audited() {
     assert!(!groups.contains("biology"), "stale write leaked: {groups}");
 
     // Demoting the last administrator is refused with a field error.
-    let body = format!("id={root_id}&version=1&form[role]=user&form[groups]=&form[status]=enabled&reason=");
-    let r = app.post_form(&fn_path::<UpdateUser>(), &body, Some(&admin)).await;
+    let body = format!(
+        "id={root_id}&version=1&form[role]=user&form[groups]=&form[status]=enabled&reason="
+    );
+    let r = app
+        .post_form(&fn_path::<UpdateUser>(), &body, Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("last enabled administrator"), "{}", r.body);
 
-    let actions: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT actor, action, reason FROM audit_events ORDER BY id",
-    )
-    .fetch_all(&app.state.pool)
-    .await
-    .unwrap();
-    let mine: Vec<_> = actions.iter().filter(|(actor, _, _)| actor == "root").collect();
+    let actions: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT actor, action, reason FROM audit_events ORDER BY id")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+    let mine: Vec<_> = actions
+        .iter()
+        .filter(|(actor, _, _)| actor == "root")
+        .collect();
     assert_eq!(mine.len(), 2, "{actions:?}");
     assert_eq!(mine[0].1, "user.create");
     assert_eq!(mine[0].2, "new hire");
@@ -344,11 +412,18 @@ async fn audit_trail_is_append_only() {
 #[tokio::test]
 async fn first_run_creates_one_admin() {
     let app = TestApp::new().await;
-    let first = app::backend::users::bootstrap_admin(&app.state.pool).await.unwrap();
+    let first = app::backend::users::bootstrap_admin(&app.state.pool)
+        .await
+        .unwrap();
     let (name, password) = first.expect("an admin is created on an empty database");
     assert_eq!(name, "admin");
     assert_eq!(password.len(), 20);
-    assert!(app::backend::users::bootstrap_admin(&app.state.pool).await.unwrap().is_none());
+    assert!(
+        app::backend::users::bootstrap_admin(&app.state.pool)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let r = app.try_login("admin", &password).await;
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -360,5 +435,8 @@ async fn logout_ends_the_session() {
     let cookie = app.login("gina").await;
     let r = app.post_form(&fn_path::<Logout>(), "", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(app.get("/me", Some(&cookie)).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/me", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
 }

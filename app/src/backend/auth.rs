@@ -76,9 +76,16 @@ impl LoginThrottle {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         for (key, is_user) in Self::keys(username, addr) {
-            let limit = if is_user { self.per_username } else { self.per_address };
+            let limit = if is_user {
+                self.per_username
+            } else {
+                self.per_address
+            };
             if let Some(q) = map.get_mut(&key) {
-                while q.front().is_some_and(|t| now.duration_since(*t) > self.window) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > self.window)
+                {
                     q.pop_front();
                 }
                 if q.len() >= limit {
@@ -170,12 +177,14 @@ pub async fn login(
         return Err(AppError::invalid("form", BAD_CREDENTIALS));
     };
     if creds.disabled {
-        return Err(AppError::invalid("form",
+        return Err(AppError::invalid(
+            "form",
             "This account is disabled. Ask an administrator to enable it.",
         ));
     }
     state.throttle.record_success(username);
-    let session_err = |e: tower_sessions::session::Error| AppError::Internal(format!("session store: {e}"));
+    let session_err =
+        |e: tower_sessions::session::Error| AppError::Internal(format!("session store: {e}"));
     session.cycle_id().await.map_err(session_err)?;
     session
         .insert(SESSION_USER_KEY, creds.id)

@@ -37,7 +37,11 @@ const SELECT_USERS: &str = "SELECT u.id, u.username, u.role, u.disabled, u.versi
 
 fn parse_role(s: &str) -> Role {
     // The CHECK constraint allows only these two values.
-    if s == "admin" { Role::Admin } else { Role::User }
+    if s == "admin" {
+        Role::Admin
+    } else {
+        Role::User
+    }
 }
 
 impl From<UserRow> for UserSummary {
@@ -128,17 +132,23 @@ pub async fn record_login(pool: &SqlitePool, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-async fn set_groups(conn: &mut SqliteConnection, user_id: i64, groups: &[String]) -> sqlx::Result<()> {
+async fn set_groups(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    groups: &[String],
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM user_groups WHERE user_id = ?")
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
     for g in groups {
-        sqlx::query("INSERT INTO groups (name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING")
-            .bind(g)
-            .bind(db::now())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO groups (name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+        )
+        .bind(g)
+        .bind(db::now())
+        .execute(&mut *conn)
+        .await?;
         sqlx::query(
             "INSERT INTO user_groups (user_id, group_id) SELECT ?, id FROM groups WHERE name = ?",
         )
@@ -184,12 +194,17 @@ pub async fn create(
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "username",
-                format!("Username \"{}\" is already taken: choose another.", new.username),
+                format!(
+                    "Username \"{}\" is already taken: choose another.",
+                    new.username
+                ),
             ));
         }
         Err(e) => return Err(internal(e)),
     };
-    set_groups(&mut tx, id, &new.groups).await.map_err(internal)?;
+    set_groups(&mut tx, id, &new.groups)
+        .await
+        .map_err(internal)?;
     audit::record(
         &mut tx,
         actor,
@@ -222,13 +237,14 @@ pub async fn update(
     reason: &str,
 ) -> AppResult<UserSummary> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let before: UserSummary = sqlx::query_as::<_, UserRow>(&format!("{SELECT_USERS} WHERE u.id = ?"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
-        .map(Into::into)
-        .ok_or_else(|| AppError::NotFound(format!("User #{id}")))?;
+    let before: UserSummary =
+        sqlx::query_as::<_, UserRow>(&format!("{SELECT_USERS} WHERE u.id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .map(Into::into)
+            .ok_or_else(|| AppError::NotFound(format!("User #{id}")))?;
     let loses_admin = before.role == Role::Admin
         && !before.disabled
         && (change.role != Role::Admin || change.disabled);
@@ -267,7 +283,9 @@ pub async fn update(
             before.username, before.version
         )));
     }
-    set_groups(&mut tx, id, &change.groups).await.map_err(internal)?;
+    set_groups(&mut tx, id, &change.groups)
+        .await
+        .map_err(internal)?;
     audit::record(
         &mut tx,
         actor,
@@ -277,8 +295,18 @@ pub async fn update(
             target_type: "user".into(),
             target_id: id.to_string(),
             target_name: before.username.clone(),
-            before: Some(snapshot(&before.username, before.role, &before.groups, before.disabled)),
-            after: Some(snapshot(&before.username, change.role, &change.groups, change.disabled)),
+            before: Some(snapshot(
+                &before.username,
+                before.role,
+                &before.groups,
+                before.disabled,
+            )),
+            after: Some(snapshot(
+                &before.username,
+                change.role,
+                &change.groups,
+                change.disabled,
+            )),
             reason: reason.into(),
         },
     )
@@ -296,16 +324,20 @@ pub async fn set_password(
     id: i64,
     new_password: String,
 ) -> AppResult<()> {
-    let hash = password::hash(new_password).await.map_err(AppError::Internal)?;
+    let hash = password::hash(new_password)
+        .await
+        .map_err(AppError::Internal)?;
     let user = get(pool, id).await?;
     let mut tx = pool.begin().await.map_err(internal)?;
-    sqlx::query("UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE id = ?")
-        .bind(hash)
-        .bind(db::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(db::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     audit::record(
         &mut tx,
         actor,

@@ -291,15 +291,32 @@ mod tests {
 
     #[test]
     fn usernames() {
-        for ok in ["admin", "alice", "bob.smith", "a_b-c", "x@example.org", "7seas"] {
+        for ok in [
+            "admin",
+            "alice",
+            "bob.smith",
+            "a_b-c",
+            "x@example.org",
+            "7seas",
+        ] {
             assert!(validate_username(ok).is_ok(), "{ok}");
         }
         let e = validate_username("Alice").unwrap_err();
         assert_eq!(e.field, "username");
         assert!(e.message.contains("lowercase"), "{}", e.message);
-        assert!(validate_username("").unwrap_err().message.contains("required"));
+        assert!(
+            validate_username("")
+                .unwrap_err()
+                .message
+                .contains("required")
+        );
         assert!(validate_username("-x").is_err());
-        assert!(validate_username("a b").unwrap_err().message.contains("\" \""));
+        assert!(
+            validate_username("a b")
+                .unwrap_err()
+                .message
+                .contains("\" \"")
+        );
         assert!(validate_username(&"a".repeat(65)).is_err());
     }
 

@@ -15,7 +15,11 @@ pub fn LoginPage() -> impl IntoView {
     let field_errors = server_field_errors(value);
     let form_error = server_form_error(value);
     let err = move |f: &'static str| {
-        Signal::derive(move || field_errors.get().and_then(|e| e.get(f).map(str::to_string)))
+        Signal::derive(move || {
+            field_errors
+                .get()
+                .and_then(|e| e.get(f).map(str::to_string))
+        })
     };
     view! {
         <Title text="Sign in" />

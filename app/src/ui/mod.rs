@@ -14,7 +14,7 @@ pub use layout::{Auth, encode_component};
 
 use crate::api::auth::{Login, Logout, get_current_user};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -29,6 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link id="leptos" rel="stylesheet" href="/pkg/hubfleet.css" />
                 <MetaTags />
             </head>
             <body>
@@ -53,9 +55,15 @@ pub fn App() -> impl IntoView {
         login,
         logout,
     });
+    // Effects run only in the browser: marks the page as interactive (used by the
+    // end-to-end tests to wait for hydration).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/hubfleet.css" />
         <Title formatter=|t: String| if t.is_empty() { "Hubfleet".to_string() } else { format!("{t} · Hubfleet") } />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>

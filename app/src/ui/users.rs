@@ -71,7 +71,11 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
     };
     let err = move |f: &'static str| {
         Signal::derive(move || {
-            client_error(f).or_else(|| server_errors.get().and_then(|e| e.get(f).map(str::to_string)))
+            client_error(f).or_else(|| {
+                server_errors
+                    .get()
+                    .and_then(|e| e.get(f).map(str::to_string))
+            })
         })
     };
     let created = RwSignal::new(None::<String>);
@@ -242,7 +246,9 @@ fn EditUserForm(user: UserSummary, update: ServerAction<UpdateUser>) -> impl Int
             if !mine() {
                 return None;
             }
-            server_errors.get().and_then(|e| e.get(f).map(str::to_string))
+            server_errors
+                .get()
+                .and_then(|e| e.get(f).map(str::to_string))
         })
     };
     let groups = user.groups.join(", ");

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy (server and browser builds, warnings denied),
+# cargo tests (unit, property, SQLite integration), then the end-to-end browser tests against
+# the real binary. Installs missing tools first. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+scripts/setup.sh --test
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy (server build: app with ssr, server, all targets)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "clippy (browser build: app with hydrate, wasm32)"
+cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "build the site (wasm, js, css) and the server binary"
+cargo leptos build --frontend-only
+cargo build -p server --bin hubfleet --locked
+
+step "end-to-end (Chromium)"
+node end2end/run.mjs
