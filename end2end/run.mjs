@@ -53,6 +53,8 @@ const server = spawn(bin, ['serve'], {
     HUBFLEET_LISTEN: `127.0.0.1:${port}`,
     HUBFLEET_SITE_ROOT: siteRoot,
     HUBFLEET_CLUSTER: 'demo',
+    // Start empty: the tests create what they need through the forms.
+    HUBFLEET_SEED_EXAMPLE: process.env.HUBFLEET_SEED_EXAMPLE ?? 'false',
     HUBFLEET_LOG: 'info,tower_http=warn',
   },
   stdio: ['ignore', 'pipe', 'pipe'],

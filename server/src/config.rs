@@ -51,6 +51,14 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Load example data into the database.
+    Seed {
+        /// The first-run example from the original hand-written setup: hub
+        /// `data8-jupyterhub` (namespace kube-public), shared volume `claim-share` and the
+        /// default profile "Data science". Does nothing when the hub already exists.
+        #[arg(long, required = true)]
+        example: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +90,14 @@ pub struct ServeOpts {
     /// Directory holding the built site (`pkg/` with the wasm, js and css).
     #[arg(long, env = "HUBFLEET_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+    /// Seed the first-run example (hub, shared volume, profile) into a new, empty database.
+    #[arg(
+        long,
+        env = "HUBFLEET_SEED_EXAMPLE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub seed_example: bool,
     /// Which cluster to talk to: `auto` (kubeconfig or in-cluster if found, else the
     /// simulated cluster), `demo` (simulated), `kubeconfig[:context]` or `in-cluster`.
     #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto")]

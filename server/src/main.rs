@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
         Some(Command::Admin(AdminCommand::Create { username })) => {
             admin_create(&cli.global, &username).await
         }
+        Some(Command::Seed { example: _ }) => seed_example(&cli.global).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,6 +34,20 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn seed_example(global: &server::config::GlobalOpts) -> Result<(), startup::BoxError> {
+    let pool = startup::open_database(global).await?;
+    let created = app::backend::seed::seed_example(&pool).await?;
+    pool.close().await;
+    if created {
+        println!(
+            "Added the example hub data8-jupyterhub with volume claim-share and profile \"Data science\"."
+        );
+    } else {
+        println!("The example hub data8-jupyterhub already exists: nothing changed.");
+    }
+    Ok(())
 }
 
 /// Reads the password: prompted on a terminal, else the first line of standard input.

@@ -58,13 +58,22 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts) -> AppState {
     }
 }
 
-/// Creates the first administrator when none exists and prints its password once.
-pub async fn bootstrap(pool: &SqlitePool) -> Result<(), BoxError> {
+/// First run: creates the first administrator when none exists (printing its password once)
+/// and, on a database that has never held a hub, the example from the original setup.
+pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxError> {
+    let fresh: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(pool)
+        .await?;
     if let Some((username, password)) = users::bootstrap_admin(pool).await? {
         tracing::warn!(
             "first run: created administrator \"{username}\" with password: {password}  \
              (shown only once; sign in and keep it safe, or create another admin with \
              `hubfleet admin create --username NAME`)"
+        );
+    }
+    if seed_example && fresh == 0 && app::backend::seed::seed_example(pool).await? {
+        tracing::info!(
+            "first run: added the example hub data8-jupyterhub (disable with --seed-example=false)"
         );
     }
     Ok(())
@@ -74,7 +83,7 @@ pub async fn bootstrap(pool: &SqlitePool) -> Result<(), BoxError> {
 pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
     let pool = open_database(global).await?;
-    bootstrap(&pool).await?;
+    bootstrap(&pool, opts.seed_example).await?;
     let state = state(pool.clone(), opts);
     if state.settings.simulated_cluster {
         tracing::info!("no kubeconfig or in-cluster account found: using the simulated cluster");
