@@ -7,6 +7,7 @@ pub mod api;
 pub mod domain;
 pub mod error;
 pub mod ui;
+pub mod values;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

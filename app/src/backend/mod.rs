@@ -6,12 +6,15 @@ pub mod auth;
 pub mod cluster;
 pub mod context;
 pub mod db;
+pub mod hub_api;
 pub mod hubs;
 pub mod password;
 pub mod profiles;
 pub mod seed;
 pub mod state;
+pub mod tokens;
 pub mod users;
+pub mod values;
 pub mod volumes;
 
 pub use state::AppState;

@@ -1,0 +1,867 @@
+//! z2jh (chart 4.4.0) values for a hub, generated from the hub, its profiles and its shared
+//! volumes. Pure and deterministic: no I/O, no clock, no randomness, wasm-safe; the same input
+//! (in any order) gives byte-identical YAML, so a digest of the YAML identifies a version and a
+//! diff between two versions shows only real changes.
+//!
+//! What is generated:
+//! - `singleuser`: the base configuration, from the hub's default profile (else the first
+//!   active one): image, CPU, memory, home storage, its shared volumes and mounts, environment
+//!   and node selector;
+//! - `singleuser.profileList`: every active (not deprecated) profile in KubeSpawner's format
+//!   ([`profile_entries`]); each `kubespawner_override` states the profile's own settings and
+//!   clears (with `null`) what the base sets and the profile does not, so no profile inherits
+//!   another's limits, variables or volumes;
+//! - `ingress` when the hub has a host, `prePuller.hook.enabled: false` (the hook would block
+//!   upgrades driven by the portal) with the continuous puller kept;
+//! - `hub.extraConfig` with the Python that makes `c.KubeSpawner.profile_list` ask the portal
+//!   (see `hubfleet_profile_list.py`), and `hub.extraEnv` giving it the portal's URL and a
+//!   token from a Secret.
+//!
+//! Validation: [`check_values`] applies KubeSpawner's rules the chart's schema misses;
+//! `schema` (server only) validates against the chart's own JSON schema. Every error points
+//! back at the record and form field that produced the value ([`ValuesError`]).
+
+mod check;
+mod errors;
+pub mod highlight;
+mod model;
+#[cfg(feature = "ssr")]
+pub mod schema;
+mod view;
+
+pub use check::check_values;
+pub use errors::{Source, SourceMap, TargetKind, ValuesError, escape_segment, pointer};
+pub use model::*;
+pub use view::*;
+
+use crate::domain::hub::Hub;
+use crate::domain::profile::{Profile, is_digest};
+use crate::domain::quantity::format_cores;
+use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The `hub.extraConfig` key of the profile-list code.
+pub const EXTRA_CONFIG_KEY: &str = "hubfleet-profile-list";
+/// The Python installed as `hub.extraConfig.hubfleet-profile-list`.
+pub const PROFILE_LIST_SNIPPET: &str = include_str!("hubfleet_profile_list.py");
+/// Environment variables of the hub pod read by the snippet.
+pub const ENV_URL: &str = "HUBFLEET_URL";
+pub const ENV_TOKEN: &str = "HUBFLEET_TOKEN";
+/// `<namespace>/<release>`: sent with each request so a token of another hub is refused.
+pub const ENV_HUB: &str = "HUBFLEET_HUB";
+/// The key of the token in the hub's token Secret.
+pub const TOKEN_SECRET_KEY: &str = "token";
+/// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
+/// volume and its mount in KubeSpawner's `volumes` / `volume_mounts`.
+pub const HOME_VOLUME_KEY: &str = "volume-{user_server}";
+/// The chart's default home mount path and memory guarantee (in effect unless overridden).
+pub const CHART_HOME_MOUNT_PATH: &str = "/home/jovyan";
+pub const CHART_MEM_GUARANTEE: &str = "1G";
+
+/// The Secret (in the hub's namespace) holding the hub's API token under [`TOKEN_SECRET_KEY`].
+pub fn token_secret_name(release_name: &str) -> String {
+    format!("hubfleet-token-{release_name}")
+}
+
+/// How the hub names itself to the portal: `<namespace>/<release>`.
+pub fn hub_key(hub: &Hub) -> String {
+    format!("{}/{}", hub.spec.namespace, hub.spec.release_name)
+}
+
+/// Everything the values are made from.
+#[derive(Debug, Clone, Copy)]
+pub struct ValuesInput<'a> {
+    pub hub: &'a Hub,
+    pub profiles: &'a [Profile],
+    pub volumes: &'a [SharedVolume],
+    /// The portal's base URL as the hub pod reaches it (e.g. `https://hubfleet.example.org`);
+    /// `None` when not configured (the hub then uses the static profile list).
+    pub portal_url: Option<&'a str>,
+}
+
+/// Generated values with the map back to their sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub values: Values,
+    pub sources: SourceMap,
+    /// Problems met while generating (e.g. a mount of a volume that is not in this hub); the
+    /// offending part is left out of the values.
+    pub problems: Vec<ValuesError>,
+    /// Remarks that do not make the values invalid (e.g. a hub without profiles).
+    pub notes: Vec<String>,
+}
+
+impl Generated {
+    /// The values as JSON (what the schema and the checks look at).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.values).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The values file.
+    pub fn yaml(&self, hub: &Hub) -> Result<String, String> {
+        to_yaml(hub, &self.values)
+    }
+
+    /// Generation problems plus KubeSpawner's rules (not the schema, which is server-side).
+    pub fn check(&self) -> Vec<ValuesError> {
+        let mut errors = self.problems.clone();
+        errors.extend(check_values(&self.json(), &self.sources));
+        errors
+    }
+}
+
+/// The YAML of `values`, after a header naming the hub. Deterministic.
+pub fn to_yaml(hub: &Hub, values: &Values) -> Result<String, String> {
+    let body = serde_saphyr2::to_string(values).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "# z2jh values for hub \"{}\" (namespace {}, chart {}), generated by Hubfleet.\n# Change the hub, its profiles and shared volumes in Hubfleet rather than this file.\n{body}",
+        hub.spec.release_name, hub.spec.namespace, hub.spec.chart_version
+    ))
+}
+
+/// Active profiles in the order of the profile list: the default first, then by display name
+/// (case-insensitive), then id. Deprecated profiles are left out.
+pub fn active_profiles(profiles: &[Profile]) -> Vec<&Profile> {
+    let mut v: Vec<&Profile> = profiles
+        .iter()
+        .filter(|p| !p.spec.is_deprecated())
+        .collect();
+    v.sort_by(|a, b| {
+        b.spec
+            .is_default
+            .cmp(&a.spec.is_default)
+            .then_with(|| {
+                a.spec
+                    .display_name
+                    .to_lowercase()
+                    .cmp(&b.spec.display_name.to_lowercase())
+            })
+            .then_with(|| a.spec.display_name.cmp(&b.spec.display_name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    v
+}
+
+/// 32-bit FNV-1a, for short deterministic name suffixes.
+fn fnv1a(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The pod volume name of a shared volume, derived from its claim: `shared-<pvc>` when that is
+/// a valid volume name (a DNS-1123 label), else a shortened, dot-free form with a hash of the
+/// claim name so that different claims never share a name.
+pub fn volume_name(pvc_name: &str) -> String {
+    const PREFIX: &str = "shared-";
+    let clean: String = pvc_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let direct = format!("{PREFIX}{clean}");
+    if clean == pvc_name && direct.len() <= 63 && !clean.ends_with('-') && !clean.is_empty() {
+        return direct;
+    }
+    let hash = format!("{:08x}", fnv1a(pvc_name));
+    let room = 63 - PREFIX.len() - 1 - hash.len();
+    let mut stem: String = clean.chars().take(room).collect();
+    while stem.ends_with('-') {
+        stem.pop();
+    }
+    if stem.is_empty() {
+        format!("{PREFIX}{hash}")
+    } else {
+        format!("{PREFIX}{stem}-{hash}")
+    }
+}
+
+/// One profile's settings, resolved against the hub's volumes.
+#[derive(Debug, Clone)]
+struct Parts {
+    id: i64,
+    name: String,
+    image_ref: String,
+    image_name: String,
+    image_tag: String,
+    pull_policy: String,
+    pull_secret: Option<String>,
+    cpu_limit: Option<f64>,
+    cpu_guarantee: Option<f64>,
+    mem_limit: Option<serde_json::Value>,
+    mem_guarantee: Option<serde_json::Value>,
+    capacity: String,
+    storage_class: Option<String>,
+    home: String,
+    /// Volume name -> (volume, volume id).
+    volumes: OrderedMap<(VolumeDef, i64)>,
+    /// Mount key -> (mount, index in the profile's mounts).
+    mounts: OrderedMap<(MountDef, usize)>,
+    env: OrderedMap<(String, usize)>,
+    node_selector: BTreeMap<String, (String, usize)>,
+}
+
+fn cores(p: &Profile, field: &str, v: Option<f64>, problems: &mut Vec<ValuesError>) -> Option<f64> {
+    match v {
+        Some(c) if c.is_finite() && c > 0.0 => {
+            // Whole millicores, as validation stores them; rounding removes float noise.
+            Some((c * 1000.0).round() / 1000.0)
+        }
+        Some(c) => {
+            problems.push(SourceMap::record_error(
+                TargetKind::Profile,
+                p.id,
+                &p.spec.display_name,
+                field,
+                format!("The stored CPU value ({c}) is not a positive number of cores: write one, e.g. 1.5."),
+            ));
+            None
+        }
+        None => None,
+    }
+}
+
+fn parts_of(
+    p: &Profile,
+    hub_namespace: &str,
+    volumes: &BTreeMap<i64, &SharedVolume>,
+    problems: &mut Vec<ValuesError>,
+) -> Parts {
+    let s = &p.spec;
+    let record_error = |field: &str, message: String| {
+        SourceMap::record_error(TargetKind::Profile, p.id, &s.display_name, field, message)
+    };
+    // The chart writes `name:tag`; for a digest, `name:latest@sha256:…` is a valid reference
+    // that runtimes resolve by the digest alone.
+    let (image_name, image_tag) = if is_digest(&s.image.tag) {
+        (s.image.name.clone(), format!("latest@{}", s.image.tag))
+    } else {
+        (s.image.name.clone(), s.image.tag.clone())
+    };
+    let mut vols: OrderedMap<(VolumeDef, i64)> = OrderedMap::new();
+    let mut mounts: OrderedMap<(MountDef, usize)> = OrderedMap::new();
+    for (i, m) in s.mounts.iter().enumerate() {
+        let Some(v) = volumes.get(&m.volume_id) else {
+            problems.push(record_error(
+                &format!("mounts[{i}].volume_id"),
+                format!(
+                    "Shared volume #{} is not a volume of this hub: choose one of the hub's volumes or remove the mount.",
+                    m.volume_id
+                ),
+            ));
+            continue;
+        };
+        if v.spec.volume_mode == VolumeMode::Block {
+            problems.push(record_error(
+                &format!("mounts[{i}].volume_id"),
+                format!(
+                    "\"{}\" is a Block volume, which cannot be mounted as a directory: choose a Filesystem volume.",
+                    v.spec.name
+                ),
+            ));
+            continue;
+        }
+        if v.spec.namespace != hub_namespace {
+            problems.push(SourceMap::record_error(
+                TargetKind::Volume,
+                v.id,
+                &v.spec.name,
+                "namespace",
+                format!(
+                    "The hub's servers run in namespace \"{hub_namespace}\" and can only mount claims of that namespace, but this volume's claim is in \"{}\".",
+                    v.spec.namespace
+                ),
+            ));
+            continue;
+        }
+        if v.spec.access_mode == AccessMode::ReadOnlyMany && !m.read_only {
+            problems.push(record_error(
+                &format!("mounts[{i}].read_only"),
+                format!("\"{}\" is ReadOnlyMany: tick read-only.", v.spec.name),
+            ));
+        }
+        let name = volume_name(&v.spec.pvc_name);
+        if !vols.contains_key(&name) {
+            vols.insert(
+                name.clone(),
+                (
+                    VolumeDef {
+                        name: name.clone(),
+                        persistent_volume_claim: ClaimRef {
+                            claim_name: v.spec.pvc_name.clone(),
+                        },
+                    },
+                    v.id,
+                ),
+            );
+        }
+        let mut key = name.clone();
+        let mut n = 1;
+        while mounts.contains_key(&key) {
+            n += 1;
+            key = format!("{name}-{n}");
+        }
+        mounts.insert(
+            key,
+            (
+                MountDef {
+                    name: Some(name),
+                    mount_path: m.mount_path.clone(),
+                    read_only: m.read_only,
+                },
+                i,
+            ),
+        );
+    }
+    let mut env = OrderedMap::new();
+    for (i, e) in s.env.iter().enumerate() {
+        env.insert(e.name.clone(), (e.value.clone(), i));
+    }
+    let node_selector = s
+        .node_selector
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| (k.clone(), (v.clone(), i)))
+        .collect();
+    Parts {
+        id: p.id,
+        name: s.display_name.clone(),
+        image_ref: s.image.reference(),
+        image_name,
+        image_tag,
+        pull_policy: s.image.pull_policy.as_str().to_string(),
+        pull_secret: s.image.pull_secret.clone(),
+        cpu_limit: cores(p, "cpu_limit", s.cpu_limit, problems),
+        cpu_guarantee: cores(p, "cpu_guarantee", s.cpu_guarantee, problems),
+        mem_limit: s.mem_limit.as_ref().map(|m| m.kubespawner_value()),
+        mem_guarantee: s.mem_guarantee.as_ref().map(|m| m.kubespawner_value()),
+        capacity: s.home.capacity.as_str().to_string(),
+        storage_class: s.home.storage_class.clone(),
+        home: s.home.mount_path.clone(),
+        volumes: vols,
+        mounts,
+        env,
+        node_selector,
+    }
+}
+
+/// Records the sources of one profile's fields under `base` (a pointer prefix) for the
+/// given field names (value key -> form field).
+fn add_profile_sources(sources: &mut SourceMap, base: &str, p: &Parts, fields: &[(&str, &str)]) {
+    for (key, field) in fields {
+        sources.add(
+            format!("{base}/{key}"),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            field,
+        );
+    }
+}
+
+/// The override of profile `p` over the base configuration `base` (`None`: the chart's).
+fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
+    let base_has = |f: fn(&Parts) -> bool| base.is_some_and(f);
+    let image_pull_secrets = match (&p.pull_secret, base.and_then(|b| b.pull_secret.as_ref())) {
+        (Some(s), _) => Some(vec![s.clone()]),
+        (None, Some(_)) => Some(vec![]),
+        (None, None) => None,
+    };
+    let mut volumes: OrderedMap<Option<VolumeDef>> = OrderedMap::new();
+    for (k, (v, _)) in p.volumes.iter() {
+        volumes.insert(k.clone(), Some(v.clone()));
+    }
+    let mut volume_mounts: OrderedMap<Option<MountDef>> = OrderedMap::new();
+    for (k, (m, _)) in p.mounts.iter() {
+        volume_mounts.insert(k.clone(), Some(m.clone()));
+    }
+    if p.home != base_home {
+        volume_mounts.insert(
+            HOME_VOLUME_KEY,
+            Some(MountDef {
+                name: None,
+                mount_path: p.home.clone(),
+                read_only: false,
+            }),
+        );
+    }
+    let mut environment: OrderedMap<Option<String>> = OrderedMap::new();
+    for (k, (v, _)) in p.env.iter() {
+        environment.insert(k.clone(), Some(v.clone()));
+    }
+    let mut node_selector: OrderedMap<Option<String>> = OrderedMap::new();
+    for (k, (v, _)) in &p.node_selector {
+        node_selector.insert(k.clone(), Some(v.clone()));
+    }
+    if let Some(b) = base {
+        for (k, _) in b.volumes.iter() {
+            if !p.volumes.contains_key(k) {
+                volumes.insert(k.clone(), None);
+            }
+        }
+        for (k, _) in b.mounts.iter() {
+            if !p.mounts.contains_key(k) {
+                volume_mounts.insert(k.clone(), None);
+            }
+        }
+        for (k, _) in b.env.iter() {
+            if !p.env.contains_key(k) {
+                environment.insert(k.clone(), None);
+            }
+        }
+        for k in b.node_selector.keys() {
+            if !p.node_selector.contains_key(k) {
+                node_selector.insert(k.clone(), None);
+            }
+        }
+    }
+    Override {
+        image: Some(p.image_ref.clone()),
+        image_pull_policy: Some(p.pull_policy.clone()),
+        image_pull_secrets,
+        cpu_limit: Setting::over(p.cpu_limit, base_has(|b| b.cpu_limit.is_some())),
+        cpu_guarantee: Setting::over(p.cpu_guarantee, base_has(|b| b.cpu_guarantee.is_some())),
+        mem_limit: Setting::over(p.mem_limit.clone(), base_has(|b| b.mem_limit.is_some())),
+        // The chart guarantees 1G unless told otherwise: a profile without a guarantee clears it.
+        mem_guarantee: Setting::over(p.mem_guarantee.clone(), true),
+        storage_capacity: Setting::Set(p.capacity.clone()),
+        storage_class: Setting::over(
+            p.storage_class.clone(),
+            base_has(|b| b.storage_class.is_some()),
+        ),
+        volumes,
+        volume_mounts,
+        environment,
+        node_selector,
+    }
+}
+
+/// Records where each part of a profile entry came from.
+fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
+    sources.add(at.to_string(), TargetKind::Profile, p.id, &p.name, "");
+    add_profile_sources(
+        sources,
+        at,
+        p,
+        &[
+            ("display_name", "display_name"),
+            ("slug", "slug"),
+            ("description", "description"),
+            ("default", "is_default"),
+        ],
+    );
+    let o = format!("{at}/kubespawner_override");
+    add_profile_sources(
+        sources,
+        &o,
+        p,
+        &[
+            ("image", "image_name"),
+            ("image_pull_policy", "image_pull_policy"),
+            ("image_pull_secrets", "image_pull_secret"),
+            ("cpu_limit", "cpu_limit"),
+            ("cpu_guarantee", "cpu_guarantee"),
+            ("mem_limit", "mem_limit"),
+            ("mem_guarantee", "mem_guarantee"),
+            ("storage_capacity", "home_capacity"),
+            ("storage_class", "home_storage_class"),
+            ("environment", "env"),
+            ("node_selector", "node_selector"),
+            ("volumes", "mounts"),
+            ("volume_mounts", "mounts"),
+        ],
+    );
+    for (k, (_, i)) in p.mounts.iter() {
+        let at = format!("{o}/volume_mounts/{}", escape_segment(k));
+        sources.add(
+            format!("{at}/name"),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("mounts[{i}].volume_id"),
+        );
+        sources.add(
+            at,
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("mounts[{i}].mount_path"),
+        );
+    }
+    sources.add(
+        format!("{o}/volume_mounts/{}", escape_segment(HOME_VOLUME_KEY)),
+        TargetKind::Profile,
+        p.id,
+        &p.name,
+        "home_mount_path",
+    );
+    for (k, (_, i)) in p.env.iter() {
+        sources.add(
+            format!("{o}/environment/{}", escape_segment(k)),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("env[{i}].name"),
+        );
+    }
+    for (k, (_, i)) in &p.node_selector {
+        sources.add(
+            format!("{o}/node_selector/{}", escape_segment(k)),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("node_selector[{i}].key"),
+        );
+    }
+    for (k, _) in p.volumes.iter() {
+        let volume_field = p
+            .mounts
+            .iter()
+            .find(|(_, (m, _))| m.name.as_deref() == Some(k.as_str()))
+            .map(|(_, (_, i))| format!("mounts[{i}].volume_id"))
+            .unwrap_or_else(|| "mounts".into());
+        sources.add(
+            format!("{o}/volumes/{}", escape_segment(k)),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &volume_field,
+        );
+    }
+}
+
+/// The KubeSpawner profile entries of a hub's active profiles, in list order, with the
+/// base configuration they override (the default profile, else the first active one).
+/// `default` marks the hub's default profile. Used for `singleuser.profileList` and, with
+/// the default moved per user, for the hub profile API.
+pub fn profile_entries(input: &ValuesInput<'_>) -> Vec<(i64, ProfileEntry)> {
+    let mut problems = Vec::new();
+    let mut sources = SourceMap::new(input.hub.id, &input.hub.spec.release_name);
+    let (entries, _) = entries_and_base(input, &mut problems, &mut sources);
+    entries
+}
+
+#[allow(clippy::type_complexity)]
+fn entries_and_base(
+    input: &ValuesInput<'_>,
+    problems: &mut Vec<ValuesError>,
+    sources: &mut SourceMap,
+) -> (Vec<(i64, ProfileEntry)>, Option<(Parts, bool)>) {
+    let volumes: BTreeMap<i64, &SharedVolume> = input
+        .volumes
+        .iter()
+        .filter(|v| v.hub_id == input.hub.id)
+        .map(|v| (v.id, v))
+        .collect();
+    let own: Vec<Profile> = input
+        .profiles
+        .iter()
+        .filter(|p| p.hub_id == input.hub.id)
+        .cloned()
+        .collect();
+    let active = active_profiles(&own);
+    let parts: Vec<(Parts, &Profile)> = active
+        .iter()
+        .map(|p| {
+            (
+                parts_of(p, &input.hub.spec.namespace, &volumes, problems),
+                *p,
+            )
+        })
+        .collect();
+    let base = parts.first().map(|(b, p)| (b.clone(), p.spec.is_default));
+    let base_parts = base.as_ref().map(|(b, _)| b);
+    let base_home = base_parts
+        .map(|b| b.home.clone())
+        .unwrap_or_else(|| CHART_HOME_MOUNT_PATH.to_string());
+    let entries = parts
+        .iter()
+        .enumerate()
+        .map(|(n, (pp, p))| {
+            let at = format!("/singleuser/profileList/{n}");
+            add_entry_sources(sources, &at, pp);
+            (
+                p.id,
+                ProfileEntry {
+                    display_name: p.spec.display_name.clone(),
+                    slug: p.spec.slug.clone(),
+                    description: p.spec.description.clone(),
+                    default: p.spec.is_default,
+                    kubespawner_override: override_for(pp, base_parts, &base_home),
+                },
+            )
+        })
+        .collect();
+    (entries, base)
+}
+
+/// Generates the values of `input.hub`.
+pub fn generate(input: &ValuesInput<'_>) -> Generated {
+    let hub = input.hub;
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    let mut sources = SourceMap::new(hub.id, &hub.spec.release_name);
+    for p in input.profiles.iter().filter(|p| p.hub_id != hub.id) {
+        problems.push(SourceMap::record_error(
+            TargetKind::Profile,
+            p.id,
+            &p.spec.display_name,
+            "",
+            format!(
+                "Profile \"{}\" belongs to another hub and was left out.",
+                p.spec.display_name
+            ),
+        ));
+    }
+    let (entries, base) = entries_and_base(input, &mut problems, &mut sources);
+    let any_home_moved = entries.iter().any(|(_, e)| {
+        e.kubespawner_override
+            .volume_mounts
+            .contains_key(HOME_VOLUME_KEY)
+    });
+
+    let singleuser = match &base {
+        Some((b, is_default)) => {
+            if !is_default {
+                notes.push(format!(
+                    "No profile is marked as the default: \"{}\" (first in the list) provides the base settings and is preselected.",
+                    b.name
+                ));
+            }
+            let su = "/singleuser";
+            add_profile_sources(
+                &mut sources,
+                su,
+                b,
+                &[
+                    ("image", "image_name"),
+                    ("image/tag", "image_tag"),
+                    ("image/pullPolicy", "image_pull_policy"),
+                    ("image/pullSecrets", "image_pull_secret"),
+                    ("cpu/limit", "cpu_limit"),
+                    ("cpu/guarantee", "cpu_guarantee"),
+                    ("memory/limit", "mem_limit"),
+                    ("memory/guarantee", "mem_guarantee"),
+                    ("storage/capacity", "home_capacity"),
+                    ("storage/homeMountPath", "home_mount_path"),
+                    ("storage/dynamic/storageClass", "home_storage_class"),
+                    ("storage/extraVolumes", "mounts"),
+                    ("storage/extraVolumeMounts", "mounts"),
+                    ("extraEnv", "env"),
+                    ("nodeSelector", "node_selector"),
+                ],
+            );
+            for (k, (_, i)) in b.mounts.iter() {
+                let at = format!("{su}/storage/extraVolumeMounts/{}", escape_segment(k));
+                sources.add(
+                    format!("{at}/name"),
+                    TargetKind::Profile,
+                    b.id,
+                    &b.name,
+                    &format!("mounts[{i}].volume_id"),
+                );
+                sources.add(
+                    at,
+                    TargetKind::Profile,
+                    b.id,
+                    &b.name,
+                    &format!("mounts[{i}].mount_path"),
+                );
+            }
+            for (k, (_, vid)) in b.volumes.iter() {
+                let name = input
+                    .volumes
+                    .iter()
+                    .find(|v| v.id == *vid)
+                    .map(|v| v.spec.name.clone())
+                    .unwrap_or_default();
+                sources.add(
+                    format!("{su}/storage/extraVolumes/{}", escape_segment(k)),
+                    TargetKind::Volume,
+                    *vid,
+                    &name,
+                    "pvc_name",
+                );
+            }
+            for (k, (_, i)) in b.env.iter() {
+                sources.add(
+                    format!("{su}/extraEnv/{}", escape_segment(k)),
+                    TargetKind::Profile,
+                    b.id,
+                    &b.name,
+                    &format!("env[{i}].name"),
+                );
+            }
+            for (k, (_, i)) in &b.node_selector {
+                sources.add(
+                    format!("{su}/nodeSelector/{}", escape_segment(k)),
+                    TargetKind::Profile,
+                    b.id,
+                    &b.name,
+                    &format!("node_selector[{i}].key"),
+                );
+            }
+            Singleuser {
+                image: Some(Image {
+                    name: b.image_name.clone(),
+                    tag: b.image_tag.clone(),
+                    pull_policy: Some(b.pull_policy.clone()),
+                    pull_secrets: b.pull_secret.iter().cloned().collect(),
+                }),
+                cpu: (b.cpu_limit.is_some() || b.cpu_guarantee.is_some()).then_some(Cpu {
+                    limit: b.cpu_limit,
+                    guarantee: b.cpu_guarantee,
+                }),
+                memory: (b.mem_limit.is_some() || b.mem_guarantee.is_some()).then(|| {
+                    MemoryValues {
+                        limit: b.mem_limit.clone(),
+                        guarantee: b.mem_guarantee.clone(),
+                    }
+                }),
+                storage: Storage {
+                    kind: "dynamic".into(),
+                    capacity: Some(b.capacity.clone()),
+                    home_mount_path: b.home.clone(),
+                    dynamic: (b.storage_class.is_some() || any_home_moved).then(|| {
+                        DynamicStorage {
+                            storage_class: b.storage_class.clone(),
+                            volume_name_template: any_home_moved
+                                .then(|| HOME_VOLUME_KEY.to_string()),
+                        }
+                    }),
+                    extra_volumes: OrderedMap(
+                        b.volumes
+                            .iter()
+                            .map(|(k, (v, _))| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
+                    extra_volume_mounts: OrderedMap(
+                        b.mounts
+                            .iter()
+                            .map(|(k, (m, _))| (k.clone(), m.clone()))
+                            .collect(),
+                    ),
+                },
+                extra_env: OrderedMap(
+                    b.env
+                        .iter()
+                        .map(|(k, (v, _))| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+                node_selector: b
+                    .node_selector
+                    .iter()
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect(),
+                profile_list: entries.into_iter().map(|(_, e)| e).collect(),
+            }
+        }
+        None => {
+            notes.push(
+                "The hub has no active profile: users get the chart's sample image and defaults. Add a profile."
+                    .into(),
+            );
+            Singleuser {
+                image: None,
+                cpu: None,
+                memory: None,
+                storage: Storage {
+                    kind: "dynamic".into(),
+                    capacity: None,
+                    home_mount_path: CHART_HOME_MOUNT_PATH.into(),
+                    dynamic: None,
+                    extra_volumes: OrderedMap::new(),
+                    extra_volume_mounts: OrderedMap::new(),
+                },
+                extra_env: OrderedMap::new(),
+                node_selector: BTreeMap::new(),
+                profile_list: Vec::new(),
+            }
+        }
+    };
+
+    let ingress = hub.spec.ingress_host.as_ref().map(|h| {
+        sources.add(
+            "/ingress",
+            TargetKind::Hub,
+            hub.id,
+            &hub.spec.release_name,
+            "ingress_host",
+        );
+        Ingress {
+            enabled: true,
+            hosts: vec![h.clone()],
+        }
+    });
+
+    let mut extra_env = OrderedMap::new();
+    match input.portal_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => extra_env.insert(ENV_URL, HubEnv::Value(url.trim_end_matches('/').into())),
+        None => notes.push(format!(
+            "The portal's URL is not configured (HUBFLEET_PUBLIC_URL), so {ENV_URL} is not set: the hub will use the static profile list until it is."
+        )),
+    }
+    extra_env.insert(ENV_HUB, HubEnv::Value(hub_key(hub)));
+    extra_env.insert(
+        ENV_TOKEN,
+        HubEnv::From {
+            value_from: ValueFrom {
+                secret_key_ref: SecretKeyRef {
+                    name: token_secret_name(&hub.spec.release_name),
+                    key: TOKEN_SECRET_KEY.into(),
+                    optional: true,
+                },
+            },
+        },
+    );
+    let mut extra_config = BTreeMap::new();
+    extra_config.insert(
+        EXTRA_CONFIG_KEY.to_string(),
+        PROFILE_LIST_SNIPPET.to_string(),
+    );
+
+    // Profiles of this hub that the list leaves out, for the record.
+    let deprecated: BTreeSet<&str> = input
+        .profiles
+        .iter()
+        .filter(|p| p.hub_id == hub.id && p.spec.is_deprecated())
+        .map(|p| p.spec.display_name.as_str())
+        .collect();
+    if !deprecated.is_empty() {
+        notes.push(format!(
+            "Deprecated profiles are not offered and their users get the replacement: {}.",
+            deprecated.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
+    Generated {
+        values: Values {
+            singleuser,
+            ingress,
+            pre_puller: PrePuller {
+                hook: Enabled { enabled: false },
+                continuous: Enabled { enabled: true },
+            },
+            hub: HubValues {
+                extra_env,
+                extra_config,
+            },
+        },
+        sources,
+        problems,
+        notes,
+    }
+}
+
+/// CPU as written in forms, for messages.
+pub(crate) fn cores_text(v: f64) -> String {
+    format_cores(v)
+}

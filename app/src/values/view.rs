@@ -1,0 +1,160 @@
+//! What the values page shows, as it crosses the wire from the server: the YAML, its digest,
+//! the validation result, the recorded versions and a diff between two of them. Also the
+//! per-user profile selection of the hub profile API (pure, so it is tested without a server).
+
+use super::errors::ValuesError;
+use super::model::ProfileEntry;
+use super::{ValuesInput, profile_entries};
+use serde::{Deserialize, Serialize};
+
+/// One recorded version of a hub's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version: i64,
+    /// sha256 of the YAML, lowercase hex.
+    pub digest: String,
+    /// The changes since the previous version (one per line), or why it was recorded.
+    pub cause: String,
+    pub valid: bool,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// How one line of a diff changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineChange {
+    Same,
+    Removed,
+    Added,
+}
+
+/// One line of a unified diff, with its line numbers in the old and the new file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub change: LineChange,
+    pub old_no: Option<usize>,
+    pub new_no: Option<usize>,
+    pub text: String,
+}
+
+/// A run of changed lines with some unchanged context around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffHunk {
+    pub lines: Vec<DiffLine>,
+}
+
+/// A diff between two versions of a hub's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValuesDiff {
+    /// Version numbers.
+    pub from: i64,
+    pub to: i64,
+    pub hunks: Vec<DiffHunk>,
+    pub added: usize,
+    pub removed: usize,
+}
+
+/// The values page's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValuesPreview {
+    pub hub_id: i64,
+    pub hub_name: String,
+    pub namespace: String,
+    pub yaml: String,
+    pub digest: String,
+    /// Generation problems, KubeSpawner rules and the chart's schema, in that order.
+    pub errors: Vec<ValuesError>,
+    pub notes: Vec<String>,
+    /// The version these values are (recorded now if they differ from the latest).
+    pub version: Option<VersionSummary>,
+    /// Whether opening the page recorded a new version.
+    pub recorded: bool,
+    /// Every version, newest first.
+    pub versions: Vec<VersionSummary>,
+    /// Against the previous version, when there is one.
+    pub diff: Option<ValuesDiff>,
+}
+
+/// Pairs a hunk's lines for a side-by-side view: unchanged lines on both sides, a run of
+/// removed lines next to the run of added lines that follows it.
+pub fn side_by_side(hunk: &DiffHunk) -> Vec<(Option<DiffLine>, Option<DiffLine>)> {
+    let mut rows = Vec::new();
+    let mut removed: Vec<DiffLine> = Vec::new();
+    let mut added: Vec<DiffLine> = Vec::new();
+    let flush = |rows: &mut Vec<(Option<DiffLine>, Option<DiffLine>)>,
+                 removed: &mut Vec<DiffLine>,
+                 added: &mut Vec<DiffLine>| {
+        let n = removed.len().max(added.len());
+        let mut r = removed.drain(..);
+        let mut a = added.drain(..);
+        for _ in 0..n {
+            rows.push((r.next(), a.next()));
+        }
+    };
+    for l in &hunk.lines {
+        match l.change {
+            LineChange::Same => {
+                flush(&mut rows, &mut removed, &mut added);
+                rows.push((Some(l.clone()), Some(l.clone())));
+            }
+            LineChange::Removed => {
+                if !added.is_empty() {
+                    flush(&mut rows, &mut removed, &mut added);
+                }
+                removed.push(l.clone());
+            }
+            LineChange::Added => added.push(l.clone()),
+        }
+    }
+    flush(&mut rows, &mut removed, &mut added);
+    rows
+}
+
+/// What the hub profile API answers for one user, in KubeSpawner's `profile_list` format:
+/// the active profiles the user's groups allow (a profile without allowed groups is for
+/// everyone; `groups` is empty for a user the portal does not know), with the default moved
+/// to the user's remembered choice — a deprecated choice followed to its replacement — when
+/// the user may use it, else to the hub's default when the user may use that.
+pub fn profiles_for_user(
+    input: &ValuesInput<'_>,
+    groups: &[String],
+    remembered: Option<i64>,
+) -> Vec<ProfileEntry> {
+    let own: Vec<&crate::domain::profile::Profile> = input
+        .profiles
+        .iter()
+        .filter(|p| p.hub_id == input.hub.id)
+        .collect();
+    let allowed = |id: i64| {
+        own.iter()
+            .find(|p| p.id == id)
+            .is_some_and(|p| p.spec.offered_to(groups))
+    };
+    // Follow replacements (bounded: the chain cannot be longer than the list).
+    let resolve = |mut id: i64| -> Option<i64> {
+        for _ in 0..=own.len() {
+            let p = own.iter().find(|p| p.id == id)?;
+            match p.spec.replaced_by {
+                Some(next) => id = next,
+                None => return Some(id),
+            }
+        }
+        None
+    };
+    let chosen = remembered.and_then(resolve).filter(|id| allowed(*id));
+    let hub_default = own
+        .iter()
+        .find(|p| p.spec.is_default && !p.spec.is_deprecated())
+        .map(|p| p.id)
+        .filter(|id| allowed(*id));
+    let default = chosen.or(hub_default);
+    profile_entries(input)
+        .into_iter()
+        .filter(|(id, _)| allowed(*id))
+        .map(|(id, mut e)| {
+            e.default = Some(id) == default;
+            e
+        })
+        .collect()
+}
