@@ -416,6 +416,102 @@ pub struct StoreMetrics {
     pub last_error: Option<String>,
 }
 
+/// Space used on one PVC, as the kubelet's stats summary reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeUsage {
+    pub namespace: String,
+    pub pvc: String,
+    pub used_bytes: u64,
+    pub capacity_bytes: u64,
+    pub available_bytes: u64,
+    /// The pod mounting it (usage is only reported while a pod mounts the volume).
+    pub pod: String,
+    pub node: String,
+}
+
+impl VolumeUsage {
+    /// Used share in `[0, 1]` (0 when the capacity is unknown).
+    pub fn fraction_used(&self) -> f64 {
+        if self.capacity_bytes == 0 {
+            0.0
+        } else {
+            (self.used_bytes as f64 / self.capacity_bytes as f64).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// What a pod (a user server, the hub) is doing, in words a person can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PodState {
+    /// Waiting for a node.
+    Scheduling,
+    /// No node can take it (resources, volumes, node selector).
+    Unschedulable,
+    /// Scheduled; pulling the image, mounting volumes, starting.
+    Starting,
+    Running,
+    /// The image cannot be pulled.
+    ImagePullFailed,
+    /// The container was killed at its memory limit.
+    OomKilled,
+    /// The container keeps exiting and is restarted with back-off.
+    CrashLooping,
+    /// The node evicted the pod.
+    Evicted,
+    /// Ran to completion (jobs).
+    Completed,
+    Failed,
+    Unknown,
+}
+
+impl PodState {
+    /// A short badge label.
+    pub fn label(self) -> &'static str {
+        match self {
+            PodState::Scheduling => "Scheduling",
+            PodState::Unschedulable => "Cannot be scheduled",
+            PodState::Starting => "Starting",
+            PodState::Running => "Running",
+            PodState::ImagePullFailed => "Image pull failed",
+            PodState::OomKilled => "Out of memory",
+            PodState::CrashLooping => "Crashing",
+            PodState::Evicted => "Evicted",
+            PodState::Completed => "Completed",
+            PodState::Failed => "Failed",
+            PodState::Unknown => "Unknown",
+        }
+    }
+
+    /// Whether this needs someone's attention.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            PodState::Unschedulable
+                | PodState::ImagePullFailed
+                | PodState::OomKilled
+                | PodState::CrashLooping
+                | PodState::Evicted
+                | PodState::Failed
+        )
+    }
+}
+
+/// A pod's status explained: the state, Kubernetes' own words, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodHealth {
+    pub state: PodState,
+    /// `status.phase` as Kubernetes reports it.
+    pub phase: String,
+    pub ready: bool,
+    /// The message Kubernetes gave (scheduler condition, container state, event), if any.
+    pub detail: Option<String>,
+    /// A suggestion for the administrator, if one applies.
+    pub hint: Option<String>,
+    pub restarts: u32,
+    pub node: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,13 +17,18 @@
 //! ```
 
 pub mod discovery;
+pub mod health;
 pub mod helm;
 pub mod quantity;
 pub mod sim;
+pub mod stats;
 pub mod watch;
 
-use crate::domain::cluster::{AccessCheck, ClusterOverview, ClusterSource, ClusterStatus};
+use crate::domain::cluster::{
+    AccessCheck, ClusterOverview, ClusterSource, ClusterStatus, PodHealth, VolumeUsage,
+};
 use chrono::{SecondsFormat, Utc};
+use kube::ResourceExt;
 use sim::{SimConfig, Simulator};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -431,6 +436,34 @@ impl ClusterHandle {
             }
         };
         tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
+    /// Space used on every mounted PVC, from the kubelets' stats summaries of the known
+    /// nodes (one request per node). Unreadable nodes are skipped.
+    pub async fn volume_usage(&self) -> Vec<VolumeUsage> {
+        let nodes: Vec<String> = match self.stores() {
+            Some(s) if s.nodes.is_ready() => s.nodes.state().iter().map(|n| n.name_any()).collect(),
+            _ => self
+                .overview()
+                .nodes
+                .iter()
+                .map(|n| n.name.clone())
+                .collect(),
+        };
+        let (usage, warnings) = stats::volume_usage(&self.inner.client, &nodes).await;
+        for w in warnings {
+            tracing::debug!(warning = %w, "volume usage");
+        }
+        usage
+    }
+
+    /// A pod's status explained, with its cached events (from the stores when running).
+    pub fn pod_health(&self, pod: &k8s_openapi::api::core::v1::Pod) -> PodHealth {
+        let events = match (self.stores(), pod.metadata.uid.as_deref()) {
+            (Some(s), Some(uid)) => s.events_for(uid),
+            _ => Vec::new(),
+        };
+        health::pod_health(pod, &events)
     }
 
     /// Probes `/version`; with `discover` (or on reconnect) re-runs discovery.

@@ -590,31 +590,59 @@ impl Simulator {
     }
 
     /// Serves the API on `127.0.0.1:<port>` (0 = any free port) over plain HTTP, for
-    /// processes that need a URL. The server stops when the returned handle is dropped.
+    /// processes that need a URL. While the simulator is unreachable the port is closed
+    /// (connections are refused, as with a dead API server). The server stops when the
+    /// returned handle is dropped.
     pub async fn serve_loopback(&self, port: u16) -> std::io::Result<LoopbackServer> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let addr = listener.local_addr()?;
         let sim = self.clone();
+        let svc_sim = self.clone();
         let svc = tower::service_fn(move |req: Request<axum::body::Body>| {
-            let sim = sim.clone();
+            let sim = svc_sim.clone();
             async move {
-                if !sim.is_reachable() {
-                    let mut res =
-                        Response::new(axum::body::Body::from("simulated cluster unreachable"));
-                    *res.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
-                    return Ok::<_, Infallible>(res);
-                }
                 let (parts, body) = req.into_parts();
                 let bytes = api::collect_body(body).await.unwrap_or_default();
                 let res = api::handle(&sim, Request::from_parts(parts, bytes)).await;
-                Ok(res.map(axum::body::Body::new))
+                Ok::<_, Infallible>(res.map(axum::body::Body::new))
             }
         });
         let router = axum::Router::new().fallback_service(svc);
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
-                tracing::warn!(error = %e, "simulated cluster listener stopped");
+            let mut listener = Some(listener);
+            let mut reachable = sim.reachable_watch();
+            loop {
+                while !*reachable.borrow_and_update() {
+                    if reachable.changed().await.is_err() {
+                        return;
+                    }
+                }
+                let l = match listener.take() {
+                    Some(l) => l,
+                    None => match tokio::net::TcpListener::bind(addr).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "simulated cluster: cannot listen again");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    },
+                };
+                let mut cut = sim.reachable_watch();
+                let shutdown = async move {
+                    while *cut.borrow_and_update() {
+                        if cut.changed().await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                if let Err(e) = axum::serve(l, router.clone())
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::warn!(error = %e, "simulated cluster listener stopped");
+                }
             }
         });
         Ok(LoopbackServer { addr, task })
@@ -674,6 +702,56 @@ impl Simulator {
         st.delete_internal(state::PODS, namespace, &name, false);
         st.settle();
         true
+    }
+
+    /// Starts a handful of example users' servers in a release, in the states an
+    /// administrator meets: three healthy (`ada`, `grace`, `linus`), one whose image cannot
+    /// be pulled (`ken`), one waiting for memory (`barbara`), one killed at its memory limit
+    /// (`dennis`). For the demo and end-to-end tests; states settle as time advances.
+    pub fn populate_example_users(&self, release: &str, namespace: &str) -> Vec<UserServer> {
+        let base = SpawnOptions {
+            release: release.to_string(),
+            namespace: namespace.to_string(),
+            ..SpawnOptions::default()
+        };
+        let users: [(&str, SpawnOptions); 6] = [
+            ("ada", base.clone()),
+            ("grace", base.clone()),
+            (
+                "linus",
+                SpawnOptions {
+                    mem_guarantee: Some("2G".into()),
+                    ..base.clone()
+                },
+            ),
+            (
+                "ken",
+                SpawnOptions {
+                    image: "mydocker.registry.com/jupyterhub/k8s-singleuser:v2-typo".into(),
+                    failure: Some(UserFailure::ImagePull),
+                    ..base.clone()
+                },
+            ),
+            (
+                "barbara",
+                SpawnOptions {
+                    mem_guarantee: Some("64G".into()),
+                    ..base.clone()
+                },
+            ),
+            (
+                "dennis",
+                SpawnOptions {
+                    mem_limit: Some("1G".into()),
+                    failure: Some(UserFailure::OomKilled),
+                    ..base
+                },
+            ),
+        ];
+        users
+            .into_iter()
+            .map(|(u, o)| self.spawn_user(u, o))
+            .collect()
     }
 
     /// Makes a running server fail now (`OomKilled`, `Evicted`); `ImagePull` and
