@@ -113,8 +113,15 @@ fn tokens(container: &Value) -> Vec<String> {
     for key in ["command", "args"] {
         if let Some(list) = container.get(key).and_then(Value::as_array) {
             for t in list.iter().filter_map(Value::as_str) {
+                // Shell separators become tokens of their own.
+                let spaced = t
+                    .replace("&&", " && ")
+                    .replace("||", " || ")
+                    .replace(';', " ; ")
+                    .replace('\n', " ; ");
                 out.extend(
-                    t.split_whitespace()
+                    spaced
+                        .split_whitespace()
                         .map(|s| s.trim_matches(|c| c == '"' || c == '\'').to_string()),
                 );
             }
@@ -123,13 +130,20 @@ fn tokens(container: &Value) -> Vec<String> {
     out
 }
 
+/// The first `helm` invocation with an action the simulator understands (so
+/// `helm repo add ... && helm upgrade --install ...` finds the upgrade).
 fn parse_helm(tokens: &[String]) -> Option<HelmInvocation> {
-    let start = tokens
+    tokens
         .iter()
-        .position(|t| t == "helm" || t.ends_with("/helm"))?;
-    let mut rest = tokens[start + 1..]
+        .enumerate()
+        .filter(|(_, t)| *t == "helm" || t.ends_with("/helm"))
+        .find_map(|(i, _)| parse_helm_at(&tokens[i + 1..]))
+}
+
+fn parse_helm_at(tokens: &[String]) -> Option<HelmInvocation> {
+    let mut rest = tokens
         .iter()
-        .take_while(|t| !matches!(t.as_str(), "&&" | ";" | "||"));
+        .take_while(|t| !matches!(t.as_str(), "&&" | ";" | "||" | "|"));
     let mut positional = Vec::new();
     let mut inv = HelmInvocation {
         action: HelmAction::Upgrade,
@@ -696,6 +710,17 @@ pub fn start_op(st: &mut SimState, id: u64) {
     if op.revision != 0 || op.done {
         return;
     }
+    // As `helm --create-namespace` (and Flux / k3s) would.
+    for ns in [op.storage_ns.clone(), op.namespace.clone()] {
+        if st.store.get(super::state::NAMESPACES, "", &ns).is_none() {
+            st.create_internal(
+                super::state::NAMESPACES,
+                "",
+                json!({"metadata": {"name": ns}}),
+                "helm",
+            );
+        }
+    }
     let existing = release_secrets(st, &op.storage_ns, &op.release);
     let latest = existing.last().map(|(v, _)| *v).unwrap_or(0);
     let has_deployed = existing.iter().any(|(_, r)| r.info.status == "deployed");
@@ -1133,6 +1158,12 @@ mod tests {
         assert_eq!(rb.action, HelmAction::Rollback(Some(2)));
         assert_eq!(rb.namespace.as_deref(), Some("jh"));
         assert!(parse_helm(&toks("echo hello")).is_none());
+        let chained = tokens(
+            &json!({"command": ["sh", "-c"], "args": ["helm repo add jh https://hub.jupyter.org/helm-chart/ && helm repo update;helm upgrade --install hub9 jh/jupyterhub -n jh"]}),
+        );
+        let inv = parse_helm(&chained).unwrap();
+        assert_eq!(inv.release, "hub9");
+        assert_eq!(inv.chart, "jh/jupyterhub");
     }
 
     #[test]
