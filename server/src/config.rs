@@ -1,5 +1,6 @@
 //! Command line and environment configuration. Every flag has a `HUBFLEET_*` variable.
 
+pub use app::backend::cluster::ClusterSelection;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -100,7 +101,7 @@ pub struct ServeOpts {
     pub seed_example: bool,
     /// Which cluster to talk to: `auto` (kubeconfig or in-cluster if found, else the
     /// simulated cluster), `demo` (simulated), `kubeconfig[:context]` or `in-cluster`.
-    #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto")]
+    #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto", value_parser = parse_cluster)]
     pub cluster: ClusterSelection,
 }
 
@@ -118,57 +119,20 @@ impl ServeOpts {
     }
 }
 
-/// The cluster the portal connects to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClusterSelection {
-    Auto,
-    Demo,
-    Kubeconfig(Option<String>),
-    InCluster,
-}
-
-impl std::str::FromStr for ClusterSelection {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "demo" => Ok(Self::Demo),
-            "in-cluster" => Ok(Self::InCluster),
-            "kubeconfig" => Ok(Self::Kubeconfig(None)),
-            other => match other.strip_prefix("kubeconfig:") {
-                Some(ctx) if !ctx.is_empty() => Ok(Self::Kubeconfig(Some(ctx.to_string()))),
-                _ => Err(format!(
-                    "unknown cluster \"{other}\": use auto, demo, kubeconfig, kubeconfig:CONTEXT or in-cluster"
-                )),
-            },
-        }
+/// Parses `--cluster`: `auto`, `demo`, `kubeconfig`, `kubeconfig:CONTEXT` or `in-cluster`.
+pub fn parse_cluster(s: &str) -> Result<ClusterSelection, String> {
+    match s {
+        "auto" => Ok(ClusterSelection::Auto),
+        "demo" => Ok(ClusterSelection::Demo),
+        "in-cluster" => Ok(ClusterSelection::InCluster),
+        "kubeconfig" => Ok(ClusterSelection::Kubeconfig(None)),
+        other => match other.strip_prefix("kubeconfig:") {
+            Some(ctx) if !ctx.is_empty() => Ok(ClusterSelection::Kubeconfig(Some(ctx.to_string()))),
+            _ => Err(format!(
+                "unknown cluster \"{other}\": use auto, demo, kubeconfig, kubeconfig:CONTEXT or in-cluster"
+            )),
+        },
     }
-}
-
-impl ClusterSelection {
-    /// Whether this selection resolves to the built-in simulated cluster on this machine.
-    pub fn is_simulated(&self) -> bool {
-        match self {
-            Self::Demo => true,
-            Self::Auto => !kube_config_present(),
-            _ => false,
-        }
-    }
-}
-
-/// A kubeconfig file or an in-cluster service account is available.
-pub fn kube_config_present() -> bool {
-    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
-        return true;
-    }
-    if let Some(paths) = std::env::var_os("KUBECONFIG") {
-        if std::env::split_paths(&paths).any(|p| p.is_file()) {
-            return true;
-        }
-    }
-    std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".kube/config").is_file())
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -177,13 +141,13 @@ mod tests {
 
     #[test]
     fn cluster_selection_parses() {
-        assert_eq!("auto".parse(), Ok(ClusterSelection::Auto));
+        assert_eq!(parse_cluster("auto"), Ok(ClusterSelection::Auto));
         assert_eq!(
-            "kubeconfig:prod".parse(),
+            parse_cluster("kubeconfig:prod"),
             Ok(ClusterSelection::Kubeconfig(Some("prod".into())))
         );
-        assert!("kubeconfig:".parse::<ClusterSelection>().is_err());
-        assert!("mars".parse::<ClusterSelection>().is_err());
+        assert!(parse_cluster("kubeconfig:").is_err());
+        assert!(parse_cluster("mars").is_err());
     }
 
     #[test]

@@ -76,17 +76,31 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers and every migration is applied.
+/// Ready when the database answers and every migration is applied. The body reports the
+/// cluster connection and the watch stores too; an unreachable cluster does not make the portal
+/// unready, since it keeps serving the last known state.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match db::migrations_applied(&state.pool).await {
-        Ok(true) => (StatusCode::OK, "ready".to_string()),
-        Ok(false) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database migrations are not applied".to_string(),
-        ),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database unreachable: {e}"),
-        ),
-    }
+    let database = match db::migrations_applied(&state.pool).await {
+        Ok(true) => Ok("ok".to_string()),
+        Ok(false) => Err("database migrations are not applied".to_string()),
+        Err(e) => Err(format!("database unreachable: {e}")),
+    };
+    let cluster = &state.cluster;
+    let stores = cluster.stores();
+    let body = serde_json::json!({
+        "ready": database.is_ok(),
+        "database": match &database { Ok(s) | Err(s) => s },
+        "cluster": {
+            "source": cluster.overview().source.label(),
+            "status": cluster.status(),
+            "stores_ready": stores.map(|s| s.is_ready()),
+            "stores": stores.map(|s| s.metrics()).unwrap_or_default(),
+        },
+    });
+    let code = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body))
 }

@@ -3,6 +3,7 @@
 
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
+use app::backend::cluster::{ClusterHandle, ClusterOptions};
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
 use leptos::config::LeptosOptions;
@@ -37,8 +38,34 @@ pub async fn open_database(global: &GlobalOpts) -> Result<SqlitePool, BoxError> 
     Ok(pool)
 }
 
+/// Connects to the cluster chosen by `--cluster`, checking permissions in every hub's
+/// namespace. Without any Kubernetes configuration `auto` uses the simulated cluster.
+pub async fn connect_cluster(
+    pool: &SqlitePool,
+    opts: &ServeOpts,
+) -> Result<ClusterHandle, BoxError> {
+    let mut namespaces: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT namespace FROM hubs ORDER BY 1")
+            .fetch_all(pool)
+            .await?;
+    if namespaces.is_empty() {
+        namespaces.push("default".into());
+    }
+    let options = ClusterOptions {
+        namespaces,
+        ..ClusterOptions::default()
+    };
+    let handle = ClusterHandle::connect(opts.cluster.clone(), options).await?;
+    tracing::info!(
+        source = %handle.overview().source.label(),
+        status = handle.status().label(),
+        "cluster connection"
+    );
+    Ok(handle)
+}
+
 /// Builds the shared state from the options.
-pub fn state(pool: SqlitePool, opts: &ServeOpts) -> AppState {
+pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("hubfleet")
         .site_root(opts.site_root.as_str())
@@ -51,10 +78,10 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts) -> AppState {
         throttle: Arc::new(LoginThrottle::default()),
         settings: Arc::new(RuntimeSettings {
             allowed_origins: opts.allowed_origins.clone(),
-            simulated_cluster: opts.cluster.is_simulated(),
             secure_cookies: opts.secure_cookies,
             session_idle_minutes: opts.session_idle_minutes,
         }),
+        cluster,
     }
 }
 
@@ -84,10 +111,8 @@ pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError
     let started = std::time::Instant::now();
     let pool = open_database(global).await?;
     bootstrap(&pool, opts.seed_example).await?;
-    let state = state(pool.clone(), opts);
-    if state.settings.simulated_cluster {
-        tracing::info!("no kubeconfig or in-cluster account found: using the simulated cluster");
-    }
+    let cluster = connect_cluster(&pool, opts).await?;
+    let state = state(pool.clone(), opts, cluster);
     spawn_session_cleanup(pool.clone());
     let router = crate::router(state);
     let listener = tokio::net::TcpListener::bind(opts.listen)

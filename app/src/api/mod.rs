@@ -2,4 +2,5 @@
 //! Every one of them checks the role on the server, whatever the UI shows.
 
 pub mod auth;
+pub mod cluster;
 pub mod users;

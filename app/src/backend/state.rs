@@ -1,6 +1,7 @@
 //! State shared by every request: the pool, the login throttle, runtime settings.
 
 use super::auth::LoginThrottle;
+use super::cluster::ClusterHandle;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
@@ -12,8 +13,6 @@ pub struct RuntimeSettings {
     /// Origins (scheme://host[:port]) accepted on state-changing requests besides the request's
     /// own Host, e.g. the public URL behind a reverse proxy.
     pub allowed_origins: Vec<String>,
-    /// Whether the simulated cluster is in use (shown as a banner on every page).
-    pub simulated_cluster: bool,
     /// Mark the session cookie `Secure`.
     pub secure_cookies: bool,
     /// Minutes of inactivity before a session expires.
@@ -24,7 +23,6 @@ impl Default for RuntimeSettings {
     fn default() -> Self {
         Self {
             allowed_origins: vec![],
-            simulated_cluster: true,
             secure_cookies: false,
             session_idle_minutes: 480,
         }
@@ -37,4 +35,6 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub throttle: Arc<LoginThrottle>,
     pub settings: Arc<RuntimeSettings>,
+    /// The cluster connection (real or simulated); pages read its stores and status.
+    pub cluster: ClusterHandle,
 }

@@ -24,6 +24,7 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/hubs", Access::Admin),
     ("/users", Access::Admin),
     ("/audit", Access::Admin),
+    ("/cluster", Access::Admin),
 ];
 
 /// The access a page path requires; `None` for paths that are not pages (assets, API, 404s).

@@ -84,6 +84,9 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                     <button type="submit" class="btn btn-ghost">"Sign out"</button>
                 </ActionForm>
             </header>
+            <div class="banners">
+                <super::cluster::ClusterBannerView />
+            </div>
             <nav class="sidebar" class:open=move || nav_open.get() aria-label="Main">
                 <ul on:click=move |_| nav_open.set(false)>
                     <NavItem href="/" label="Dashboard" icon="◧" />
@@ -94,6 +97,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                             <NavItem href="/volumes" label="Volumes" icon="⛁" />
                             <NavItem href="/users" label="Users" icon="☺" />
                             <NavItem href="/audit" label="Audit" icon="☰" />
+                            <NavItem href="/cluster" label="Cluster" icon="⎈" />
                         }
                             .into_any()
                     } else {

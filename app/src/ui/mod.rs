@@ -1,6 +1,7 @@
 //! Pages and components. `App` is the router; `shell` is the HTML document around it.
 
 mod audit;
+mod cluster;
 mod dashboard;
 mod errors;
 mod form;
@@ -82,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/volumes")
                         view=|| view! { <layout::AdminOnly><placeholder::VolumesPage /></layout::AdminOnly> }
+                    />
+                    <Route
+                        path=path!("/cluster")
+                        view=|| view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> }
                     />
                     <Route
                         path=path!("/users")

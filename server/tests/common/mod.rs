@@ -52,7 +52,14 @@ impl TestApp {
         };
         let pool = server::startup::open_database(&global).await.unwrap();
         let opts = ServeOpts::from_env().unwrap();
-        let state = server::startup::state(pool, &opts);
+        let cluster = app::backend::cluster::ClusterHandle::simulated(
+            app::backend::cluster::ClusterOptions {
+                start_watchers: false,
+                ..app::backend::cluster::ClusterOptions::for_tests()
+            },
+        )
+        .await;
+        let state = server::startup::state(pool, &opts, cluster);
         let router = server::router(state.clone());
         Self { dir, state, router }
     }

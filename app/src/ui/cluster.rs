@@ -1,0 +1,196 @@
+//! The cluster connection: the banner shown on every signed-in page, and the Cluster page
+//! (server version, Helm drivers, nodes, storage classes, the portal's permissions).
+
+use crate::api::cluster::{get_cluster_banner, get_cluster_overview};
+use crate::domain::cluster::{ClusterOverview, ClusterStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn short_time(t: &str) -> String {
+    t.replace('T', " ").chars().take(19).collect()
+}
+
+fn gib(bytes: u64) -> String {
+    // Display only: precision loss beyond 2^53 bytes does not matter here.
+    #[allow(clippy::cast_precision_loss)]
+    let g = bytes as f64 / 1024.0 / 1024.0 / 1024.0;
+    format!("{g:.1} GiB")
+}
+
+fn cores(millis: u64) -> String {
+    if millis % 1000 == 0 {
+        format!("{}", millis / 1000)
+    } else {
+        format!("{}.{:03}", millis / 1000, millis % 1000)
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
+/// The strip under the top bar: simulated cluster, or the cluster is unreachable.
+#[component]
+pub fn ClusterBannerView() -> impl IntoView {
+    let banner = Resource::new(|| (), |_| get_cluster_banner());
+    // Keep the banner current while the page stays open.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let _ =
+            set_interval_with_handle(move || banner.refetch(), std::time::Duration::from_secs(15));
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(b) = banner.await else { return ().into_any() };
+                let unreachable = match &b.status {
+                    ClusterStatus::Unreachable { since, last_error } => Some(format!(
+                        "Cluster unreachable since {} ({last_error}). Showing the last known state{}; changes that need the cluster are disabled.",
+                        short_time(since),
+                        b.last_seen.as_deref().map(|t| format!(" from {}", short_time(t))).unwrap_or_default(),
+                    )),
+                    _ => None,
+                };
+                view! {
+                    {unreachable.map(|m| view! { <div class="banner banner-error" role="alert" data-testid="cluster-unreachable">{m}</div> })}
+                    {b.simulated.then(|| view! {
+                        <div class="banner banner-sim" data-testid="simulated-banner">
+                            <strong>"Simulated cluster"</strong>
+                            " — no kubeconfig was found, so Hubfleet runs against its built-in stand-in. Nothing you do here touches a real cluster."
+                        </div>
+                    })}
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ClusterPage() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let data = Resource::new(move || refresh.get(), |n| get_cluster_overview(n > 0));
+    view! {
+        <Title text="Cluster" />
+        <div class="page-header page-header-row">
+            <div>
+                <h1>"Cluster"</h1>
+                <p class="muted">"What the Kubernetes API server tells Hubfleet, and what Hubfleet may do there."</p>
+            </div>
+            <button class="btn" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (status, overview) = data.await?;
+                Ok::<_, crate::error::AppError>(view! { <Overview status overview /> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(status: ClusterStatus, overview: ClusterOverview) -> impl IntoView {
+    let status_class = match status {
+        ClusterStatus::Connected { .. } => "status status-ok",
+        ClusterStatus::Connecting => "status status-warn",
+        ClusterStatus::Unreachable { .. } => "status status-bad",
+    };
+    let version = overview
+        .server_version
+        .as_ref()
+        .map(|v| v.git_version.clone())
+        .unwrap_or_else(|| "unknown".into());
+    let d = overview.drivers;
+    let yes_no = |b: bool| if b { "served" } else { "not served" };
+    view! {
+        <div class="cards">
+            <div class="card stat">
+                <span class=status_class data-testid="cluster-status">{status.label()}</span>
+                <span class="stat-label">{overview.source.label()}</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{version}</span>
+                <span class="stat-label">"Kubernetes version"</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{overview.nodes.len()}</span>
+                <span class="stat-label">"Nodes"</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{overview.storage_classes.len()}</span>
+                <span class="stat-label">"Storage classes"</span>
+            </div>
+        </div>
+        {(!overview.warnings.is_empty()).then(|| view! {
+            <div class="alert alert-error" role="alert">
+                <ul>{overview.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        <section class="panel">
+            <h2>"Ways to install hubs"</h2>
+            <table class="table">
+                <tbody>
+                    <tr><td>"Job running Helm"</td><td>"always available"</td></tr>
+                    <tr><td><code>"helm.toolkit.fluxcd.io/v2"</code>" HelmRelease (Flux)"</td><td>{yes_no(d.flux_helm_release)}</td></tr>
+                    <tr><td><code>"source.toolkit.fluxcd.io/v1"</code>" HelmRepository (Flux)"</td><td>{yes_no(d.flux_helm_repository)}</td></tr>
+                    <tr><td><code>"helm.cattle.io/v1"</code>" HelmChart (k3s / RKE2)"</td><td>{yes_no(d.k3s_helm_chart)}</td></tr>
+                </tbody>
+            </table>
+        </section>
+        <section class="panel">
+            <h2>"Nodes"</h2>
+            <div class="table-wrap">
+                <table class="table" data-testid="nodes-table">
+                    <thead><tr><th>"Name"</th><th>"Allocatable CPU"</th><th>"Allocatable memory"</th><th>"Ready"</th><th>"Schedulable"</th></tr></thead>
+                    <tbody>
+                        {overview.nodes.iter().map(|n| view! {
+                            <tr>
+                                <td>{n.name.clone()}</td>
+                                <td>{cores(n.cpu_millis)}" cores"</td>
+                                <td>{gib(n.memory_bytes)}</td>
+                                <td>{if n.ready { "yes" } else { "no" }}</td>
+                                <td>{if n.schedulable { "yes" } else { "cordoned" }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Storage classes"</h2>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr><th>"Name"</th><th>"Provisioner"</th><th>"Volume expansion"</th><th>"Default"</th></tr></thead>
+                    <tbody>
+                        {overview.storage_classes.iter().map(|s| view! {
+                            <tr>
+                                <td>{s.name.clone()}</td>
+                                <td><code>{s.provisioner.clone()}</code></td>
+                                <td>{if s.allow_volume_expansion { "allowed" } else { "not allowed" }}</td>
+                                <td>{if s.is_default { "default" } else { "" }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Hubfleet's permissions"</h2>
+            {overview.permissions.iter().map(|ns| {
+                let denied: Vec<String> = ns.results.iter().filter(|r| !r.allowed).map(|r| format!("{} {}", r.check.verb, r.check.resource)).collect();
+                view! {
+                    <p>
+                        <strong>{format!("Namespace {}: ", ns.namespace)}</strong>
+                        {if denied.is_empty() {
+                            format!("all {} checked actions allowed", ns.results.len())
+                        } else {
+                            format!("missing: {}", denied.join(", "))
+                        }}
+                        {ns.incomplete.then_some(" (check incomplete)")}
+                    </p>
+                }
+            }).collect_view()}
+            <p class="hint">{format!("API server {} · discovered {} · last answer {}",
+                overview.api_server,
+                overview.discovered_at.as_deref().map(short_time).unwrap_or_else(|| "never".into()),
+                overview.last_seen.as_deref().map(short_time).unwrap_or_else(|| "never".into()))}</p>
+        </section>
+    }
+}
