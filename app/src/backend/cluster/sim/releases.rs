@@ -117,8 +117,7 @@ fn tokens(container: &Value) -> Vec<String> {
                 let spaced = t
                     .replace("&&", " && ")
                     .replace("||", " || ")
-                    .replace(';', " ; ")
-                    .replace('\n', " ; ");
+                    .replace([';', '\n'], " ; ");
                 out.extend(
                     spaced
                         .split_whitespace()
