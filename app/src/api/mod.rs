@@ -4,3 +4,7 @@
 pub mod auth;
 pub mod cluster;
 pub mod users;
+pub mod audit;
+pub mod hubs;
+pub mod profiles;
+pub mod volumes;

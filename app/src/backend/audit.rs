@@ -114,3 +114,431 @@ pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditEvent>, sq
         })
         .collect())
 }
+
+/// The audit page's filter as typed by the admin (also the export route's query string).
+/// Empty fields do not filter. `from` and `to` accept a date (`2024-05-01`) or a date and time
+/// (`2024-05-01T10:00`, seconds optional), read as UTC; both ends are inclusive at their
+/// precision (`to = 2024-05-01` includes the whole day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub target_type: String,
+    #[serde(default)]
+    pub target_id: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+const STORED_TIME: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
+/// Reads a `from`/`to` value as a bound comparable with `occurred_at`: the first (or, for an
+/// upper bound, the last) millisecond of the given day, minute or second.
+pub fn time_bound(
+    field: &str,
+    input: &str,
+    upper: bool,
+) -> Result<Option<String>, crate::domain::FieldError> {
+    use chrono::{Duration, NaiveDate, NaiveDateTime};
+    let s = input.trim().trim_end_matches('Z').replace(' ', "T");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let parsed = if let Ok(d) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        d.and_hms_opt(0, 0, 0).map(|t| (t, Duration::days(1)))
+    } else if let Ok(t) = NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M") {
+        Some((t, Duration::minutes(1)))
+    } else if let Ok(t) = NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S") {
+        Some((t, Duration::seconds(1)))
+    } else {
+        None
+    };
+    let Some((start, span)) = parsed else {
+        return Err(crate::domain::FieldError::new(
+            field,
+            format!(
+                "\"{}\" is not a date: write e.g. 2024-05-01 or 2024-05-01T14:30 (UTC).",
+                input.trim()
+            ),
+        ));
+    };
+    let t = if upper {
+        start + span - Duration::milliseconds(1)
+    } else {
+        start
+    };
+    Ok(Some(t.format(STORED_TIME).to_string()))
+}
+
+/// The filter's conditions, checked: unknown dates and a range that ends before it starts are
+/// field errors (`from`, `to`).
+struct Conditions {
+    actor: Option<String>,
+    target_type: Option<String>,
+    target_id: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl AuditFilter {
+    fn conditions(&self) -> Result<Conditions, crate::domain::FieldErrors> {
+        let mut errors = crate::domain::FieldErrors::new();
+        let from = time_bound("from", &self.from, false)
+            .map_err(|e| errors.0.push(e))
+            .ok()
+            .flatten();
+        let to = time_bound("to", &self.to, true)
+            .map_err(|e| errors.0.push(e))
+            .ok()
+            .flatten();
+        if let (Some(f), Some(t)) = (&from, &to)
+            && t < f
+        {
+            errors.push(
+                "to",
+                "The end of the time range is before its start: swap the two dates.",
+            );
+        }
+        errors.into_result()?;
+        let some = |s: &str| {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        };
+        Ok(Conditions {
+            actor: some(&self.actor),
+            target_type: some(&self.target_type),
+            target_id: some(&self.target_id),
+            action: some(&self.action),
+            from,
+            to,
+        })
+    }
+}
+
+fn push_where(qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>, c: &Conditions) {
+    qb.push(" WHERE 1 = 1");
+    for (column, value) in [
+        ("actor", &c.actor),
+        ("target_type", &c.target_type),
+        ("target_id", &c.target_id),
+        ("action", &c.action),
+    ] {
+        if let Some(v) = value {
+            qb.push(format!(" AND {column} = ")).push_bind(v.clone());
+        }
+    }
+    if let Some(f) = &c.from {
+        qb.push(" AND occurred_at >= ").push_bind(f.clone());
+    }
+    if let Some(t) = &c.to {
+        qb.push(" AND occurred_at <= ").push_bind(t.clone());
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SearchRow {
+    id: i64,
+    occurred_at: String,
+    actor: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    target_name: String,
+    diff_json: String,
+    reason: String,
+    request_id: String,
+    client_addr: String,
+    has_after: bool,
+}
+
+/// One page of [`search`]: the events (newest first), each with whether it holds a snapshot
+/// of the record after the change (what "revert to this version" restores), and the number
+/// of events matching the filter.
+pub struct SearchPage {
+    pub events: Vec<(AuditEvent, bool)>,
+    pub total: i64,
+}
+
+/// The events matching `filter`, newest first, `limit` of them from `offset`.
+pub async fn search(
+    pool: &SqlitePool,
+    filter: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> crate::error::AppResult<SearchPage> {
+    let c = filter.conditions()?;
+    let db = |e: sqlx::Error| super::hubs::internal(e);
+    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_events");
+    push_where(&mut count, &c);
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
+                reason, request_id, client_addr, after_json IS NOT NULL AS has_after
+         FROM audit_events",
+    );
+    push_where(&mut q, &c);
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows: Vec<SearchRow> = q.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let events = rows
+        .into_iter()
+        .map(|r| {
+            (
+                AuditEvent {
+                    id: r.id,
+                    occurred_at: r.occurred_at,
+                    actor: r.actor,
+                    action: r.action,
+                    target_type: r.target_type,
+                    target_id: r.target_id,
+                    target_name: r.target_name,
+                    diff: serde_json::from_str::<Vec<FieldChange>>(&r.diff_json)
+                        .unwrap_or_default(),
+                    reason: r.reason,
+                    request_id: r.request_id,
+                    client_addr: r.client_addr,
+                },
+                r.has_after,
+            )
+        })
+        .collect();
+    Ok(SearchPage { events, total })
+}
+
+/// The values the filter's selects offer: every actor, target type and action in the trail.
+pub struct FilterChoices {
+    pub actors: Vec<String>,
+    pub target_types: Vec<String>,
+    pub actions: Vec<String>,
+}
+
+pub async fn filter_choices(pool: &SqlitePool) -> crate::error::AppResult<FilterChoices> {
+    let distinct = |column: &'static str| async move {
+        sqlx::query_scalar::<_, String>(&format!(
+            "SELECT DISTINCT {column} FROM audit_events ORDER BY {column}"
+        ))
+        .fetch_all(pool)
+        .await
+        .map_err(super::hubs::internal)
+    };
+    Ok(FilterChoices {
+        actors: distinct("actor").await?,
+        target_types: distinct("target_type").await?,
+        actions: distinct("action").await?,
+    })
+}
+
+/// Kinds of records whose audit entries can be reverted to.
+pub const REVERTIBLE: [&str; 2] = ["profile", "volume"];
+
+/// What reverting to an audit entry would do: the record's current version and the field
+/// changes from its current values to the entry's.
+pub struct RevertPlan {
+    pub event: AuditEvent,
+    pub current_version: i64,
+    pub changes: Vec<FieldChange>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    id: i64,
+    action: String,
+    target_type: String,
+    target_id: String,
+    target_name: String,
+    after_json: Option<String>,
+}
+
+/// The record values an entry left behind, typed by target.
+enum Target {
+    Profile(i64, crate::domain::profile::ProfileSpec),
+    Volume(i64, crate::domain::volume::VolumeSpec),
+}
+
+async fn revert_target(pool: &SqlitePool, event_id: i64) -> crate::error::AppResult<Target> {
+    use crate::error::AppError;
+    let row: Option<SnapshotRow> = sqlx::query_as(
+        "SELECT id, action, target_type, target_id, target_name, after_json
+         FROM audit_events WHERE id = ?",
+    )
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(super::hubs::internal)?;
+    let row = row.ok_or_else(|| AppError::NotFound(format!("Audit entry #{event_id}")))?;
+    if !REVERTIBLE.contains(&row.target_type.as_str()) {
+        return Err(AppError::invalid(
+            "event",
+            format!(
+                "Entry #{} changed a {}: only profile and shared-volume entries can be reverted.",
+                row.id, row.target_type
+            ),
+        ));
+    }
+    let Some(after) = row.after_json else {
+        return Err(AppError::invalid(
+            "event",
+            format!(
+                "Entry #{} ({}) removed {}: there is no version to go back to. Create it again instead.",
+                row.id, row.action, row.target_name
+            ),
+        ));
+    };
+    let target_id: i64 = row.target_id.parse().map_err(|_| {
+        AppError::Internal(format!("audit entry #{} has no numeric target", row.id))
+    })?;
+    let bad = |e: serde_json::Error| {
+        AppError::Internal(format!(
+            "audit entry #{}: stored values unreadable: {e}",
+            row.id
+        ))
+    };
+    // The stored values go through today's form validation again: rules may have become
+    // stricter since the entry was written.
+    let revalidate = |e: crate::domain::FieldErrors| {
+        AppError::Invalid(crate::domain::FieldErrors(vec![
+            crate::domain::FieldError::new(
+                "event",
+                format!(
+                    "The values of entry #{} no longer pass today's checks, so they cannot be restored as they are: {e}. Edit the {} instead.",
+                    row.id, row.target_type
+                ),
+            ),
+        ]))
+    };
+    match row.target_type.as_str() {
+        "profile" => {
+            let spec: crate::domain::profile::ProfileSpec =
+                serde_json::from_str(&after).map_err(bad)?;
+            let spec = spec.to_form().validate().map_err(revalidate)?;
+            Ok(Target::Profile(target_id, spec))
+        }
+        _ => {
+            let spec: crate::domain::volume::VolumeSpec =
+                serde_json::from_str(&after).map_err(bad)?;
+            let spec = spec.to_form().validate().map_err(revalidate)?;
+            Ok(Target::Volume(target_id, spec))
+        }
+    }
+}
+
+async fn event_by_id(pool: &SqlitePool, id: i64) -> crate::error::AppResult<AuditEvent> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
+                reason, request_id, client_addr
+         FROM audit_events WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(super::hubs::internal)?;
+    let r = row.ok_or_else(|| crate::error::AppError::NotFound(format!("Audit entry #{id}")))?;
+    Ok(AuditEvent {
+        id: r.id,
+        occurred_at: r.occurred_at,
+        actor: r.actor,
+        action: r.action,
+        target_type: r.target_type,
+        target_id: r.target_id,
+        target_name: r.target_name,
+        diff: serde_json::from_str::<Vec<FieldChange>>(&r.diff_json).unwrap_or_default(),
+        reason: r.reason,
+        request_id: r.request_id,
+        client_addr: r.client_addr,
+    })
+}
+
+/// What [`revert`] would change, for the confirmation the admin sees first.
+pub async fn revert_plan(pool: &SqlitePool, event_id: i64) -> crate::error::AppResult<RevertPlan> {
+    let event = event_by_id(pool, event_id).await?;
+    let (current_version, current, target) = match revert_target(pool, event_id).await? {
+        Target::Profile(id, spec) => {
+            let p = super::profiles::get(pool, id).await?;
+            (
+                p.version,
+                super::hubs::snapshot(&p.spec),
+                super::hubs::snapshot(&spec),
+            )
+        }
+        Target::Volume(id, spec) => {
+            let v = super::volumes::get(pool, id).await?;
+            (
+                v.version,
+                super::hubs::snapshot(&v.spec),
+                super::hubs::snapshot(&spec),
+            )
+        }
+    };
+    Ok(RevertPlan {
+        event,
+        current_version,
+        changes: field_diff(Some(&current), Some(&target)),
+    })
+}
+
+/// Restores the values entry `event_id` left behind, as a new change of the record (audited
+/// like any edit, with a reason naming the entry). `expected_version` is the record's version
+/// the admin saw in the [`RevertPlan`]; if it changed since, nothing is written and the stale
+/// error carries the stored record. The values are validated again, with every rule involving
+/// other records (e.g. a mounted volume that no longer exists).
+pub async fn revert(
+    pool: &SqlitePool,
+    actor: &Actor,
+    meta: &RequestMeta,
+    event_id: i64,
+    expected_version: i64,
+    reason: &str,
+) -> crate::error::AppResult<i64> {
+    let plan = revert_plan(pool, event_id).await?;
+    if plan.changes.is_empty() && plan.current_version == expected_version {
+        return Err(crate::error::AppError::invalid(
+            "event",
+            format!(
+                "{} already has the values of entry #{event_id}: there is nothing to revert.",
+                plan.event.target_name
+            ),
+        ));
+    }
+    let why = match reason.trim() {
+        "" => format!("Revert to the version of audit entry #{event_id}"),
+        r => format!("Revert to the version of audit entry #{event_id}: {r}"),
+    };
+    match revert_target(pool, event_id).await? {
+        Target::Profile(id, spec) => {
+            super::profiles::update(pool, actor, meta, id, expected_version, spec, &why)
+                .await
+                .map(|p| p.version)
+        }
+        Target::Volume(id, spec) => {
+            super::volumes::update(pool, actor, meta, id, expected_version, spec, &why)
+                .await
+                .map(|v| v.version)
+        }
+    }
+}
+
+/// Every event matching `filter`, newest first, at most `cap` (for exports).
+pub async fn export(
+    pool: &SqlitePool,
+    filter: &AuditFilter,
+    cap: i64,
+) -> crate::error::AppResult<Vec<AuditEvent>> {
+    Ok(search(pool, filter, 0, cap)
+        .await?
+        .events
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect())
+}

@@ -2,6 +2,7 @@
 //! Server functions in `api` stay thin and call into here.
 
 pub mod audit;
+pub mod audit_export;
 pub mod auth;
 pub mod cluster;
 pub mod context;
@@ -9,6 +10,7 @@ pub mod db;
 pub mod hub_api;
 pub mod hubs;
 pub mod password;
+pub mod profile_queries;
 pub mod profiles;
 pub mod seed;
 pub mod state;

@@ -2,13 +2,17 @@
 
 mod audit;
 mod cluster;
+mod conflict;
 mod dashboard;
 mod errors;
 mod form;
+mod hubs;
 mod layout;
 mod login;
 mod placeholder;
+mod profiles;
 mod users;
+mod volumes;
 
 pub use errors::{ErrorView, Forbidden, NotFound};
 pub use layout::{Auth, encode_component};
@@ -17,7 +21,7 @@ use crate::api::auth::{Login, Logout, get_current_user};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -74,15 +78,43 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=placeholder::MyEnvironmentPage />
                     <Route
                         path=path!("/hubs")
-                        view=|| view! { <layout::AdminOnly><placeholder::HubsPage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/hubs/:id")
+                        view=|| view! { <layout::AdminOnly><hubs::HubPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/hubs/:id/profiles/new")
+                        view=|| view! { <layout::AdminOnly><profiles::NewProfilePage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/profiles")
-                        view=|| view! { <layout::AdminOnly><placeholder::ProfilesPage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><profiles::ProfilesPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profiles/:id")
+                        view=|| view! { <layout::AdminOnly><profiles::EditProfilePage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/hubs/:id/volumes/new")
+                        view=|| view! { <layout::AdminOnly><volumes::NewVolumePage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/volumes")
-                        view=|| view! { <layout::AdminOnly><placeholder::VolumesPage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><volumes::VolumesPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/volumes/:id")
+                        view=|| view! { <layout::AdminOnly><volumes::EditVolumePage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/cluster")
@@ -95,6 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/audit")
                         view=|| view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                 </ParentRoute>
             </Routes>

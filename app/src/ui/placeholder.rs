@@ -5,35 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-fn NotYet(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <div class="page-header">
-            <h1>{title}</h1>
-        </div>
-        <div class="empty-state">
-            <p class="empty-title">"Not available yet"</p>
-            <p>{what}</p>
-        </div>
-    }
-}
-
-#[component]
-pub fn HubsPage() -> impl IntoView {
-    view! { <NotYet title="Hubs" what="Hubs are the JupyterHub Helm releases Hubfleet manages. Creating and applying them is not part of this version yet." /> }
-}
-
-#[component]
-pub fn ProfilesPage() -> impl IntoView {
-    view! { <NotYet title="Profiles" what="Environment profiles (image, CPU, memory, storage, shared volumes) are not part of this version yet." /> }
-}
-
-#[component]
-pub fn VolumesPage() -> impl IntoView {
-    view! { <NotYet title="Volumes" what="Shared volumes mounted into user servers are not part of this version yet." /> }
-}
-
-#[component]
 pub fn MyEnvironmentPage() -> impl IntoView {
     let user = use_context::<SessionUser>();
     let name = user.map(|u| u.username).unwrap_or_default();

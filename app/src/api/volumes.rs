@@ -1,0 +1,139 @@
+//! Shared volumes (admins only): list across hubs, read with the data their form needs,
+//! create, edit, delete (refused while profiles mount the volume).
+
+use crate::domain::hub::Hub;
+use crate::domain::profile::Profile;
+use crate::domain::volume::{SharedVolume, VolumeForm};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A shared volume with its hub and the profiles mounting it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeListItem {
+    pub volume: SharedVolume,
+    pub hub: Hub,
+    /// Display names of the profiles that mount it.
+    pub mounted_by: Vec<String>,
+}
+
+/// What the volume form needs: the hub (its namespace), the volume when editing, and the
+/// hub's profiles (to check mode changes against their mounts in the browser).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeEditor {
+    pub hub: Hub,
+    pub volume: Option<SharedVolume>,
+    pub profiles: Vec<Profile>,
+}
+
+#[server]
+pub async fn list_volumes() -> Result<Vec<VolumeListItem>, AppError> {
+    use crate::backend::{context, profile_queries};
+    context::require_admin()?;
+    let all = context::respond(profile_queries::all_hubs(&context::state().pool).await)?;
+    let mut out = Vec::new();
+    for c in all {
+        for v in c.volumes {
+            out.push(VolumeListItem {
+                mounted_by: profile_queries::mounted_by(v.id, &c.profiles),
+                volume: v,
+                hub: c.hub.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The form data for a new volume of hub `hub_id`.
+#[server]
+pub async fn load_new_volume(hub_id: i64) -> Result<VolumeEditor, AppError> {
+    use crate::backend::{context, profile_queries};
+    context::require_admin()?;
+    let c = context::respond(profile_queries::hub(&context::state().pool, hub_id).await)?;
+    Ok(VolumeEditor {
+        hub: c.hub,
+        volume: None,
+        profiles: c.profiles,
+    })
+}
+
+/// The form data for editing volume `id`.
+#[server]
+pub async fn load_volume(id: i64) -> Result<VolumeEditor, AppError> {
+    use crate::backend::{context, profile_queries, volumes};
+    context::require_admin()?;
+    let pool = context::state().pool;
+    let volume = context::respond(volumes::get(&pool, id).await)?;
+    let c = context::respond(profile_queries::hub(&pool, volume.hub_id).await)?;
+    Ok(VolumeEditor {
+        hub: c.hub,
+        volume: Some(volume),
+        profiles: c.profiles,
+    })
+}
+
+#[server]
+pub async fn create_volume(
+    hub_id: i64,
+    form: VolumeForm,
+    reason: String,
+) -> Result<SharedVolume, AppError> {
+    use crate::backend::{context, volumes};
+    let admin = context::require_admin()?;
+    let spec = context::respond(form.validate().map_err(AppError::from))?;
+    context::respond(
+        volumes::create(
+            &context::state().pool,
+            &context::actor(&admin),
+            &context::request_meta(),
+            hub_id,
+            spec,
+            &reason,
+        )
+        .await,
+    )
+}
+
+/// Saves the volume if it is still at `version`; a stale version answers 409 with the stored
+/// volume.
+#[server]
+pub async fn update_volume(
+    id: i64,
+    version: i64,
+    form: VolumeForm,
+    reason: String,
+) -> Result<SharedVolume, AppError> {
+    use crate::backend::{context, volumes};
+    let admin = context::require_admin()?;
+    let spec = context::respond(form.validate().map_err(AppError::from))?;
+    context::respond(
+        volumes::update(
+            &context::state().pool,
+            &context::actor(&admin),
+            &context::request_meta(),
+            id,
+            version,
+            spec,
+            &reason,
+        )
+        .await,
+    )
+}
+
+/// Deletes the volume; refused (422, field `volume`, naming the profiles) while mounted.
+#[server]
+pub async fn delete_volume(id: i64, version: i64, reason: String) -> Result<(), AppError> {
+    use crate::backend::{context, volumes};
+    let admin = context::require_admin()?;
+    context::respond(
+        volumes::delete(
+            &context::state().pool,
+            &context::actor(&admin),
+            &context::request_meta(),
+            id,
+            version,
+            &reason,
+        )
+        .await,
+    )
+}
