@@ -144,6 +144,10 @@ async fn missing_permissions_are_reported() {
     let def = o.permissions_in("default").unwrap();
     assert_eq!(def.missing().len(), 1);
     assert!(def.allows("create", "batch", "jobs"));
+    // A namespace checked later joins the overview.
+    let later = cluster.check_permissions("kube-public").await.unwrap();
+    assert_eq!(later.missing().len(), 1);
+    assert!(cluster.overview().permissions_in("kube-public").is_some());
     assert!(cluster.stores().is_none());
 }
 

@@ -82,7 +82,8 @@ pub fn default_access_checks() -> Vec<AccessCheck> {
     out
 }
 
-fn check_group_served(check: &AccessCheck, drivers: &DriverSupport) -> bool {
+/// Whether a check's API group is served (checks for absent drivers are skipped).
+pub fn check_group_served(check: &AccessCheck, drivers: &DriverSupport) -> bool {
     match check.group.as_str() {
         "helm.toolkit.fluxcd.io" => drivers.flux_helm_release,
         "source.toolkit.fluxcd.io" => drivers.flux_helm_repository,

@@ -25,7 +25,8 @@ pub mod stats;
 pub mod watch;
 
 use crate::domain::cluster::{
-    AccessCheck, ClusterOverview, ClusterSource, ClusterStatus, PodHealth, VolumeUsage,
+    AccessCheck, ClusterOverview, ClusterSource, ClusterStatus, NamespacePermissions, PodHealth,
+    VolumeUsage,
 };
 use chrono::{SecondsFormat, Utc};
 use kube::ResourceExt;
@@ -436,6 +437,33 @@ impl ClusterHandle {
             }
         };
         tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
+    /// Checks the portal's permissions in a namespace now (e.g. one a new hub will use) and
+    /// records the result in the overview.
+    pub async fn check_permissions(&self, namespace: &str) -> Result<NamespacePermissions, String> {
+        let drivers = self.overview().drivers;
+        let checks: Vec<AccessCheck> = self
+            .inner
+            .options
+            .access_checks
+            .iter()
+            .filter(|c| discovery::check_group_served(c, &drivers))
+            .cloned()
+            .collect();
+        let perms = discovery::permissions(&self.inner.client, namespace, &checks)
+            .await
+            .map_err(|e| describe(&e))?;
+        let mut o = self
+            .inner
+            .overview
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        match o.permissions.iter_mut().find(|p| p.namespace == namespace) {
+            Some(existing) => *existing = perms.clone(),
+            None => o.permissions.push(perms.clone()),
+        }
+        Ok(perms)
     }
 
     /// Space used on every mounted PVC, from the kubelets' stats summaries of the known
