@@ -18,7 +18,7 @@ fn gib(bytes: u64) -> String {
 }
 
 fn cores(millis: u64) -> String {
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         format!("{}", millis / 1000)
     } else {
         format!("{}.{:03}", millis / 1000, millis % 1000)
