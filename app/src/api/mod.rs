@@ -8,3 +8,5 @@ pub mod audit;
 pub mod hubs;
 pub mod profiles;
 pub mod volumes;
+pub mod tokens;
+pub mod values;

@@ -8,7 +8,7 @@ use super::audit::{self, Actor, Change, RequestMeta};
 use super::db;
 use super::hubs::{self, begin_write, internal};
 use crate::error::{AppError, AppResult};
-use serde::{Deserialize, Serialize};
+pub use crate::values::{ApiToken, NewToken};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
@@ -18,34 +18,6 @@ const TOKEN_RANDOM_CHARS: usize = 40;
 /// Characters of the token kept in clear to recognise it in lists.
 const SHOWN_PREFIX_CHARS: usize = TOKEN_PREFIX.len() + 6;
 pub const LABEL_MAX: usize = 100;
-
-/// A token as listed (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiToken {
-    pub id: i64,
-    pub hub_id: i64,
-    pub label: String,
-    /// The first characters of the token, e.g. `hfh_a1B2c3`.
-    pub prefix: String,
-    pub created_at: String,
-    pub created_by: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub revoked_by: Option<String>,
-}
-
-impl ApiToken {
-    pub fn is_active(&self) -> bool {
-        self.revoked_at.is_none()
-    }
-}
-
-/// A new token: its record and the token itself, to show once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewToken {
-    pub token: ApiToken,
-    pub secret: String,
-}
 
 fn random_token() -> String {
     use rand::Rng;

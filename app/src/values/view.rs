@@ -158,3 +158,31 @@ pub fn profiles_for_user(
         })
         .collect()
 }
+
+/// A hub API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub hub_id: i64,
+    pub label: String,
+    /// The first characters of the token, e.g. `hfh_a1B2c3`.
+    pub prefix: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+}
+
+impl ApiToken {
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// A new token: its record and the token itself, to show once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub token: ApiToken,
+    pub secret: String,
+}

@@ -1,0 +1,225 @@
+"""The generated hub.extraConfig code, run the way the z2jh hub runs it, with JupyterHub 5.5.0
+and KubeSpawner 7.0.0.
+
+Started by the Rust test `python_kubespawner_gets_the_profiles_of_each_user`
+(server/tests/hub_api.rs), which serves a portal with seeded data on a loopback port and
+passes, through the environment:
+
+  HUBFLEET_VALUES_JSON  the hub's generated values, as JSON
+  HUBFLEET_EXPECT_JSON  what each user must get
+  HUBFLEET_URL, HUBFLEET_TOKEN, HUBFLEET_HUB  the portal, a token of the hub, the hub's name
+  HUBFLEET_DOWN_URL     a URL where nothing listens
+
+For each user it builds a KubeSpawner from the chart's configuration (the parts the values
+set) plus the extraConfig code, renders the profile form, loads the user's default profile
+and checks the profiles offered and the settings KubeSpawner ends up with. Then it checks
+that a profile the user may not use is refused, and that with the portal down (or refusing
+the token) everyone gets the static profile list.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+
+# KubeSpawner loads a Kubernetes client configuration when it is constructed; this placeholder
+# stands in for the cluster, which these checks never contact.
+PLACEHOLDER_KUBECONFIG = """
+apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:9"}}]
+users: [{name: none, user: {token: none}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+"""
+# (read by the Kubernetes client when it is imported, so set before importing KubeSpawner).
+_kubeconfig = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+_kubeconfig.write(PLACEHOLDER_KUBECONFIG)
+_kubeconfig.close()
+os.environ["KUBECONFIG"] = _kubeconfig.name
+os.environ.pop("KUBERNETES_SERVICE_HOST", None)
+
+from jupyterhub.objects import Server  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+from kubespawner import KubeSpawner  # noqa: E402
+
+# The chart's defaults for what the values leave out (z2jh 4.4.0 values.yaml).
+CHART_HOME_VOLUME = "volume-{user_server}"
+CHART_MEM_GUARANTEE = "1G"
+
+
+class User:
+    """The parts of a JupyterHub user KubeSpawner reads."""
+
+    def __init__(self, name):
+        self.name = name
+        self.id = 1
+        self.server = Server()
+        self.url = "/user/%s/" % name
+
+    @property
+    def escaped_name(self):
+        return self.name
+
+
+def chart_config(values):
+    """What z2jh's jupyterhub_config.py configures from the singleuser values the portal writes."""
+    su = values["singleuser"]
+    c = Config()
+    image = su.get("image") or {}
+    if image.get("name"):
+        c.KubeSpawner.image = image["name"] + (":" + image["tag"] if image.get("tag") else "")
+    if image.get("pullPolicy"):
+        c.KubeSpawner.image_pull_policy = image["pullPolicy"]
+    if image.get("pullSecrets"):
+        c.KubeSpawner.image_pull_secrets = list(image["pullSecrets"])
+    cpu = su.get("cpu") or {}
+    memory = su.get("memory") or {}
+    for trait, value in (
+        ("cpu_limit", cpu.get("limit")),
+        ("cpu_guarantee", cpu.get("guarantee")),
+        ("mem_limit", memory.get("limit")),
+        ("mem_guarantee", memory.get("guarantee", CHART_MEM_GUARANTEE)),
+    ):
+        if value is not None:
+            setattr(c.KubeSpawner, trait, value)
+    storage = su["storage"]
+    dynamic = storage.get("dynamic") or {}
+    template = dynamic.get("volumeNameTemplate") or CHART_HOME_VOLUME
+    if storage.get("capacity"):
+        c.KubeSpawner.storage_capacity = storage["capacity"]
+    if dynamic.get("storageClass"):
+        c.KubeSpawner.storage_class = dynamic["storageClass"]
+    volumes = {template: {"name": template, "persistentVolumeClaim": {"claimName": "{pvc_name}"}}}
+    mounts = {template: {"mountPath": storage["homeMountPath"], "name": template}}
+    volumes.update(storage.get("extraVolumes") or {})
+    mounts.update(storage.get("extraVolumeMounts") or {})
+    c.KubeSpawner.volumes = volumes
+    c.KubeSpawner.volume_mounts = mounts
+    c.KubeSpawner.environment = dict(su.get("extraEnv") or {})
+    c.KubeSpawner.node_selector = dict(su.get("nodeSelector") or {})
+    if su.get("profileList"):
+        c.KubeSpawner.profile_list = su["profileList"]
+    return c
+
+
+def install(values, env):
+    """The chart's configuration, then hub.extraConfig executed in key order, as the hub does."""
+    os.environ.update(env)
+    c = chart_config(values)
+    for key, code in sorted(values["hub"]["extraConfig"].items()):
+        exec(compile(code, key, "exec"), {"c": c})
+    assert callable(c.KubeSpawner.profile_list), "extraConfig did not install a callable"
+    return c
+
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+async def spawner_for(c, name, profile=None):
+    spawner = KubeSpawner(config=c, user=User(name), _mock=True)
+    listed = await spawner.profile_list(spawner)
+    form = await spawner.get_options_form()
+    spawner.user_options = {"profile": profile} if profile else {}
+    await spawner.load_user_options()
+    return spawner, listed, form
+
+
+def mount_paths(spawner):
+    mounts = spawner.volume_mounts
+    items = mounts.values() if isinstance(mounts, dict) else mounts
+    return sorted(m["mountPath"] for m in items)
+
+
+async def main():
+    values = json.load(open(os.environ["HUBFLEET_VALUES_JSON"]))
+    expect = json.load(open(os.environ["HUBFLEET_EXPECT_JSON"]))
+    portal = {
+        "HUBFLEET_URL": os.environ["HUBFLEET_URL"],
+        "HUBFLEET_TOKEN": os.environ["HUBFLEET_TOKEN"],
+        "HUBFLEET_HUB": os.environ["HUBFLEET_HUB"],
+        "HUBFLEET_TIMEOUT": "3",
+    }
+    c = install(values, portal)
+
+    for name, want in expect["users"].items():
+        spawner, listed, form = await spawner_for(c, name)
+        slugs = [p["slug"] for p in listed]
+        defaults = [p["slug"] for p in listed if p.get("default")]
+        check(slugs == want["slugs"], "%s is offered %s (got %s)" % (name, want["slugs"], slugs))
+        check(
+            defaults == ([want["default"]] if want["default"] else []),
+            "%s's default is %s (got %s)" % (name, want["default"], defaults),
+        )
+        for slug in want["slugs"]:
+            check('value="%s"' % slug in form, "%s's profile form offers %s" % (name, slug))
+        eff = want["effective"]
+        check(spawner.image == eff["image"], "%s runs %s (got %s)" % (name, eff["image"], spawner.image))
+        check(
+            spawner.cpu_limit == eff["cpu_limit"],
+            "%s's CPU limit is %s (got %s)" % (name, eff["cpu_limit"], spawner.cpu_limit),
+        )
+        check(
+            spawner.mem_limit == eff["mem_limit_bytes"],
+            "%s's memory limit is %s bytes (got %s)" % (name, eff["mem_limit_bytes"], spawner.mem_limit),
+        )
+        check(
+            spawner.mem_guarantee == eff["mem_guarantee_bytes"],
+            "%s's memory guarantee is %s (got %s)"
+            % (name, eff["mem_guarantee_bytes"], spawner.mem_guarantee),
+        )
+        check(
+            sorted(spawner.environment) == sorted(eff["environment"]),
+            "%s's environment has %s (got %s)" % (name, eff["environment"], sorted(spawner.environment)),
+        )
+        check(
+            mount_paths(spawner) == sorted(eff["mount_paths"]),
+            "%s's mounts are %s (got %s)" % (name, sorted(eff["mount_paths"]), mount_paths(spawner)),
+        )
+        check(
+            dict(spawner.node_selector) == eff["node_selector"],
+            "%s's node selector is %s (got %s)" % (name, eff["node_selector"], dict(spawner.node_selector)),
+        )
+
+    for name, slug in expect["refused"]:
+        try:
+            await spawner_for(c, name, slug)
+            check(False, "%s may not start %s" % (name, slug))
+        except ValueError as e:
+            check("No such profile" in str(e), "%s may not start %s (%s)" % (name, slug, e))
+
+    static = [p["slug"] for p in values["singleuser"]["profileList"]]
+    for label, env in (
+        ("the portal is down", dict(portal, HUBFLEET_URL=os.environ["HUBFLEET_DOWN_URL"])),
+        ("the portal refuses the token", dict(portal, HUBFLEET_TOKEN="hfh_" + "x" * 40)),
+    ):
+        c2 = install(values, env)
+        started = time.monotonic()
+        for name in expect["users"]:
+            spawner, listed, _ = await spawner_for(c2, name)
+            slugs = [p["slug"] for p in listed]
+            check(slugs == static, "%s: %s gets the static list %s (got %s)" % (label, name, static, slugs))
+            check(
+                spawner.image == expect["static_default_image"],
+                "%s: %s starts the static default image (got %s)" % (label, name, spawner.image),
+            )
+        elapsed = time.monotonic() - started
+        check(elapsed < 10, "%s: the fallback is quick (%.1f s)" % (label, elapsed))
+
+    if failures:
+        print("%d check(s) failed" % len(failures), flush=True)
+        sys.exit(1)
+    print("all checks passed", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
