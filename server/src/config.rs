@@ -103,6 +103,18 @@ pub struct ServeOpts {
     /// simulated cluster), `demo` (simulated), `kubeconfig[:context]` or `in-cluster`.
     #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto", value_parser = parse_cluster)]
     pub cluster: ClusterSelection,
+    /// Simulated cluster only: seed of its deterministic behaviour.
+    #[arg(long, env = "HUBFLEET_SIM_SEED", default_value_t = 42)]
+    pub sim_seed: u64,
+    /// Simulated cluster only: number of nodes.
+    #[arg(long, env = "HUBFLEET_SIM_NODES", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub sim_nodes: u16,
+    /// Simulated cluster only: node size as `CPUS/MEMORY_GIB`, e.g. `4/16`.
+    #[arg(long, env = "HUBFLEET_SIM_NODE_SIZE", default_value = "4/16", value_parser = parse_node_size)]
+    pub sim_node_size: (u64, u64),
+    /// Simulated cluster only: synthetic users created at start (up to 10000).
+    #[arg(long, env = "HUBFLEET_SIM_USERS", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=10000))]
+    pub sim_users: u16,
 }
 
 #[derive(Parser)]
@@ -117,6 +129,18 @@ impl ServeOpts {
     pub fn from_env() -> Result<Self, clap::Error> {
         ServeOnly::try_parse_from(["hubfleet"]).map(|s| s.opts)
     }
+}
+
+/// Parses `--sim-node-size`: `CPUS/MEMORY_GIB`.
+pub fn parse_node_size(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("node size \"{s}\" is not CPUS/MEMORY_GIB, e.g. 4/16");
+    let (cpu, mem) = s.split_once('/').ok_or_else(bad)?;
+    let cpu: u64 = cpu.trim().parse().map_err(|_| bad())?;
+    let mem: u64 = mem.trim().parse().map_err(|_| bad())?;
+    if cpu == 0 || mem == 0 {
+        return Err(bad());
+    }
+    Ok((cpu, mem))
 }
 
 /// Parses `--cluster`: `auto`, `demo`, `kubeconfig`, `kubeconfig:CONTEXT` or `in-cluster`.
@@ -148,6 +172,9 @@ mod tests {
         );
         assert!(parse_cluster("kubeconfig:").is_err());
         assert!(parse_cluster("mars").is_err());
+        assert_eq!(parse_node_size("8/32"), Ok((8, 32)));
+        assert!(parse_node_size("8").is_err());
+        assert!(parse_node_size("0/4").is_err());
     }
 
     #[test]

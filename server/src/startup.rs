@@ -3,6 +3,7 @@
 
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
+use app::backend::cluster::sim::{NodeSpec, SimConfig};
 use app::backend::cluster::{ClusterHandle, ClusterOptions};
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
@@ -51,8 +52,18 @@ pub async fn connect_cluster(
     if namespaces.is_empty() {
         namespaces.push("default".into());
     }
+    let (cpus, memory_gib) = opts.sim_node_size;
+    let sim = SimConfig {
+        seed: opts.sim_seed,
+        nodes: (1..=opts.sim_nodes)
+            .map(|i| NodeSpec::new(&format!("sim-node-{i}"), cpus, memory_gib))
+            .collect(),
+        synthetic_users: usize::from(opts.sim_users),
+        ..SimConfig::demo()
+    };
     let options = ClusterOptions {
         namespaces,
+        sim,
         ..ClusterOptions::default()
     };
     let handle = ClusterHandle::connect(opts.cluster.clone(), options).await?;
