@@ -3,7 +3,7 @@
 // resolves the conflict, then finds both changes on the audit page and reverts one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, hydrated, launch, screenshot, signIn } from './browser.mjs';
+import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, hydrated, launch, screenshot as fullPage, signIn } from './browser.mjs';
 
 let browser;
 let context;
@@ -15,6 +15,12 @@ function watch(page, name) {
   });
   page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
   return page;
+}
+
+// Full-page screenshots from the top: the sticky top bar otherwise lands mid-page.
+async function screenshot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullPage(page, name);
 }
 
 async function open(page, path) {

@@ -30,14 +30,18 @@ struct Example {
 }
 
 async fn example(app: &TestApp) -> Example {
-    assert!(seed::seed_example(&app.state.pool).await.unwrap());
+    assert!(
+        seed::seed_example(&app.state.pool)
+            .await
+            .expect("test harness")
+    );
     let one = |sql: &'static str| {
         let pool = app.state.pool.clone();
         async move {
             sqlx::query_scalar::<_, i64>(sql)
                 .fetch_one(&pool)
                 .await
-                .unwrap()
+                .expect("test harness")
         }
     };
     Example {
@@ -117,7 +121,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.state.pool)
         .await
-        .unwrap()
+        .expect("test harness")
 }
 
 #[tokio::test]
@@ -667,7 +671,7 @@ async fn export(
     let router = app::backend::audit_export::routes().with_state(app.state.clone());
     let mut req = Request::get(format!("/api/audit/export?{query}"))
         .body(Body::empty())
-        .unwrap();
+        .expect("test harness");
     req.extensions_mut()
         .insert(app::backend::auth::CurrentUser(user.map(|(name, role)| {
             app::domain::user::SessionUser {
@@ -677,10 +681,15 @@ async fn export(
                 groups: vec![],
             }
         })));
-    let res = router.oneshot(req).await.unwrap();
+    let res = router.oneshot(req).await.expect("test harness");
     let status = res.status();
     let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("test harness")
+        .to_bytes();
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 

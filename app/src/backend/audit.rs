@@ -363,7 +363,7 @@ struct SnapshotRow {
 
 /// The record values an entry left behind, typed by target.
 enum Target {
-    Profile(i64, crate::domain::profile::ProfileSpec),
+    Profile(i64, Box<crate::domain::profile::ProfileSpec>),
     Volume(i64, crate::domain::volume::VolumeSpec),
 }
 
@@ -423,7 +423,7 @@ async fn revert_target(pool: &SqlitePool, event_id: i64) -> crate::error::AppRes
             let spec: crate::domain::profile::ProfileSpec =
                 serde_json::from_str(&after).map_err(bad)?;
             let spec = spec.to_form().validate().map_err(revalidate)?;
-            Ok(Target::Profile(target_id, spec))
+            Ok(Target::Profile(target_id, Box::new(spec)))
         }
         _ => {
             let spec: crate::domain::volume::VolumeSpec =
@@ -517,7 +517,7 @@ pub async fn revert(
     };
     match revert_target(pool, event_id).await? {
         Target::Profile(id, spec) => {
-            super::profiles::update(pool, actor, meta, id, expected_version, spec, &why)
+            super::profiles::update(pool, actor, meta, id, expected_version, *spec, &why)
                 .await
                 .map(|p| p.version)
         }
