@@ -1,4 +1,5 @@
 //! The `hubfleet` command line, run as a real process against a temporary data directory.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

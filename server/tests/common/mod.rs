@@ -1,5 +1,5 @@
 //! Test harness: a real SQLite file per test, the real router driven with `oneshot`.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use app::backend::AppState;
 use app::backend::audit::{Actor, RequestMeta};
