@@ -152,6 +152,40 @@ test('create the "Data science" profile: 3Gi is refused with the fix, 3G is save
   await page.close();
 });
 
+test('the lists show what was created', async () => {
+  const page = watch(await context.newPage(), 'lists');
+  await open(page, '/hubs');
+  const hubRow = page.locator('tr[data-hub="data8-jupyterhub"]');
+  assert.match(await hubRow.innerText(), /kube-public[\s\S]*4\.4\.0[\s\S]*default: Data science/);
+  await screenshot(page, 'p15-hubs-list');
+  await open(page, hubUrl);
+  assert.match(await page.getByTestId('hub-profiles').innerText(), /Data science[\s\S]*claim-share → \/mnt/);
+  assert.match(await page.getByTestId('hub-volumes').innerText(), /claim-share[\s\S]*10Gi[\s\S]*ReadWriteMany[\s\S]*glusterfs/);
+  await screenshot(page, 'p16-hub-page');
+  await open(page, '/profiles');
+  assert.match(await page.locator('tr[data-profile="Data science"]').innerText(), /CPU 0\.5–1\.5 · memory 1G–3G/);
+  await screenshot(page, 'p17-profiles-list');
+  await open(page, '/volumes');
+  assert.match(await page.locator('tr[data-volume="claim-share"]').innerText(), /Data science/);
+  await screenshot(page, 'p18-volumes-list');
+  await page.close();
+});
+
+test('the profile form works in a narrow window', async () => {
+  const narrow = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = watch(await narrow.newPage(), 'narrow');
+  await signIn(page, ADMIN_USER, ADMIN_PASSWORD);
+  await open(page, profileUrl);
+  await page.getByRole('button', { name: 'Add variable' }).click();
+  const row = page.getByTestId('env-row').first();
+  await row.getByLabel('Name').fill('MY-VAR');
+  await row.getByText('Write "MY_VAR"').waitFor();
+  await screenshot(page, 'p19-narrow-profile');
+  await row.getByRole('button', { name: 'Remove variable 1' }).click();
+  assert.equal(await page.getByTestId('env-row').count(), 0);
+  await narrow.close();
+});
+
 test('a mounted volume cannot be deleted: the error names the profile', async () => {
   const page = watch(await context.newPage(), 'volume-delete');
   await open(page, '/volumes');

@@ -73,6 +73,11 @@ impl Shown {
         self.submitted.set(false);
     }
 
+    /// Whether the form was submitted since it was loaded or saved.
+    pub fn submitted(&self) -> bool {
+        self.submitted.get()
+    }
+
     /// The message to show for the field named `field` (key `key`): the browser's check
     /// first, else the server's answer.
     pub fn error(
@@ -355,4 +360,22 @@ pub fn TextInput(
         />
     }
     .into_any()
+}
+
+/// An image reference (or any slash-separated name) that may wrap after each `/`.
+pub fn breakable(text: &str) -> AnyView {
+    let parts: Vec<String> = text.split('/').map(str::to_string).collect();
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i + 1 < n {
+                view! { {format!("{p}/")}<wbr /> }.into_any()
+            } else {
+                view! { {p} }.into_any()
+            }
+        })
+        .collect_view()
+        .into_any()
 }

@@ -3,7 +3,7 @@
 
 use super::conflict::{
     ConflictRow, ConflictView, SavedBanner, Shown, TextInput, answer_banner, answer_errors,
-    short_time,
+    breakable, short_time,
 };
 use super::form::FieldRow;
 use crate::api::hubs::{
@@ -386,7 +386,6 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
                 <thead>
                     <tr>
                         <th scope="col">"Profile"</th>
-                        <th scope="col">"Image"</th>
                         <th scope="col">"Resources"</th>
                         <th scope="col">"Mounts"</th>
                         <th scope="col">"Status"</th>
@@ -413,9 +412,8 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
                                 <tr>
                                     <td>
                                         <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
-                                        <div class="hint"><code>{p.spec.slug.clone()}</code></div>
+                                        <div class="hint mono-cell">{breakable(&p.spec.image.reference())}</div>
                                     </td>
-                                    <td class="mono-cell">{p.spec.image.reference()}</td>
                                     <td class="nowrap">{resources_text(&p)}</td>
                                     <td>
                                         {if mounts.is_empty() {

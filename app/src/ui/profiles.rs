@@ -8,7 +8,7 @@
 
 use super::conflict::{
     ConflictRow, ConflictView, ErrorSummary, SavedBanner, Shown, TextInput, answer_banner,
-    answer_errors, short_time,
+    answer_errors, breakable, short_time,
 };
 use super::form::FieldRow;
 use super::hubs::{profile_status, resources_text, route_id};
@@ -517,6 +517,10 @@ impl Errors {
     /// The problems to list above the form, in field order.
     fn summary(self, fields: ProfileFields) -> Signal<Vec<(String, String, String)>> {
         Signal::derive(move || {
+            // Listed after a save attempt; while typing, errors show next to their fields.
+            if !self.shown.submitted() {
+                return Vec::new();
+            }
             let mut names: Vec<String> = Vec::new();
             self.client.with(|c| {
                 if let Some(c) = c {
@@ -1465,7 +1469,7 @@ fn ProfileTable(profiles: Vec<ProfileListItem>) -> impl IntoView {
                                         <div class="hint"><code>{p.spec.slug.clone()}</code></div>
                                     </td>
                                     <td><a href=format!("/hubs/{}", item.hub.id)>{item.hub.spec.release_name.clone()}</a></td>
-                                    <td class="mono-cell">{p.spec.image.reference()}</td>
+                                    <td class="mono-cell">{breakable(&p.spec.image.reference())}</td>
                                     <td class="nowrap">{resources_text(&p)}</td>
                                     <td>
                                         {if p.spec.allowed_groups.is_empty() {
