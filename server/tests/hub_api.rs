@@ -51,10 +51,15 @@ struct Reply {
 }
 
 async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let res = router.clone().oneshot(req).await.unwrap();
+    let res = router.clone().oneshot(req).await.expect("test setup");
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let bytes = res
+        .into_body()
+        .collect()
+        .await
+        .expect("test setup")
+        .to_bytes();
     Reply {
         status,
         headers,
@@ -68,7 +73,7 @@ async fn ask(router: &Router, user: &str, query: &str, auth: Option<&str>) -> Re
     if let Some(a) = auth {
         b = b.header(header::AUTHORIZATION, a);
     }
-    send(router, b.body(Body::empty()).unwrap()).await
+    send(router, b.body(Body::empty()).expect("test setup")).await
 }
 
 struct Seeded {
@@ -113,7 +118,7 @@ async fn add_user(app: &TestApp, name: &str, role: Role, groups: &[&str]) {
         "",
     )
     .await
-    .unwrap();
+    .expect("test setup");
 }
 
 /// Hub physics-hub (namespace jhub): Standard (default, everyone), GPU (gpu-users),
@@ -132,14 +137,14 @@ async fn seed(app: &TestApp) -> Seeded {
             driver: "job".into(),
         }
         .validate()
-        .unwrap()
+        .expect("test setup")
     };
     let hub = hubs::create(pool, &actor(), &meta(), hub_spec("physics-hub", "jhub"), "")
         .await
-        .unwrap();
+        .expect("test setup");
     let other = hubs::create(pool, &actor(), &meta(), hub_spec("other-hub", "jhub2"), "")
         .await
-        .unwrap();
+        .expect("test setup");
     let volume = |name: &str| {
         VolumeForm {
             name: name.into(),
@@ -152,19 +157,26 @@ async fn seed(app: &TestApp) -> Seeded {
             ..Default::default()
         }
         .validate()
-        .unwrap()
+        .expect("test setup")
     };
     let course = volumes::create(pool, &actor(), &meta(), hub.id, volume("course-data"), "")
         .await
-        .unwrap();
+        .expect("test setup");
     let scratch = volumes::create(pool, &actor(), &meta(), hub.id, volume("scratch-data"), "")
         .await
-        .unwrap();
+        .expect("test setup");
     let create = |hub_id: i64, f: ProfileForm| async move {
-        profiles::create(pool, &actor(), &meta(), hub_id, f.validate().unwrap(), "")
-            .await
-            .unwrap()
-            .id
+        profiles::create(
+            pool,
+            &actor(),
+            &meta(),
+            hub_id,
+            f.validate().expect("test setup"),
+            "",
+        )
+        .await
+        .expect("test setup")
+        .id
     };
     let mount = |id: i64, path: &str| MountForm {
         volume_id: id.to_string(),
@@ -249,27 +261,27 @@ async fn seed(app: &TestApp) -> Seeded {
     add_user(app, "carol", Role::User, &[]).await;
     hub_api::remember_selection(pool, hub.id, "alice", gpu)
         .await
-        .unwrap();
+        .expect("test setup");
     hub_api::remember_selection(pool, hub.id, "bob", older)
         .await
-        .unwrap();
+        .expect("test setup");
     hub_api::remember_selection(pool, hub.id, "carol", older)
         .await
-        .unwrap();
+        .expect("test setup");
     let token = tokens::create(pool, &actor(), &meta(), hub.id, "hub pod", "")
         .await
-        .unwrap()
+        .expect("test setup")
         .secret;
     let other_token = tokens::create(pool, &actor(), &meta(), other.id, "hub pod", "")
         .await
-        .unwrap()
+        .expect("test setup")
         .secret;
     let revoked = tokens::create(pool, &actor(), &meta(), hub.id, "old pod", "")
         .await
-        .unwrap();
+        .expect("test setup");
     tokens::revoke(pool, &actor(), &meta(), hub.id, revoked.token.id, "rotated")
         .await
-        .unwrap();
+        .expect("test setup");
     Seeded {
         hub,
         other,
@@ -833,4 +845,61 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
         "the Python checks failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("all checks passed"), "{stdout}\n{stderr}");
+}
+
+/// The values page renders on the server for admins: the highlighted YAML, the digest, the
+/// validation result, the versions and the token form; others get 403 or the sign-in page.
+#[tokio::test]
+async fn values_page_renders_for_admins_only() {
+    let app = TestApp::new().await;
+    let s = seed(&app).await;
+    app.add_user("root", Role::Admin).await;
+    let admin = app.login("root").await;
+    let user = app.login("carol").await;
+    let path = format!("/hubs/{}/values", s.hub.id);
+    let r = app.get(&path, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for needle in [
+        "Values of physics-hub",
+        "data-testid=\"values-yaml\"",
+        "yaml-key",
+        "data-testid=\"values-valid\"",
+        "data-testid=\"values-digest\"",
+        "Download config.yaml",
+        "data-testid=\"values-versions\"",
+        "data-testid=\"create-token-form\"",
+        "hubfleet-token-physics-hub",
+        "hfh_",
+    ] {
+        assert!(r.body.contains(needle), "{needle} missing from the page");
+    }
+    let digest = values::render_hub(&app.state.pool, s.hub.id)
+        .await
+        .unwrap()
+        .digest;
+    assert!(r.body.contains(&digest[..12]), "the digest is shown");
+    assert!(!r.body.contains(&s.token), "a token is never shown again");
+    assert_eq!(
+        app.get(&path, Some(&user)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get(&path, None).await.status, StatusCode::SEE_OTHER);
+
+    // A problem links to the form that holds the value: a volume made ReadOnlyMany behind the
+    // portal's back while GPU mounts it read-write.
+    sqlx::query(
+        "UPDATE shared_volumes SET access_mode = 'ReadOnlyMany' WHERE name = 'scratch-data'",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let r = app.get(&path, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("data-testid=\"values-invalid\""));
+    assert!(r.body.contains("data-testid=\"values-errors\""));
+    assert!(
+        r.body.contains(&format!("href=\"/profiles/{}\"", s.gpu)),
+        "the problem links to the GPU profile"
+    );
+    assert!(r.body.contains("data-field=\"mounts[0].read_only\""));
 }

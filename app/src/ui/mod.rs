@@ -12,6 +12,7 @@ mod login;
 mod placeholder;
 mod profiles;
 mod users;
+mod values;
 mod volumes;
 
 pub use errors::{ErrorView, Forbidden, NotFound};
@@ -84,6 +85,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/hubs/:id")
                         view=|| view! { <layout::AdminOnly><hubs::HubPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/hubs/:id/values")
+                        view=|| view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route
