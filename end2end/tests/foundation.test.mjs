@@ -102,3 +102,19 @@ test('the layout works in a narrow window', async () => {
   await screenshot(page, '08-narrow-users');
   await context.close();
 });
+
+test('every admin page hydrates cleanly on a full page load', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  await signIn(page, ADMIN_USER, ADMIN_PASSWORD);
+  for (const path of ['/', '/users', '/hubs', '/profiles', '/volumes', '/audit', '/cluster', '/no-such-page']) {
+    await page.goto(`${BASE_URL}${path}`);
+    await hydrated(page);
+    await page.waitForTimeout(300);
+  }
+  assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);
+  await context.close();
+});

@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(app::backend::audit_export::routes())
+        .merge(app::backend::hub_api::routes())
         .leptos_routes(&leptos_state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -310,11 +310,9 @@ async fn user_changes_are_validated_conflict_checked_and_audited() {
     let app = TestApp::new().await;
     let root_id = app.add_user("root", Role::Admin).await;
     let admin = app.login("root").await;
-    let bad = format!(
-        "form[username]=Bad+Name&form[password]=short&form[role]=user&form[groups]=&reason="
-    );
+    let bad = "form[username]=Bad+Name&form[password]=short&form[role]=user&form[groups]=&reason=";
     let r = app
-        .post_form(&fn_path::<CreateUser>(), &bad, Some(&admin))
+        .post_form(&fn_path::<CreateUser>(), bad, Some(&admin))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("\"username\""), "{}", r.body);

@@ -75,8 +75,11 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=login::LoginPage />
                 <ParentRoute path=path!("") view=layout::Frame>
-                    <Route path=path!("/") view=dashboard::DashboardPage />
-                    <Route path=path!("/me") view=placeholder::MyEnvironmentPage />
+                    // Async SSR everywhere inside the frame: with out-of-order streaming, a page's
+                    // own <Suspense> inside the frame's <Suspense> is streamed out of order on a
+                    // full page load (tachys 0.2.19) and hydration fails.
+                    <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=placeholder::MyEnvironmentPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/hubs")
                         view=|| view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> }
@@ -125,10 +128,12 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/cluster")
                         view=|| view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/users")
                         view=|| view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/audit")

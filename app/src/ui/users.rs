@@ -104,7 +104,7 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
     view! {
         {move || created.get().map(|name| view! { <div class="alert alert-success" role="status">"Account " <strong>{name}</strong> " created."</div> })}
         {move || form_error.get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
-        <ActionForm action=create on:submit=on_submit attr:class="stack" attr:novalidate=true attr:data-testid="create-user-form">
+        <ActionForm action=create on:submit:capture=on_submit attr:class="stack" attr:novalidate=true attr:data-testid="create-user-form">
             <FieldRow label="Username" id="new-username" hint="Lowercase letters, digits, . _ - @ — the same name the user has in JupyterHub." error=err("username")>
                 <input
                     id="new-username"
