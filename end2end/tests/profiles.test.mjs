@@ -1,5 +1,5 @@
 // Hubs, shared volumes and profiles: the admin builds the first-run example through the
-// forms (seeing the browser-side validation on the way), edits the profile in two tabs and
+// forms (seeing the browser-side validation on the way), edits the profile in two browsers and
 // resolves the conflict, then finds both changes on the audit page and reverts one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -201,9 +201,12 @@ test('a mounted volume cannot be deleted: the error names the profile', async ()
   await page.close();
 });
 
-test('two tabs edit the profile: the second save shows the conflict view', async () => {
+test('two browsers edit the profile: the second save shows the conflict view', async () => {
   const a = watch(await context.newPage(), 'tab-a');
-  const b = watch(await context.newPage(), 'tab-b');
+  // A second browser context: its own cookies and session, like a second administrator's laptop.
+  const other = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const b = watch(await other.newPage(), 'tab-b');
+  await signIn(b, ADMIN_USER, ADMIN_PASSWORD);
   await open(a, profileUrl);
   await open(b, profileUrl);
 
@@ -243,7 +246,7 @@ test('two tabs edit the profile: the second save shows the conflict view', async
   assert.equal(await a.getByLabel('CPU limit').inputValue(), '2');
   await screenshot(a, 'p10-conflict-discarded');
   await a.close();
-  await b.close();
+  await other.close();
 });
 
 test('both changes are on the audit page with their diffs; reverting one is a new change', async (t) => {
