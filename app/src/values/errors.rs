@@ -6,6 +6,7 @@
 //! prefix, and to the hub itself when nothing more specific was recorded.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The kind of record an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -104,8 +105,8 @@ pub fn pointer<S: AsRef<str>>(segments: &[S]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceMap {
     hub: Source,
-    /// Sorted by pointer for lookups; few hundred entries per hub at most per profile.
-    entries: Vec<(String, Source)>,
+    /// By pointer.
+    entries: BTreeMap<String, Source>,
 }
 
 impl SourceMap {
@@ -117,7 +118,7 @@ impl SourceMap {
                 target_name: hub_name.to_string(),
                 field: String::new(),
             },
-            entries: Vec::new(),
+            entries: BTreeMap::new(),
         }
     }
 
@@ -133,20 +134,15 @@ impl SourceMap {
         target_name: &str,
         field: &str,
     ) {
-        let pointer = pointer.into();
-        let source = Source {
-            target,
-            target_id,
-            target_name: target_name.to_string(),
-            field: field.to_string(),
-        };
-        match self
-            .entries
-            .binary_search_by(|(p, _)| p.as_str().cmp(&pointer))
-        {
-            Ok(i) => self.entries[i].1 = source,
-            Err(i) => self.entries.insert(i, (pointer, source)),
-        }
+        self.entries.insert(
+            pointer.into(),
+            Source {
+                target,
+                target_id,
+                target_name: target_name.to_string(),
+                field: field.to_string(),
+            },
+        );
     }
 
     pub fn len(&self) -> usize {
@@ -161,8 +157,8 @@ impl SourceMap {
     pub fn resolve(&self, pointer: &str) -> &Source {
         let mut p = pointer;
         loop {
-            if let Ok(i) = self.entries.binary_search_by(|(k, _)| k.as_str().cmp(p)) {
-                return &self.entries[i].1;
+            if let Some(s) = self.entries.get(p) {
+                return s;
             }
             match p.rfind('/') {
                 Some(i) if !p.is_empty() => p = &p[..i],
@@ -171,8 +167,7 @@ impl SourceMap {
         }
     }
 
-    /// An error at `pointer`, attributed through the map. `field_hint` replaces the field
-    /// when the caller knows it better (e.g. a key of a map the map records as a whole).
+    /// An error at `pointer`, attributed through the map.
     pub fn error(&self, pointer: &str, message: impl Into<String>) -> ValuesError {
         let s = self.resolve(pointer);
         ValuesError {

@@ -544,8 +544,7 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
 /// the default moved per user, for the hub profile API.
 pub fn profile_entries(input: &ValuesInput<'_>) -> Vec<(i64, ProfileEntry)> {
     let mut problems = Vec::new();
-    let mut sources = SourceMap::new(input.hub.id, &input.hub.spec.release_name);
-    let (entries, _) = entries_and_base(input, &mut problems, &mut sources);
+    let (entries, _) = entries_and_base(input, &mut problems, None);
     entries
 }
 
@@ -553,7 +552,7 @@ pub fn profile_entries(input: &ValuesInput<'_>) -> Vec<(i64, ProfileEntry)> {
 fn entries_and_base(
     input: &ValuesInput<'_>,
     problems: &mut Vec<ValuesError>,
-    sources: &mut SourceMap,
+    mut sources: Option<&mut SourceMap>,
 ) -> (Vec<(i64, ProfileEntry)>, Option<(Parts, bool)>) {
     let volumes: BTreeMap<i64, &SharedVolume> = input
         .volumes
@@ -586,8 +585,9 @@ fn entries_and_base(
         .iter()
         .enumerate()
         .map(|(n, (pp, p))| {
-            let at = format!("/singleuser/profileList/{n}");
-            add_entry_sources(sources, &at, pp);
+            if let Some(sources) = sources.as_deref_mut() {
+                add_entry_sources(sources, &format!("/singleuser/profileList/{n}"), pp);
+            }
             (
                 p.id,
                 ProfileEntry {
@@ -621,7 +621,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
             ),
         ));
     }
-    let (entries, base) = entries_and_base(input, &mut problems, &mut sources);
+    let (entries, base) = entries_and_base(input, &mut problems, Some(&mut sources));
     let any_home_moved = entries.iter().any(|(_, e)| {
         e.kubespawner_override
             .volume_mounts
