@@ -1,12 +1,12 @@
 //! Server functions: thin wrappers that check the session's role and call `backend`.
 //! Every one of them checks the role on the server, whatever the UI shows.
 
+pub mod audit;
 pub mod auth;
 pub mod cluster;
-pub mod users;
-pub mod audit;
 pub mod hubs;
 pub mod profiles;
-pub mod volumes;
 pub mod tokens;
+pub mod users;
 pub mod values;
+pub mod volumes;
