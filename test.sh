@@ -20,8 +20,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (browser build: app with hydrate, wasm32)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --locked -- -D warnings
 
-step "cargo test"
-cargo test --workspace --locked
+step "cargo nextest (unit, property and SQLite integration tests; one process per test)"
+cargo nextest run --workspace --locked
 
 step "build the site (wasm, js, css) and the server binary"
 cargo leptos build --frontend-only

@@ -64,6 +64,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+if [ "$WANT_TEST" = 1 ] && ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
 if [ "$WANT_RELEASE" = 1 ] && ! wasm-opt --version >/dev/null 2>&1; then
   log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
   npm install --global --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
