@@ -52,6 +52,13 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Print the generated z2jh values (config.yaml) of a hub to stdout; exits non-zero with
+    /// the problems on stderr when they are invalid.
+    Values {
+        /// The hub's release name, e.g. data8-jupyterhub.
+        #[arg(long)]
+        hub: String,
+    },
     /// Load example data into the database.
     Seed {
         /// The first-run example from the original hand-written setup: hub

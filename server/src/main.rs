@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
             admin_create(&cli.global, &username).await
         }
         Some(Command::Seed { example: _ }) => seed_example(&cli.global).await,
+        Some(Command::Values { hub }) => print_values(&cli.global, &hub).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,6 +35,29 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `hubfleet values --hub NAME`: the YAML on stdout, problems on stderr, exit 1 when invalid.
+async fn print_values(
+    global: &server::config::GlobalOpts,
+    hub: &str,
+) -> Result<(), startup::BoxError> {
+    let pool = startup::open_database(global).await?;
+    let result = app::backend::values::render_hub_by_name(&pool, hub).await;
+    pool.close().await;
+    let (yaml, errors) = result?;
+    if errors.is_empty() {
+        print!("{yaml}");
+        return Ok(());
+    }
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    Err(format!(
+        "the values of hub \"{hub}\" are invalid ({} problem(s) above); fix them in the portal",
+        errors.len()
+    )
+    .into())
 }
 
 async fn seed_example(global: &server::config::GlobalOpts) -> Result<(), startup::BoxError> {

@@ -74,11 +74,32 @@ fn seed_example_is_idempotent() {
 }
 
 #[test]
+fn values_of_the_first_run_example_are_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, _) = hubfleet(dir.path(), &["seed", "--example"], "");
+    assert!(ok);
+    let (ok, out, err) = hubfleet(dir.path(), &["values", "--hub", "data8-jupyterhub"], "");
+    assert!(ok, "{err}");
+    for expected in [
+        "singleuser:",
+        "mydocker.registry.com/jupyterhub/k8s-singleuser",
+        "profileList:",
+        "claim-share",
+        "/home/jupyter",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+    let (ok, _, err) = hubfleet(dir.path(), &["values", "--hub", "no-such-hub"], "");
+    assert!(!ok);
+    assert!(err.contains("no-such-hub"), "{err}");
+}
+
+#[test]
 fn help_lists_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, out, _) = hubfleet(dir.path(), &["--help"], "");
     assert!(ok);
-    for cmd in ["serve", "admin", "seed"] {
+    for cmd in ["serve", "admin", "seed", "values"] {
         assert!(out.contains(cmd), "{cmd} missing from --help:\n{out}");
     }
 }
