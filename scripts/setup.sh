@@ -86,4 +86,23 @@ if [ "$WANT_TEST" = 1 ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+if [ "$WANT_TEST" = 1 ]; then
+  # JupyterHub + KubeSpawner (PyPI, pinned in end2end/python/requirements.txt) for the test
+  # that runs the generated hub.extraConfig against a served portal.
+  VENV=target/pyenv
+  pinned_ok() {
+    "$VENV/bin/python" - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+pins = [l.split("#")[0].strip().split("==") for l in open("end2end/python/requirements.txt")]
+sys.exit(0 if all(m.version(n.strip()) == v.strip() for n, v in (p for p in pins if len(p) == 2)) else 1)
+PY
+  }
+  if ! pinned_ok; then
+    log "creating the Python env for the KubeSpawner test ($VENV)"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r end2end/python/requirements.txt
+    pinned_ok || { echo "the pinned Python packages did not install" >&2; exit 1; }
+  fi
+fi
 log "tools ready"

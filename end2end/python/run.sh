@@ -44,5 +44,5 @@ else
 fi
 
 echo "==> KubeSpawner against the portal"
-HUBFLEET_REQUIRE_PYENV=1 cargo test -p server --test hub_api --locked -- \
-  --exact python_kubespawner_gets_the_profiles_of_each_user --nocapture
+HUBFLEET_REQUIRE_PYENV=1 cargo nextest run --workspace --locked \
+  -E "test(python_kubespawner_gets_the_profiles_of_each_user)" --no-capture
