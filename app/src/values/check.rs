@@ -643,12 +643,9 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
             }
         }
     }
-    if su
-        .get("memory")
-        .and_then(|m| m.get("guarantee"))
-        .is_none_or(Value::is_null)
-    {
-        // The chart's own default stays in effect.
+    if su.get("memory").and_then(|m| m.get("guarantee")).is_none() {
+        // The chart's own default stays in effect when the key is absent; an explicit null
+        // removes it (Helm drops keys set to null when it merges user values over defaults).
         base.mem_guarantee = parse_kubespawner_memory("m", CHART_MEM_GUARANTEE)
             .ok()
             .map(|b| (b, CHART_MEM_GUARANTEE.to_string()));

@@ -723,7 +723,9 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 memory: (b.mem_limit.is_some() || b.mem_guarantee.is_some()).then(|| {
                     MemoryValues {
                         limit: b.mem_limit.clone(),
-                        guarantee: b.mem_guarantee.clone(),
+                        // An explicit null, not an absent key: the chart would otherwise guarantee
+                        // its default 1G, above a smaller limit set here.
+                        guarantee: Some(b.mem_guarantee.clone().unwrap_or(serde_json::Value::Null)),
                     }
                 }),
                 storage: Storage {
