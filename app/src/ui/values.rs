@@ -40,6 +40,24 @@ pub fn ValuesPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok())));
     let against = RwSignal::new(None::<i64>);
+    // Every resource and action of the page is created here, outside the Suspense: resources
+    // created while a Suspend renders would not line up between the server and hydration.
+    let create = ServerAction::<CreateHubToken>::new();
+    let revoke = ServerAction::<RevokeHubToken>::new();
+    let tokens = Resource::new(
+        move || (id.get(), create.version().get(), revoke.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => list_hub_tokens(id).await,
+                None => Err(AppError::NotFound("This hub".into())),
+            }
+        },
+    );
+    let actions = TokenActions {
+        create,
+        revoke,
+        tokens,
+    };
     let preview = Resource::new(
         move || (id.get(), against.get()),
         |(id, against)| async move {
@@ -53,14 +71,26 @@ pub fn ValuesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Generating the values…"</p> }>
             {move || Suspend::new(async move {
                 let p = preview.await?;
-                Ok::<_, AppError>(view! { <ValuesView preview=p against /> })
+                Ok::<_, AppError>(view! { <ValuesView preview=p against actions /> })
             })}
         </Suspense>
     }
 }
 
+/// The token list and the actions that change it.
+#[derive(Clone, Copy)]
+struct TokenActions {
+    create: ServerAction<CreateHubToken>,
+    revoke: ServerAction<RevokeHubToken>,
+    tokens: Resource<Result<Vec<ApiToken>, AppError>>,
+}
+
 #[component]
-fn ValuesView(preview: ValuesPreview, against: RwSignal<Option<i64>>) -> impl IntoView {
+fn ValuesView(
+    preview: ValuesPreview,
+    against: RwSignal<Option<i64>>,
+    actions: TokenActions,
+) -> impl IntoView {
     let ValuesPreview {
         hub_id,
         hub_name,
@@ -77,6 +107,19 @@ fn ValuesView(preview: ValuesPreview, against: RwSignal<Option<i64>>) -> impl In
     let title = format!("Values of {hub_name}");
     let valid = errors.is_empty();
     let version_no = version.as_ref().map(|v| v.version).unwrap_or_default();
+    // Not `recorded` (whether this very request recorded the version): the page must render
+    // the same on the server and when it hydrates.
+    let _ = recorded;
+    let recorded_at = version
+        .as_ref()
+        .map(|v| {
+            format!(
+                " recorded {} by {}",
+                short_time(&v.created_at),
+                v.created_by
+            )
+        })
+        .unwrap_or_default();
     let download = format!("/hubs/{hub_id}/values/config.yaml");
     view! {
         <Title text=title.clone() />
@@ -121,7 +164,7 @@ fn ValuesView(preview: ValuesPreview, against: RwSignal<Option<i64>>) -> impl In
                     <dt>"Version"</dt>
                     <dd>
                         <span data-testid="values-version">{format!("v{version_no}")}</span>
-                        {recorded.then(|| view! { <span class="badge">" recorded now"</span> })}
+                        <span class="muted">{recorded_at}</span>
                     </dd>
                 </div>
             </dl>
@@ -144,7 +187,7 @@ fn ValuesView(preview: ValuesPreview, against: RwSignal<Option<i64>>) -> impl In
                 <VersionTable versions hub_id />
             </section>
         </div>
-        <TokensPanel hub_id hub_name namespace />
+        <TokensPanel hub_id hub_name namespace actions />
     }
 }
 
@@ -368,13 +411,17 @@ fn VersionTable(versions: Vec<VersionSummary>, hub_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn TokensPanel(hub_id: i64, hub_name: String, namespace: String) -> impl IntoView {
-    let create = ServerAction::<CreateHubToken>::new();
-    let revoke = ServerAction::<RevokeHubToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        move |_| list_hub_tokens(hub_id),
-    );
+fn TokensPanel(
+    hub_id: i64,
+    hub_name: String,
+    namespace: String,
+    actions: TokenActions,
+) -> impl IntoView {
+    let TokenActions {
+        create,
+        revoke,
+        tokens,
+    } = actions;
     let created = create.value();
     let secret_name = token_secret_name(&hub_name);
     view! {
