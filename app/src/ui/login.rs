@@ -1,6 +1,6 @@
 //! The sign-in page.
 
-use super::form::{FieldRow, server_field_errors, server_form_error};
+use super::form::{FieldRow, answer_errors, server_form_error};
 use super::layout::Auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +12,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
     let value = auth.login.value();
-    let field_errors = server_field_errors(value);
+    let field_errors = answer_errors(value);
     let form_error = server_form_error(value);
     let err = move |f: &'static str| {
         Signal::derive(move || {

@@ -2,7 +2,6 @@
 
 mod audit;
 mod cluster;
-mod conflict;
 mod dashboard;
 mod errors;
 mod form;
@@ -11,6 +10,7 @@ mod layout;
 mod login;
 mod placeholder;
 mod profiles;
+mod text;
 mod users;
 mod values;
 mod volumes;

@@ -1,6 +1,6 @@
 //! Account administration: create accounts, change role and groups, disable.
 
-use super::form::{FieldRow, server_field_errors, server_form_error};
+use super::form::{FieldRow, answer_errors, server_form_error};
 use crate::api::users::{CreateUser, UpdateUser, list_users};
 use crate::domain::user::{
     NewUserForm, Role, UserSummary, parse_groups, validate_password, validate_username,
@@ -54,7 +54,7 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
         })
     };
     let value = create.value();
-    let server_errors = server_field_errors(value);
+    let server_errors = answer_errors(value);
     let form_error = server_form_error(value);
     // The same validators as the server, run as the admin types.
     let client_error = move |f: &'static str| -> Option<String> {
@@ -115,7 +115,6 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                     spellcheck="false"
                     prop:value=username
                     on:input=move |ev| { username.set(event_target_value(&ev)); touch("username"); }
-                    aria-describedby="new-username-hint new-username-error"
                 />
             </FieldRow>
             <FieldRow label="Initial password" id="new-password" hint="At least 10 characters. Share it with the user over a safe channel." error=err("password")>
@@ -126,7 +125,6 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                     autocomplete="new-password"
                     prop:value=password
                     on:input=move |ev| { password.set(event_target_value(&ev)); touch("password"); }
-                    aria-describedby="new-password-hint new-password-error"
                 />
             </FieldRow>
             <FieldRow label="Role" id="new-role" error=err("role")>
@@ -142,7 +140,6 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                     autocomplete="off"
                     prop:value=groups
                     on:input=move |ev| { groups.set(event_target_value(&ev)); touch("groups"); }
-                    aria-describedby="new-groups-hint new-groups-error"
                 />
             </FieldRow>
             <FieldRow label="Reason (optional)" id="new-reason" hint="Kept in the audit trail.">
@@ -239,7 +236,7 @@ fn EditUserForm(user: UserSummary, update: ServerAction<UpdateUser>) -> impl Int
     let id = user.id;
     // Only show answers that belong to this row's submission.
     let mine = move || update.input().get().map(|i| i.id == id).unwrap_or(true);
-    let server_errors = server_field_errors(value);
+    let server_errors = answer_errors(value);
     let form_error = server_form_error(value);
     let err = move |f: &'static str| {
         Signal::derive(move || {

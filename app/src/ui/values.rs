@@ -4,6 +4,7 @@
 //! hub's API tokens (the hub uses one to ask Hubfleet for its users' profiles).
 
 use super::form::FieldRow;
+use super::text::short_time;
 use crate::api::tokens::{CreateHubToken, RevokeHubToken, list_hub_tokens};
 use crate::api::values::get_values_preview;
 use crate::error::AppError;
@@ -18,10 +19,6 @@ use leptos_router::hooks::use_params_map;
 
 fn short_digest(d: &str) -> String {
     d.chars().take(12).collect()
-}
-
-fn short_time(t: &str) -> String {
-    t.replace('T', " ").chars().take(16).collect()
 }
 
 /// Where an error's field is on its form: the form page, with an anchor for the profile

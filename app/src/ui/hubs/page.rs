@@ -1,0 +1,248 @@
+//! `/hubs/{id}`: one hub with its edit form, its profiles and its shared volumes.
+
+use super::form::{DeleteHubPanel, EditHubForm};
+use crate::api::hubs::{HubDetail, get_hub};
+use crate::domain::profile::Profile;
+use crate::domain::volume::SharedVolume;
+use crate::error::AppError;
+use crate::ui::profiles::{profile_status, resources_text};
+use crate::ui::text::{breakable, route_id};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// `/hubs/{id}`: edit the hub; its profiles and shared volumes.
+#[component]
+pub fn HubPage() -> impl IntoView {
+    let id = route_id();
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_hub(id).await,
+                None => Err(AppError::NotFound("This hub".into())),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let d = detail.await?;
+                Ok::<_, AppError>(view! { <HubView detail=d /> })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn HubView(detail: HubDetail) -> impl IntoView {
+    let HubDetail {
+        hub,
+        profiles,
+        volumes,
+    } = detail;
+    let hub_id = hub.id;
+    let saved = RwSignal::new(hub);
+    let query = use_query_map();
+    let created = query.with_untracked(|q| q.get("created").is_some());
+    let empty = profiles.is_empty() && volumes.is_empty();
+    view! {
+        <Title text=move || saved.with(|h| format!("Hub {}", h.spec.release_name)) />
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/hubs">"Hubs"</a>
+            <span aria-hidden="true">" / "</span>
+            <span>{move || saved.with(|h| h.spec.release_name.clone())}</span>
+        </nav>
+        <div class="page-header page-header-row">
+            <div>
+                <h1>{move || saved.with(|h| h.spec.release_name.clone())}</h1>
+                <p class="muted">
+                    "Namespace " <code>{move || saved.with(|h| h.spec.namespace.clone())}</code>
+                    " · chart " {move || saved.with(|h| h.spec.chart_version.clone())}
+                    " · " {move || saved.with(|h| h.spec.driver.label())}
+                </p>
+            </div>
+            <div class="header-actions">
+                <a class="btn" href=format!("/hubs/{hub_id}/values") data-testid="values-link">"Values (config.yaml)"</a>
+                <a class="btn" href=format!("/hubs/{hub_id}/volumes/new")>"+ New shared volume"</a>
+                <a class="btn btn-primary" href=format!("/hubs/{hub_id}/profiles/new")>"+ New profile"</a>
+            </div>
+        </div>
+        {created.then(|| view! {
+            <div class="alert alert-success" role="status" data-testid="saved">
+                "Hub created. Next: add the shared volumes its profiles mount, then the environment profiles users choose from."
+            </div>
+        })}
+        <div class="split">
+            <div>
+                <section class="panel">
+                    <div class="panel-head">
+                        <h2>"Environment profiles"</h2>
+                        <a class="btn btn-small" href=format!("/hubs/{hub_id}/profiles/new")>"+ New profile"</a>
+                    </div>
+                    <HubProfiles profiles hub_id volumes=volumes.clone() />
+                </section>
+                <section class="panel">
+                    <div class="panel-head">
+                        <h2>"Shared volumes"</h2>
+                        <a class="btn btn-small" href=format!("/hubs/{hub_id}/volumes/new")>"+ New shared volume"</a>
+                    </div>
+                    <HubVolumes volumes hub_id />
+                </section>
+            </div>
+            <div>
+                <section class="panel">
+                    <h2>"Hub settings"</h2>
+                    <EditHubForm saved />
+                </section>
+                {empty.then(|| view! { <DeleteHubPanel saved /> })}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) -> impl IntoView {
+    if profiles.is_empty() {
+        return view! {
+            <div class="empty-state empty-small">
+                <p class="empty-title">"No profiles yet"</p>
+                <p>
+                    "Users of this hub have nothing to choose from. "
+                    <a href=format!("/hubs/{hub_id}/profiles/new")>"Create the first profile"</a>
+                    " (add shared volumes first if it should mount any)."
+                </p>
+            </div>
+        }
+        .into_any();
+    }
+    let names: Vec<(i64, String)> = profiles
+        .iter()
+        .map(|p| (p.id, p.spec.display_name.clone()))
+        .collect();
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="hub-profiles">
+                <thead>
+                    <tr>
+                        <th scope="col">"Profile"</th>
+                        <th scope="col">"Resources"</th>
+                        <th scope="col">"Mounts"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {profiles
+                        .into_iter()
+                        .map(|p| {
+                            let mounts: Vec<String> = p
+                                .spec
+                                .mounts
+                                .iter()
+                                .map(|m| {
+                                    let v = volumes
+                                        .iter()
+                                        .find(|v| v.id == m.volume_id)
+                                        .map(|v| v.spec.name.clone())
+                                        .unwrap_or_else(|| format!("#{}", m.volume_id));
+                                    format!("{v} → {}", m.mount_path)
+                                })
+                                .collect();
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
+                                        <div class="hint mono-cell">{breakable(&p.spec.image.reference())}</div>
+                                    </td>
+                                    <td class="nowrap">{resources_text(&p)}</td>
+                                    <td>
+                                        {if mounts.is_empty() {
+                                            view! { <span class="muted">"—"</span> }.into_any()
+                                        } else {
+                                            mounts.into_iter().map(|m| view! { <span class="chip">{m}</span> }).collect_view().into_any()
+                                        }}
+                                    </td>
+                                    <td>{profile_status(&p, &names)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn HubVolumes(volumes: Vec<SharedVolume>, hub_id: i64) -> impl IntoView {
+    if volumes.is_empty() {
+        return view! {
+            <div class="empty-state empty-small">
+                <p class="empty-title">"No shared volumes"</p>
+                <p>
+                    "A shared volume is a PersistentVolumeClaim mounted into every user's server, e.g. course data. "
+                    <a href=format!("/hubs/{hub_id}/volumes/new")>"Add one"</a>
+                    " if your profiles need it."
+                </p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="hub-volumes">
+                <thead>
+                    <tr>
+                        <th scope="col">"Volume"</th>
+                        <th scope="col">"Claim"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Access"</th>
+                        <th scope="col">"Storage class"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {volumes
+                        .into_iter()
+                        .map(|v| {
+                            view! {
+                                <tr>
+                                    <td><a href=format!("/volumes/{}", v.id)><strong>{v.spec.name.clone()}</strong></a></td>
+                                    <td>
+                                        <code>{v.spec.pvc_name.clone()}</code>
+                                        <div class="hint">{if v.spec.create_pvc { "created by Hubfleet" } else { "existing claim" }}</div>
+                                    </td>
+                                    <td>{v.spec.size.as_ref().map(|s| s.as_str().to_string()).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{v.spec.access_mode.as_str()}</td>
+                                    <td>{v.spec.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// "Hubs / {hub} / {here}" above a page of one of the hub's records.
+#[component]
+pub fn HubCrumbs(
+    hub_id: i64,
+    hub_name: String,
+    #[prop(into)] here: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/hubs">"Hubs"</a>
+            <span aria-hidden="true">" / "</span>
+            <a href=format!("/hubs/{hub_id}")>{hub_name}</a>
+            <span aria-hidden="true">" / "</span>
+            <span>{move || here.get()}</span>
+        </nav>
+    }
+    .into_any()
+}

@@ -1,0 +1,469 @@
+//! The profile form's inputs: text fields, the shared-volume mounts, the environment and
+//! node-selector rows, and the whole form body shared by the create and the edit page.
+
+use super::fields::{MountRow, PairList, PairRow, ProfileFields};
+use crate::domain::hub::Hub;
+use crate::domain::profile::{DEFAULT_HOME_MOUNT_PATH, Profile, PullPolicy, slugify};
+use crate::domain::volume::SharedVolume;
+use crate::ui::form::{CheckRow, Errors, FieldRow, SelectInput, TextInput};
+use leptos::prelude::*;
+
+/// A text field of the profile form.
+#[component]
+fn ProfileText(
+    fields: ProfileFields,
+    errors: Errors,
+    sig: RwSignal<String>,
+    field: &'static str,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] on_change: Option<Callback<String>>,
+) -> impl IntoView {
+    let _ = fields;
+    let id = format!("pf-{field}");
+    let on_input = Callback::new(move |v: String| {
+        sig.set(v.clone());
+        errors.shown.touch(field);
+        if let Some(cb) = on_change {
+            cb.run(v);
+        }
+    });
+    view! {
+        <FieldRow label id=id.clone() hint=hint.unwrap_or_default() error=errors.signal(field)>
+            <TextInput
+                id=id
+                name=format!("form[{field}]")
+                value=sig
+                on_input
+                placeholder=placeholder.unwrap_or_default()
+                inputmode=inputmode.unwrap_or("text")
+            />
+        </FieldRow>
+    }
+    .into_any()
+}
+
+#[component]
+fn MountRowView(
+    row_key: u64,
+    fields: ProfileFields,
+    errors: Errors,
+    volumes: StoredValue<Vec<SharedVolume>>,
+) -> impl IntoView {
+    let rows = fields.mounts;
+    let index = Memo::new(move |_| {
+        rows.with(|v| v.iter().position(|r| r.key == row_key))
+            .unwrap_or(0)
+    });
+    let get = move |f: fn(&MountRow) -> String| {
+        move || {
+            rows.with(|v| {
+                v.iter()
+                    .find(|r| r.key == row_key)
+                    .map(f)
+                    .unwrap_or_default()
+            })
+        }
+    };
+    let set = move |f: fn(&mut MountRow, String)| {
+        move |value: String| {
+            rows.update(|v| {
+                if let Some(r) = v.iter_mut().find(|r| r.key == row_key) {
+                    f(r, value)
+                }
+            })
+        }
+    };
+    let name = move |sub: &'static str| {
+        Signal::derive(move || format!("form[mounts][{}][{sub}]", index.get()))
+    };
+    let err = move |sub: &'static str| {
+        Signal::derive(move || {
+            errors.of(
+                &format!("mounts#{row_key}.{sub}"),
+                &format!("mounts[{}].{sub}", index.get()),
+            )
+        })
+    };
+    let id = move |sub: &str| format!("pf-mounts-{row_key}-{sub}");
+    let volume_value = Signal::derive(get(|r| r.volume_id.clone()));
+    let set_volume = set(|r, v| r.volume_id = v);
+    let set_path = set(|r, v| r.mount_path = v);
+    let read_only = Signal::derive(move || {
+        rows.with(|v| {
+            v.iter()
+                .find(|r| r.key == row_key)
+                .is_some_and(|r| r.read_only)
+        })
+    });
+    let set_ro = move |b: bool| {
+        rows.update(|v| {
+            if let Some(r) = v.iter_mut().find(|r| r.key == row_key) {
+                r.read_only = b
+            }
+        })
+    };
+    view! {
+        <div class="row-card" data-testid="mount-row">
+            <div class="row-fields row-fields-mount">
+                <FieldRow label="Shared volume" id=id("volume_id") error=err("volume_id")>
+                    <SelectInput
+                        id=id("volume_id")
+                        name=name("volume_id")
+                        value=volume_value
+                        on_change=Callback::new(move |v: String| {
+                            set_volume(v);
+                            errors.shown.touch(&format!("mounts#{row_key}.volume_id"));
+                            errors.shown.touch(&format!("mounts#{row_key}.read_only"));
+                        })
+                        empty="Choose a volume…"
+                        options=volumes.with_value(|vs| vs.iter().map(|v| {
+                            let size = v.spec.size.as_ref().map(|s| format!(", {}", s.as_str())).unwrap_or_default();
+                            (v.id.to_string(), format!("{} ({}{size}, {})", v.spec.name, v.spec.pvc_name, v.spec.access_mode.as_str()))
+                        }).collect())
+                    />
+                </FieldRow>
+                <FieldRow label="Mount path" id=id("mount_path") error=err("mount_path")>
+                    <TextInput
+                        id=id("mount_path")
+                        name=name("mount_path")
+                        value=Signal::derive(get(|r| r.mount_path.clone()))
+                        on_input=Callback::new(move |v: String| {
+                            set_path(v);
+                            errors.shown.touch(&format!("mounts#{row_key}.mount_path"));
+                        })
+                        placeholder="/mnt/data"
+                    />
+                </FieldRow>
+                <CheckRow
+                    label="Read-only"
+                    id=id("read_only")
+                    name=name("read_only")
+                    checked=read_only
+                    on_change=Callback::new(move |b: bool| {
+                        set_ro(b);
+                        errors.shown.touch(&format!("mounts#{row_key}.read_only"));
+                    })
+                    error=err("read_only")
+                    spacer=true
+                />
+                <div class="row-remove">
+                    <button
+                        type="button"
+                        class="btn btn-small btn-icon"
+                        aria-label=move || format!("Remove mount {}", index.get() + 1)
+                        title="Remove this mount"
+                        on:click=move |_| {
+                            rows.update(|v| v.retain(|r| r.key != row_key));
+                            errors.shown.rows_changed();
+                        }
+                    >
+                        "✕"
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PairRowView(
+    row_key: u64,
+    list: PairList,
+    fields: ProfileFields,
+    errors: Errors,
+) -> impl IntoView {
+    let rows = fields.pairs(list);
+    let index = Memo::new(move |_| {
+        rows.with(|v| v.iter().position(|r| r.key == row_key))
+            .unwrap_or(0)
+    });
+    let l = list.list();
+    let a = list.a();
+    let name = move |sub: &'static str| {
+        Signal::derive(move || format!("form[{l}][{}][{sub}]", index.get()))
+    };
+    let err = move |sub: &'static str| {
+        Signal::derive(move || {
+            errors.of(
+                &format!("{l}#{row_key}.{sub}"),
+                &format!("{l}[{}].{sub}", index.get()),
+            )
+        })
+    };
+    let id = move |sub: &str| format!("pf-{l}-{row_key}-{sub}");
+    let value_a = Signal::derive(move || {
+        rows.with(|v| {
+            v.iter()
+                .find(|r| r.key == row_key)
+                .map(|r| r.a.clone())
+                .unwrap_or_default()
+        })
+    });
+    let value_b = Signal::derive(move || {
+        rows.with(|v| {
+            v.iter()
+                .find(|r| r.key == row_key)
+                .map(|r| r.b.clone())
+                .unwrap_or_default()
+        })
+    });
+    view! {
+        <div class="row-card" data-testid=format!("{l}-row")>
+            <div class="row-fields row-fields-pair">
+                <FieldRow label=list.a_label() id=id(a) error=err(a)>
+                    <TextInput
+                        id=id(a)
+                        name=name(a)
+                        value=value_a
+                        on_input=Callback::new(move |v: String| {
+                            rows.update(|rs| if let Some(r) = rs.iter_mut().find(|r| r.key == row_key) { r.a = v });
+                            errors.shown.touch(&format!("{l}#{row_key}.{a}"));
+                        })
+                        placeholder=list.a_placeholder()
+                    />
+                </FieldRow>
+                <FieldRow label=list.b_label() id=id("value") error=err("value")>
+                    <TextInput
+                        id=id("value")
+                        name=name("value")
+                        value=value_b
+                        on_input=Callback::new(move |v: String| {
+                            rows.update(|rs| if let Some(r) = rs.iter_mut().find(|r| r.key == row_key) { r.b = v });
+                            errors.shown.touch(&format!("{l}#{row_key}.value"));
+                        })
+                        placeholder=list.b_placeholder()
+                    />
+                </FieldRow>
+                <div class="row-remove">
+                    <button
+                        type="button"
+                        class="btn btn-small btn-icon"
+                        aria-label=move || format!("Remove {} {}", list.noun(), index.get() + 1)
+                        title=format!("Remove this {}", list.noun())
+                        on:click=move |_| {
+                            rows.update(|v| v.retain(|r| r.key != row_key));
+                            errors.shown.rows_changed();
+                        }
+                    >
+                        "✕"
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PairSection(list: PairList, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let rows = fields.pairs(list);
+    let (title, hint, add) = match list {
+        PairList::Env => (
+            "Environment variables",
+            "Set in every server of this profile. Rows left empty are ignored; JUPYTERHUB_* names are reserved.",
+            "+ Add variable",
+        ),
+        PairList::NodeSelector => (
+            "Node selector",
+            "Servers of this profile run only on nodes with all these labels, e.g. node-pool = gpu.",
+            "+ Add label",
+        ),
+    };
+    view! {
+        <fieldset class="form-section" data-testid=format!("{}-section", list.list())>
+            <legend>{title}</legend>
+            <p class="hint">{hint}</p>
+            <div class="rows">
+                <For each=move || rows.get() key=|r| r.key let:row>
+                    <PairRowView row_key=row.key list fields errors />
+                </For>
+            </div>
+            <Show when=move || rows.with(Vec::is_empty)>
+                <p class="muted rows-empty">{format!("No {}s.", list.noun())}</p>
+            </Show>
+            <button
+                type="button"
+                class="btn btn-small"
+                on:click=move |_| {
+                    let key = fields.key();
+                    rows.update(|v| v.push(PairRow { key, a: String::new(), b: String::new() }));
+                    errors.shown.rows_changed();
+                }
+            >
+                {add}
+            </button>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// The whole profile form body (everything but the hidden ids, the reason and the buttons).
+#[component]
+pub fn ProfileInputs(
+    fields: ProfileFields,
+    errors: Errors,
+    hub: Hub,
+    /// The profile being edited (`None`: new).
+    profile_id: Option<i64>,
+    siblings: StoredValue<Vec<Profile>>,
+    volumes: StoredValue<Vec<SharedVolume>>,
+) -> impl IntoView {
+    let slug_follows = RwSignal::new(profile_id.is_none());
+    let on_display_name = Callback::new(move |v: String| {
+        if slug_follows.get_untracked() {
+            fields.slug.set(slugify(&v));
+        }
+    });
+    let on_slug = Callback::new(move |_: String| slug_follows.set(false));
+    let hub_id = hub.id;
+    let checkbox =
+        move |sig: RwSignal<bool>, field: &'static str, label: &'static str, hint: &'static str| {
+            // Default and deprecated are checked together (a deprecated profile cannot be the
+            // default) and decide whether a replacement is needed.
+            let on_change = Callback::new(move |b: bool| {
+                sig.set(b);
+                errors.shown.touch(field);
+                errors.shown.touch("is_default");
+                errors.shown.touch("replaced_by");
+            });
+            view! {
+                <CheckRow
+                    label
+                    id=format!("pf-{field}")
+                    name=format!("form[{field}]")
+                    checked=sig
+                    on_change
+                    hint
+                    error=errors.signal(field)
+                />
+            }
+        };
+    let description_initial = fields.description.get_untracked();
+    let no_volumes = volumes.with_value(Vec::is_empty);
+    view! {
+        <fieldset class="form-section">
+            <legend>"Name"</legend>
+            <div class="form-grid">
+                <ProfileText fields errors sig=fields.display_name field="display_name" label="Display name" hint="What users see in the list of environments." placeholder="Data science" on_change=on_display_name />
+                <ProfileText fields errors sig=fields.slug field="slug" label="Slug" hint="KubeSpawner's id for the profile: lowercase letters, digits and '-'." placeholder="data-science" on_change=on_slug />
+            </div>
+            <FieldRow label="Description (optional)" id="pf-description" hint="One or two sentences under the name in the list." error=errors.signal("description")>
+                <textarea
+                    id="pf-description"
+                    name="form[description]"
+                    rows="2"
+                    prop:value=move || fields.description.get()
+                    on:input=move |ev| {
+                        fields.description.set(event_target_value(&ev));
+                        errors.shown.touch("description");
+                    }
+                >
+                    {description_initial}
+                </textarea>
+            </FieldRow>
+        </fieldset>
+        <fieldset class="form-section">
+            <legend>"Image"</legend>
+            <div class="form-grid">
+                <ProfileText fields errors sig=fields.image_name field="image_name" label="Image" hint="Registry and repository, without the tag." placeholder="quay.io/jupyter/scipy-notebook" />
+                <ProfileText fields errors sig=fields.image_tag field="image_tag" label="Tag" hint="A tag such as v1, or a digest sha256:…" placeholder="v1" />
+                <FieldRow label="Pull policy" id="pf-image_pull_policy" error=errors.signal("image_pull_policy")>
+                    <SelectInput
+                        id="pf-image_pull_policy"
+                        name="form[image_pull_policy]"
+                        value=fields.image_pull_policy
+                        on_change=errors.edit(fields.image_pull_policy, "image_pull_policy")
+                        options=PullPolicy::ALL.into_iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())).collect()
+                    />
+                </FieldRow>
+                <ProfileText fields errors sig=fields.image_pull_secret field="image_pull_secret" label="Pull secret (optional)" hint="A docker-registry Secret in the hub's namespace, for private registries." />
+            </div>
+        </fieldset>
+        <fieldset class="form-section">
+            <legend>"Resources"</legend>
+            <p class="hint">"CPU in cores (1.5 = one and a half). Memory as KubeSpawner writes it: a number and K, M, G or T, all 1024-based (3G = 3 GiB). Leave empty for no limit or guarantee."</p>
+            <div class="form-grid">
+                <ProfileText fields errors sig=fields.cpu_limit field="cpu_limit" label="CPU limit" placeholder="1.5" inputmode="decimal" />
+                <ProfileText fields errors sig=fields.cpu_guarantee field="cpu_guarantee" label="CPU guarantee" placeholder="0.5" inputmode="decimal" />
+                <ProfileText fields errors sig=fields.mem_limit field="mem_limit" label="Memory limit" placeholder="3G" />
+                <ProfileText fields errors sig=fields.mem_guarantee field="mem_guarantee" label="Memory guarantee" placeholder="1G" />
+            </div>
+        </fieldset>
+        <fieldset class="form-section">
+            <legend>"Home directory"</legend>
+            <p class="hint">"Each user gets a persistent volume of this size for their files."</p>
+            <div class="form-grid form-grid-3">
+                <ProfileText fields errors sig=fields.home_capacity field="home_capacity" label="Size" hint="Kubernetes quantity, e.g. 5Gi." placeholder="5Gi" />
+                <ProfileText fields errors sig=fields.home_storage_class field="home_storage_class" label="Storage class (optional)" hint="Empty: the cluster default." placeholder="glusterfs" />
+                <ProfileText fields errors sig=fields.home_mount_path field="home_mount_path" label="Mount path" hint=format!("Empty: {DEFAULT_HOME_MOUNT_PATH}.") placeholder=DEFAULT_HOME_MOUNT_PATH />
+            </div>
+        </fieldset>
+        <fieldset class="form-section" data-testid="mounts-section">
+            <legend>"Shared volumes"</legend>
+            <p class="hint">"Volumes of this hub mounted into every server of the profile."</p>
+            {no_volumes.then(|| view! {
+                <p class="muted">
+                    "This hub has no shared volumes yet. "
+                    <a href=format!("/hubs/{hub_id}/volumes/new")>"Create one"</a>
+                    " first to mount it here."
+                </p>
+            })}
+            <div class="rows">
+                <For each=move || fields.mounts.get() key=|r| r.key let:row>
+                    <MountRowView row_key=row.key fields errors volumes />
+                </For>
+            </div>
+            {move || errors.of("mounts", "mounts").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            <button
+                type="button"
+                class="btn btn-small"
+                disabled=no_volumes
+                on:click=move |_| {
+                    let key = fields.key();
+                    fields.mounts.update(|v| v.push(MountRow { key, volume_id: String::new(), mount_path: String::new(), read_only: false }));
+                    errors.shown.rows_changed();
+                }
+            >
+                "+ Add mount"
+            </button>
+        </fieldset>
+        <PairSection list=PairList::Env fields errors />
+        <PairSection list=PairList::NodeSelector fields errors />
+        <fieldset class="form-section">
+            <legend>"Access and lifecycle"</legend>
+            <ProfileText fields errors sig=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone." placeholder="data-science, physics" />
+            <div class="form-grid">
+                {checkbox(fields.is_default, "is_default", "Default profile", "Pre-selected for users of this hub; a hub has at most one.")}
+                {checkbox(fields.deprecated, "deprecated", "Deprecated", "No longer offered: its users are moved to the replacement.")}
+            </div>
+            <Show when=move || fields.deprecated.get()>
+                <FieldRow label="Replaced by" id="pf-replaced_by" hint="Users of this profile get this one instead." error=errors.signal("replaced_by")>
+                    <SelectInput
+                        id="pf-replaced_by"
+                        name="form[replaced_by]"
+                        value=fields.replaced_by
+                        on_change=errors.edit(fields.replaced_by, "replaced_by")
+                        empty="Choose a profile…"
+                        options=siblings.with_value(|s| s
+                            .iter()
+                            .filter(|p| Some(p.id) != profile_id)
+                            .map(|p| {
+                                let label = if p.spec.is_deprecated() {
+                                    format!("{} (deprecated)", p.spec.display_name)
+                                } else {
+                                    p.spec.display_name.clone()
+                                };
+                                (p.id.to_string(), label)
+                            })
+                            .collect())
+                    />
+                </FieldRow>
+            </Show>
+        </fieldset>
+    }
+    .into_any()
+}

@@ -1,0 +1,196 @@
+//! `/hubs/{id}/volumes/new` and `/volumes/{id}`: create, edit and delete a shared volume.
+
+use super::form::{VolumeFields, VolumeInputs, check_volume, volume_conflict_rows};
+use crate::api::volumes::{
+    CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor, load_new_volume, load_volume,
+};
+use crate::domain::hub::Hub;
+use crate::domain::profile::Profile;
+use crate::domain::volume::{AccessMode, SharedVolume, VolumeForm, VolumeMode};
+use crate::error::AppError;
+use crate::ui::form::{CreateForm, DeletePanel, EditForm, Errors, FormFields, Noun, answer_errors};
+use crate::ui::hubs::HubCrumbs;
+use crate::ui::text::route_id;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// `/hubs/{id}/volumes/new`.
+#[component]
+pub fn NewVolumePage() -> impl IntoView {
+    let hub_id = route_id();
+    let editor = Resource::new(
+        move || hub_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_new_volume(id).await,
+                None => Err(AppError::NotFound("This hub".into())),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let e = editor.await?;
+                Ok::<_, AppError>(view! { <NewVolume editor=e /> })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewVolume(editor: VolumeEditor) -> impl IntoView {
+    let create = ServerAction::<CreateVolume>::new();
+    let hub = editor.hub;
+    let blank = VolumeForm {
+        namespace: hub.spec.namespace.clone(),
+        access_mode: AccessMode::ReadWriteMany.as_str().into(),
+        volume_mode: VolumeMode::Filesystem.as_str().into(),
+        create_pvc: "on".into(),
+        ..VolumeForm::default()
+    };
+    let fields = VolumeFields::new(&blank);
+    let ns = hub.spec.namespace.clone();
+    let errors = Errors::new(
+        Memo::new(move |_| check_volume(&fields.form(), &ns, None, &[])),
+        answer_errors(create.value()),
+    );
+    let hub_name = hub.spec.release_name.clone();
+    view! {
+        <Title text="New shared volume" />
+        <HubCrumbs hub_id=hub.id hub_name=hub_name.clone() here="New shared volume".to_string() />
+        <div class="page-header">
+            <h1>"New shared volume"</h1>
+            <p class="muted">"For hub " <strong>{hub_name}</strong> " in namespace " <code>{hub.spec.namespace.clone()}</code> "."</p>
+        </div>
+        <section class="panel form-panel">
+            <CreateForm
+                action=create
+                errors
+                page="/volumes"
+                noun=Noun("shared volume")
+                reason_id="vol-reason"
+                testid="volume-form"
+                cancel=format!("/hubs/{}", hub.id)
+            >
+                <input type="hidden" name="hub_id" value=hub.id.to_string() />
+                <VolumeInputs fields errors hub_namespace=hub.spec.namespace.clone() follow_name=true />
+            </CreateForm>
+        </section>
+    }
+    .into_any()
+}
+
+/// `/volumes/{id}`.
+#[component]
+pub fn EditVolumePage() -> impl IntoView {
+    let id = route_id();
+    let editor = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_volume(id).await,
+                None => Err(AppError::NotFound("This shared volume".into())),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let e = editor.await?;
+                Ok::<_, AppError>(match e.volume.clone() {
+                    Some(v) => view! { <EditVolume volume=v hub=e.hub profiles=e.profiles /> }.into_any(),
+                    None => view! { <p>"Not found."</p> }.into_any(),
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn EditVolume(volume: SharedVolume, hub: Hub, profiles: Vec<Profile>) -> impl IntoView {
+    let update = ServerAction::<UpdateVolume>::new();
+    let fields = VolumeFields::new(&volume.spec.to_form());
+    let vid = volume.id;
+    let saved = RwSignal::new(volume);
+    let ns = hub.spec.namespace.clone();
+    let profiles_for_check = StoredValue::new(profiles.clone());
+    let errors = Errors::new(
+        Memo::new(move |_| {
+            let f = fields.form();
+            profiles_for_check.with_value(|p| check_volume(&f, &ns, Some(vid), p))
+        }),
+        answer_errors(update.value()),
+    );
+    let created = use_query_map().with_untracked(|q| q.get("created").is_some());
+    let mounted_links: Vec<(i64, String)> = profiles
+        .iter()
+        .filter(|p| p.spec.mounts.iter().any(|m| m.volume_id == vid))
+        .map(|p| (p.id, p.spec.display_name.clone()))
+        .collect();
+    let mounted_by: Vec<String> = mounted_links.iter().map(|(_, n)| n.clone()).collect();
+    let title = move || saved.with(|v| v.spec.name.clone());
+    let delete = ServerAction::<DeleteVolume>::new();
+    view! {
+        <Title text=move || format!("Shared volume {}", title()) />
+        <HubCrumbs hub_id=hub.id hub_name=hub.spec.release_name.clone() here=Signal::derive(title) />
+        <div class="page-header">
+            <h1>{title}</h1>
+            <p class="muted">
+                "Shared volume of hub " <a href=format!("/hubs/{}", hub.id)>{hub.spec.release_name.clone()}</a>
+                {if mounted_links.is_empty() {
+                    view! { " · not mounted by any profile" }.into_any()
+                } else {
+                    view! {
+                        " · mounted by "
+                        {mounted_links.into_iter().map(|(id, n)| view! { <a class="chip" href=format!("/profiles/{id}")>{n}</a> }).collect_view()}
+                    }
+                    .into_any()
+                }}
+            </p>
+        </div>
+        <section class="panel form-panel">
+            <EditForm
+                action=update
+                fields
+                errors
+                saved
+                noun=Noun("shared volume")
+                reason_id="vol-reason"
+                testid="volume-form"
+                conflict_rows=Callback::new(volume_conflict_rows)
+                notice=created.then(|| "Shared volume created. Profiles of this hub can now mount it.".to_string())
+            >
+                <VolumeInputs fields errors hub_namespace=hub.spec.namespace.clone() follow_name=false />
+            </EditForm>
+        </section>
+        <DeletePanel
+            delete
+            saved
+            title="Delete shared volume"
+            note=delete_note(&mounted_by)
+            confirm="Delete permanently"
+            reason_id="delete-vol-reason"
+            after=format!("/hubs/{}", hub.id)
+        />
+    }
+    .into_any()
+}
+
+fn delete_note(mounted_by: &[String]) -> String {
+    if mounted_by.is_empty() {
+        "No profile mounts this volume. Deleting it removes Hubfleet's record; a claim Hubfleet created is removed from the cluster at the next apply.".to_string()
+    } else {
+        format!(
+            "Mounted by {}: remove it from {} first, or the delete is refused.",
+            mounted_by.join(", "),
+            if mounted_by.len() == 1 {
+                "that profile"
+            } else {
+                "those profiles"
+            }
+        )
+    }
+}

@@ -1,0 +1,90 @@
+//! `/volumes`: every shared volume of every hub.
+
+use crate::api::volumes::{VolumeListItem, list_volumes};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/volumes`: every shared volume of every hub.
+#[component]
+pub fn VolumesPage() -> impl IntoView {
+    let volumes = Resource::new(|| (), |_| list_volumes());
+    view! {
+        <Title text="Shared volumes" />
+        <div class="page-header">
+            <h1>"Shared volumes"</h1>
+            <p class="muted">"PersistentVolumeClaims that profiles mount into every user's server. Each belongs to one hub; add them from the hub's page."</p>
+        </div>
+        <section class="panel">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = volumes.await?;
+                    Ok::<_, AppError>(view! { <VolumeTable volumes=list /> })
+                })}
+            </Suspense>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn VolumeTable(volumes: Vec<VolumeListItem>) -> impl IntoView {
+    if volumes.is_empty() {
+        return view! {
+            <div class="empty-state" data-testid="volumes-empty">
+                <p class="empty-title">"No shared volumes yet"</p>
+                <p>
+                    "Open a " <a href="/hubs">"hub"</a> " and choose “New shared volume”, or load the example setup with "
+                    <code>"hubfleet seed --example"</code> "."
+                </p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="volumes-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Volume"</th>
+                        <th scope="col">"Hub"</th>
+                        <th scope="col">"Claim"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Access mode"</th>
+                        <th scope="col">"Storage class"</th>
+                        <th scope="col">"Mounted by"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {volumes
+                        .into_iter()
+                        .map(|item| {
+                            let v = item.volume;
+                            view! {
+                                <tr data-volume=v.spec.name.clone()>
+                                    <td><a href=format!("/volumes/{}", v.id)><strong>{v.spec.name.clone()}</strong></a></td>
+                                    <td><a href=format!("/hubs/{}", item.hub.id)>{item.hub.spec.release_name.clone()}</a></td>
+                                    <td>
+                                        <code>{format!("{}/{}", v.spec.namespace, v.spec.pvc_name)}</code>
+                                        <div class="hint">{if v.spec.create_pvc { "created by Hubfleet" } else { "existing claim" }}</div>
+                                    </td>
+                                    <td>{v.spec.size.as_ref().map(|s| s.as_str().to_string()).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{v.spec.access_mode.as_str()}</td>
+                                    <td>{v.spec.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
+                                    <td>
+                                        {if item.mounted_by.is_empty() {
+                                            view! { <span class="muted">"not mounted"</span> }.into_any()
+                                        } else {
+                                            item.mounted_by.into_iter().map(|p| view! { <span class="chip">{p}</span> }).collect_view().into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
