@@ -281,10 +281,18 @@ test('both changes are on the audit page with their diffs; reverting one is a ne
   await preview.getByLabel('Reason (optional)').fill('CPU is capped by the quota');
   await screenshot(page, 'p12-audit-revert-preview');
   await preview.getByRole('button', { name: 'Revert', exact: true }).click();
-  await detail.getByText(/Reverted: the values of entry #\d+ are now the current version \(4\)/).waitFor();
+  // The list reloads with the revert as its newest entry; the confirmation stays at the top of
+  // the page and links to that entry once the reloaded list shows it (waits on state, not time).
   await page.getByTestId('audit-count').getByText(/of 4 matching/).waitFor();
+  const notice = page.getByTestId('revert-notice');
+  await notice.getByText(/Reverted: the values of entry #\d+ are now the current version \(4\)/).waitFor();
+  const link = notice.getByTestId('revert-new-entry');
+  await link.waitFor();
   const newest = table.locator('tr.audit-row').first();
+  assert.equal(await link.getAttribute('href'), `#event-${await newest.getAttribute('data-event')}`);
   assert.match(await newest.innerText(), /Revert to the version of audit entry #\d+: CPU is capped by the quota/);
+  // The entries that were open stay open.
+  assert.equal(await page.getByTestId('entry-detail').count(), 2);
   await screenshot(page, 'p13-audit-reverted');
 
   // The profile carries the reverted values.

@@ -7,13 +7,14 @@ use super::layout::encode_component;
 use crate::api::audit::{
     AuditEntry, AuditPage as AuditData, AuditQuery, PreviewRevert, RevertToEvent, audit_events,
 };
-use crate::domain::audit::FieldChange;
+use crate::domain::audit::{AuditEvent, FieldChange};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Where the export route lives (served by `backend::audit_export`).
 const EXPORT_PATH: &str = "/api/audit/export";
@@ -162,6 +163,11 @@ pub fn AuditPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(query_from));
     let refresh = RwSignal::new(0u32);
+    let state = ListState {
+        refresh,
+        open: RwSignal::new(HashSet::new()),
+        reverted: RwSignal::new(None),
+    };
     let data = Resource::new(
         move || (query.get(), refresh.get()),
         |(q, _)| audit_events(q),
@@ -182,7 +188,7 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = query.get_untracked();
                 match data.await {
-                    Ok(page) => Ok(view! { <AuditResults page q refresh /> }.into_any()),
+                    Ok(page) => Ok(view! { <AuditResults page q state /> }.into_any()),
                     Err(AppError::Invalid(e)) => Ok(view! {
                         <FilterForm q=q.clone() data=None errors=Some(e) />
                         <div class="empty-state"><p>"Fix the filter to see events."</p></div>
@@ -193,6 +199,62 @@ pub fn AuditPage() -> impl IntoView {
         </Transition>
     }
     .into_any()
+}
+
+/// What the page keeps while its list reloads: the reload trigger, the expanded entries and
+/// the last revert.
+#[derive(Clone, Copy)]
+struct ListState {
+    refresh: RwSignal<u32>,
+    open: RwSignal<HashSet<i64>>,
+    reverted: RwSignal<Option<Reverted>>,
+}
+
+/// A revert made on this page.
+#[derive(Debug, Clone, PartialEq)]
+struct Reverted {
+    /// The entry whose values were restored.
+    event_id: i64,
+    target_type: String,
+    target_id: String,
+    /// The record's version after the revert.
+    version: i64,
+}
+
+impl Reverted {
+    /// Whether `e` is the entry this revert wrote (the server records it as a change of the
+    /// same record, with a reason naming the restored entry).
+    fn is_recorded_by(&self, e: &AuditEvent) -> bool {
+        let why = format!("Revert to the version of audit entry #{}", self.event_id);
+        e.id > self.event_id
+            && e.target_type == self.target_type
+            && e.target_id == self.target_id
+            && e.reason
+                .strip_prefix(&why)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+    }
+}
+
+/// The confirmation of the last revert, above the list; links to the revert's own entry once
+/// the reloaded list shows it.
+#[component]
+fn RevertNotice(state: ListState, listed: Vec<AuditEvent>) -> impl IntoView {
+    move || {
+        state.reverted.get().map(|r| {
+            let new_entry = listed.iter().find(|e| r.is_recorded_by(e)).map(|e| e.id);
+            view! {
+                <div class="alert alert-success" role="status" data-testid="revert-notice">
+                    {format!(
+                        "Reverted: the values of entry #{} are now the current version ({}). The revert is recorded as a new entry at the top of the trail.",
+                        r.event_id, r.version
+                    )}
+                    {new_entry.map(|n| view! { " " <a href=format!("#event-{n}") data-testid="revert-new-entry">{format!("See the new entry #{n}")}</a> })}
+                    " "
+                    <button type="button" class="btn btn-small" on:click=move |_| state.reverted.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    }
 }
 
 #[component]
@@ -264,7 +326,7 @@ fn FilterForm(
 }
 
 #[component]
-fn AuditResults(page: AuditData, q: AuditQuery, refresh: RwSignal<u32>) -> impl IntoView {
+fn AuditResults(page: AuditData, q: AuditQuery, state: ListState) -> impl IntoView {
     let AuditData {
         entries,
         total,
@@ -282,6 +344,7 @@ fn AuditResults(page: AuditData, q: AuditQuery, refresh: RwSignal<u32>) -> impl 
     };
     let last = ((number - 1) * page_size + i64::try_from(entries.len()).unwrap_or(0)).max(0);
     let filtered = q.is_filtered();
+    let listed: Vec<AuditEvent> = entries.iter().map(|e| e.event.clone()).collect();
     let newer = (number > 1).then(|| href_with(&q, Some(number - 1), "/audit", &[]));
     let older = (number < pages).then(|| href_with(&q, Some(number + 1), "/audit", &[]));
     let pager = move || {
@@ -300,6 +363,7 @@ fn AuditResults(page: AuditData, q: AuditQuery, refresh: RwSignal<u32>) -> impl 
         }
     };
     view! {
+        <RevertNotice state listed />
         <FilterForm q=q.clone() data=Some((actors, target_types, actions)) errors=None />
         <section class="panel">
             <div class="panel-head">
@@ -335,7 +399,7 @@ fn AuditResults(page: AuditData, q: AuditQuery, refresh: RwSignal<u32>) -> impl 
                                 </tr>
                             </thead>
                             <tbody>
-                                {entries.into_iter().map(|e| view! { <EntryRow entry=e refresh /> }).collect_view()}
+                                {entries.into_iter().map(|e| view! { <EntryRow entry=e state /> }).collect_view()}
                             </tbody>
                         </table>
                     </div>
@@ -349,9 +413,18 @@ fn AuditResults(page: AuditData, q: AuditQuery, refresh: RwSignal<u32>) -> impl 
 }
 
 #[component]
-fn EntryRow(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
-    let open = RwSignal::new(false);
+fn EntryRow(entry: AuditEntry, state: ListState) -> impl IntoView {
     let e = entry.event.clone();
+    let id = e.id;
+    // Kept by the page, so an entry stays open when the list reloads (after a revert).
+    let open = Signal::derive(move || state.open.with(|o| o.contains(&id)));
+    let toggle = move || {
+        state.open.update(|o| {
+            if !o.remove(&id) {
+                o.insert(id);
+            }
+        })
+    };
     let n = e.diff.len();
     let target_link = target_href(&e);
     let target_label = if e.target_name.is_empty() {
@@ -360,9 +433,8 @@ fn EntryRow(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
         e.target_name.clone()
     };
     let reason = e.reason.clone();
-    let id = e.id;
     view! {
-        <tr class="audit-row" class:open=move || open.get() data-event=id.to_string() data-action=e.action.clone()>
+        <tr id=format!("event-{id}") class="audit-row" class:open=move || open.get() data-event=id.to_string() data-action=e.action.clone()>
             <td class="nowrap">{e.occurred_at.replace('T', " ").chars().take(19).collect::<String>()}</td>
             <td>{e.actor.clone()}</td>
             <td><span class=action_class(&e.action)>{e.action.clone()}</span></td>
@@ -379,7 +451,7 @@ fn EntryRow(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
                     type="button"
                     class="btn btn-small"
                     aria-expanded=move || open.get().to_string()
-                    on:click=move |_| open.update(|o| *o = !*o)
+                    on:click=move |_| toggle()
                 >
                     {move || if open.get() { "Hide".to_string() } else { format!("{n} change{}", if n == 1 { "" } else { "s" }) }}
                 </button>
@@ -388,7 +460,7 @@ fn EntryRow(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
         <Show when=move || open.get()>
             <tr class="audit-detail">
                 <td colspan="6">
-                    <EntryDetail entry=entry.clone() refresh />
+                    <EntryDetail entry=entry.clone() state />
                 </td>
             </tr>
         </Show>
@@ -397,20 +469,25 @@ fn EntryRow(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn EntryDetail(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
+fn EntryDetail(entry: AuditEntry, state: ListState) -> impl IntoView {
     let e = entry.event;
     let id = e.id;
     let preview = ServerAction::<PreviewRevert>::new();
     let revert = ServerAction::<RevertToEvent>::new();
     let reason = RwSignal::new(String::new());
-    let done = RwSignal::new(None::<String>);
+    let target = (e.target_type.clone(), e.target_id.clone());
     Effect::new(move |_| {
         if let Some(Ok(version)) = revert.value().get() {
-            done.set(Some(format!(
-                "Reverted: the values of entry #{id} are now the current version ({version}). The revert is recorded as a new entry at the top of the trail."
-            )));
+            // The confirmation lives in the page, above the list: the reload below replaces
+            // this entry's view.
+            state.reverted.set(Some(Reverted {
+                event_id: id,
+                target_type: target.0.clone(),
+                target_id: target.1.clone(),
+                version,
+            }));
             preview.value().set(None);
-            refresh.update(|r| *r += 1);
+            state.refresh.update(|r| *r += 1);
         }
     });
     let revert_error = Signal::derive(move || {
@@ -434,7 +511,6 @@ fn EntryDetail(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
             <p class="hint">{format!("Entry #{} · request {} from {}", e.id, if e.request_id.is_empty() { "—" } else { &e.request_id }, e.client_addr)}</p>
             {entry.revertible.then(|| view! {
                 <div class="revert-box">
-                    {move || done.get().map(|m| view! { <div class="alert alert-success" role="status">{m}</div> })}
                     {move || {
                         let p = preview.value().get();
                         match p {
@@ -444,7 +520,7 @@ fn EntryDetail(entry: AuditEntry, refresh: RwSignal<u32>) -> impl IntoView {
                                     class="btn btn-small"
                                     disabled=move || preview.pending().get()
                                     on:click=move |_| {
-                                        done.set(None);
+                                        state.reverted.set(None);
                                         revert.value().set(None);
                                         preview.dispatch(PreviewRevert { event_id: id });
                                     }
@@ -546,6 +622,39 @@ mod tests {
             "mount path: /mnt, read only: no"
         );
         assert_eq!(readable(&Some(json!({"k": "v"}))), "k = v");
+    }
+
+    #[test]
+    fn a_revert_finds_its_own_entry() {
+        let r = Reverted {
+            event_id: 7,
+            target_type: "profile".into(),
+            target_id: "3".into(),
+            version: 4,
+        };
+        let event = |id: i64, target_id: &str, reason: &str| AuditEvent {
+            id,
+            occurred_at: String::new(),
+            actor: "admin".into(),
+            action: "profile.update".into(),
+            target_type: "profile".into(),
+            target_id: target_id.into(),
+            target_name: "Data science".into(),
+            diff: Vec::new(),
+            reason: reason.into(),
+            request_id: String::new(),
+            client_addr: String::new(),
+        };
+        assert!(r.is_recorded_by(&event(
+            9,
+            "3",
+            "Revert to the version of audit entry #7: quota"
+        )));
+        assert!(r.is_recorded_by(&event(9, "3", "Revert to the version of audit entry #7")));
+        assert!(!r.is_recorded_by(&event(9, "4", "Revert to the version of audit entry #7")));
+        assert!(!r.is_recorded_by(&event(9, "3", "Revert to the version of audit entry #71")));
+        assert!(!r.is_recorded_by(&event(9, "3", "more CPU")));
+        assert!(!r.is_recorded_by(&event(5, "3", "Revert to the version of audit entry #7")));
     }
 
     #[test]
