@@ -42,6 +42,7 @@ after(async () => {
 });
 
 let hubUrl;
+let volumeUrl;
 let profileUrl;
 
 test('empty lists tell the admin what to do next', async () => {
@@ -99,6 +100,7 @@ test('add the shared volume claim-share', async () => {
   await screenshot(page, 'p04-volume-form');
   await form.getByRole('button', { name: 'Create shared volume' }).click();
   await page.waitForURL(/\/volumes\/\d+\?created=1$/);
+  volumeUrl = new URL(page.url()).pathname;
   await page.getByTestId('saved').waitFor();
   await hydrated(page);
   await screenshot(page, 'p05-volume-created');
@@ -168,6 +170,36 @@ test('the lists show what was created', async () => {
   await open(page, '/volumes');
   assert.match(await page.locator('tr[data-volume="claim-share"]').innerText(), /Data science/);
   await screenshot(page, 'p18-volumes-list');
+  await page.close();
+});
+
+test('invalid inputs are announced: aria-invalid, and aria-describedby names the message', async () => {
+  const page = watch(await context.newPage(), 'aria');
+  // An input with a hint and no error points to its hint only; once invalid it is marked and
+  // points to its message too; fixed, it is unmarked again.
+  for (const [url, id, bad, good, shot] of [
+    [hubUrl, 'hub-namespace', 'Kube Public', 'kube-public', 'a11y-hub-invalid'],
+    [volumeUrl, 'vol-size', '10 GB', '10Gi', 'a11y-volume-invalid'],
+    [profileUrl, 'pf-mem_limit', '3Gi', '3G', 'a11y-profile-invalid'],
+  ]) {
+    await open(page, url);
+    const input = page.locator(`#${id}`);
+    assert.equal(await input.getAttribute('aria-invalid'), null, id);
+    const hintOnly = await input.getAttribute('aria-describedby');
+    assert.ok(hintOnly === null || hintOnly === `${id}-hint`, `${id}: ${hintOnly}`);
+    await input.fill(bad);
+    await page.locator(`#${id}[aria-invalid="true"]`).waitFor();
+    const described = (await input.getAttribute('aria-describedby')).split(' ');
+    assert.ok(described.includes(`${id}-error`), `${id}: ${described}`);
+    for (const ref of described) {
+      assert.equal(await page.locator(`#${ref}`).count(), 1, `${id} points to a missing #${ref}`);
+    }
+    assert.notEqual((await page.locator(`#${id}-error`).innerText()).trim(), '');
+    await screenshot(page, shot);
+    await input.fill(good);
+    await page.locator(`#${id}:not([aria-invalid])`).waitFor();
+    assert.equal(await input.getAttribute('aria-describedby'), hintOnly);
+  }
   await page.close();
 });
 
