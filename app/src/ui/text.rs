@@ -1,4 +1,4 @@
-//! Small helpers of the pages: times and names for tables, the id in the route.
+//! Small text helpers for tables and headers.
 
 use leptos::prelude::*;
 
@@ -23,10 +23,4 @@ pub fn breakable(text: &str) -> AnyView {
         })
         .collect_view()
         .into_any()
-}
-
-/// The id in the route (`/hubs/{id}`, `/profiles/{id}`, …), if it is a number.
-pub fn route_id() -> Memo<Option<i64>> {
-    let params = leptos_router::hooks::use_params_map();
-    Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok())))
 }

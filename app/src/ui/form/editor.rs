@@ -33,53 +33,28 @@ pub trait Record: Clone + DeserializeOwned + Send + Sync + 'static {
     fn to_form(&self) -> Self::Form;
 }
 
-impl Record for Hub {
-    type Form = crate::domain::hub::HubForm;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn updated_at(&self) -> &str {
-        &self.updated_at
-    }
-    fn to_form(&self) -> Self::Form {
-        self.spec.to_form()
-    }
+macro_rules! record {
+    ($record:ty, $form:ty) => {
+        impl Record for $record {
+            type Form = $form;
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn updated_at(&self) -> &str {
+                &self.updated_at
+            }
+            fn to_form(&self) -> Self::Form {
+                self.spec.to_form()
+            }
+        }
+    };
 }
-
-impl Record for SharedVolume {
-    type Form = crate::domain::volume::VolumeForm;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn updated_at(&self) -> &str {
-        &self.updated_at
-    }
-    fn to_form(&self) -> Self::Form {
-        self.spec.to_form()
-    }
-}
-
-impl Record for Profile {
-    type Form = crate::domain::profile::ProfileForm;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn updated_at(&self) -> &str {
-        &self.updated_at
-    }
-    fn to_form(&self) -> Self::Form {
-        self.spec.to_form()
-    }
-}
+record!(Hub, crate::domain::hub::HubForm);
+record!(SharedVolume, crate::domain::volume::VolumeForm);
+record!(Profile, crate::domain::profile::ProfileForm);
 
 /// The signals holding a form's values.
 pub trait FormFields: Copy + Send + Sync + 'static {

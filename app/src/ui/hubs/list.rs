@@ -3,6 +3,7 @@
 use super::form::CreateHubForm;
 use crate::api::hubs::{CreateHub, HubSummary, list_hubs};
 use crate::error::AppError;
+use crate::ui::table::{EmptyState, Table};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -40,31 +41,16 @@ pub fn HubsPage() -> impl IntoView {
 fn HubTable(hubs: Vec<HubSummary>) -> impl IntoView {
     if hubs.is_empty() {
         return view! {
-            <div class="empty-state" data-testid="hubs-empty">
-                <p class="empty-title">"No hubs yet"</p>
-                <p>
+            <EmptyState title="No hubs yet" testid="hubs-empty">
                     "Create one with the form on this page, or load the example setup with "
                     <code>"hubfleet seed --example"</code>
                     "."
-                </p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="hubs-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Release"</th>
-                        <th scope="col">"Namespace"</th>
-                        <th scope="col">"Chart"</th>
-                        <th scope="col">"Driver"</th>
-                        <th scope="col">"Profiles"</th>
-                        <th scope="col">"Volumes"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table testid="hubs-table" columns=&["Release", "Namespace", "Chart", "Driver", "Profiles", "Volumes"]>
                     {hubs
                         .into_iter()
                         .map(|h| {
@@ -87,9 +73,7 @@ fn HubTable(hubs: Vec<HubSummary>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }

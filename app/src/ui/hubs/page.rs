@@ -4,9 +4,10 @@ use super::form::{DeleteHubPanel, EditHubForm};
 use crate::api::hubs::{HubDetail, get_hub};
 use crate::domain::profile::Profile;
 use crate::domain::volume::SharedVolume;
-use crate::error::AppError;
+use crate::ui::loader::RecordPage;
 use crate::ui::profiles::{profile_status, resources_text};
-use crate::ui::text::{breakable, route_id};
+use crate::ui::table::{EmptyState, Table};
+use crate::ui::text::breakable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,25 +15,7 @@ use leptos_router::hooks::use_query_map;
 /// `/hubs/{id}`: edit the hub; its profiles and shared volumes.
 #[component]
 pub fn HubPage() -> impl IntoView {
-    let id = route_id();
-    let detail = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_hub(id).await,
-                None => Err(AppError::NotFound("This hub".into())),
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let d = detail.await?;
-                Ok::<_, AppError>(view! { <HubView detail=d /> })
-            })}
-        </Suspense>
-    }
-    .into_any()
+    view! { <RecordPage load=get_hub missing="This hub" show=|detail| view! { <HubView detail /> } /> }
 }
 
 #[component]
@@ -107,14 +90,11 @@ fn HubView(detail: HubDetail) -> impl IntoView {
 fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) -> impl IntoView {
     if profiles.is_empty() {
         return view! {
-            <div class="empty-state empty-small">
-                <p class="empty-title">"No profiles yet"</p>
-                <p>
+            <EmptyState title="No profiles yet" small=true>
                     "Users of this hub have nothing to choose from. "
                     <a href=format!("/hubs/{hub_id}/profiles/new")>"Create the first profile"</a>
                     " (add shared volumes first if it should mount any)."
-                </p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
@@ -123,17 +103,7 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
         .map(|p| (p.id, p.spec.display_name.clone()))
         .collect();
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="hub-profiles">
-                <thead>
-                    <tr>
-                        <th scope="col">"Profile"</th>
-                        <th scope="col">"Resources"</th>
-                        <th scope="col">"Mounts"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table testid="hub-profiles" columns=&["Profile", "Resources", "Mounts", "Status"]>
                     {profiles
                         .into_iter()
                         .map(|p| {
@@ -169,9 +139,7 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }
@@ -180,30 +148,16 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
 fn HubVolumes(volumes: Vec<SharedVolume>, hub_id: i64) -> impl IntoView {
     if volumes.is_empty() {
         return view! {
-            <div class="empty-state empty-small">
-                <p class="empty-title">"No shared volumes"</p>
-                <p>
+            <EmptyState title="No shared volumes" small=true>
                     "A shared volume is a PersistentVolumeClaim mounted into every user's server, e.g. course data. "
                     <a href=format!("/hubs/{hub_id}/volumes/new")>"Add one"</a>
                     " if your profiles need it."
-                </p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="hub-volumes">
-                <thead>
-                    <tr>
-                        <th scope="col">"Volume"</th>
-                        <th scope="col">"Claim"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Access"</th>
-                        <th scope="col">"Storage class"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table testid="hub-volumes" columns=&["Volume", "Claim", "Size", "Access", "Storage class"]>
                     {volumes
                         .into_iter()
                         .map(|v| {
@@ -221,9 +175,7 @@ fn HubVolumes(volumes: Vec<SharedVolume>, hub_id: i64) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }

@@ -6,10 +6,9 @@ use super::list::profile_status;
 use crate::api::profiles::{
     CreateProfile, DeleteProfile, ProfileEditor, UpdateProfile, load_new_profile, load_profile,
 };
-use crate::error::AppError;
 use crate::ui::form::{CreateForm, DeletePanel, EditForm, Errors, FormFields, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
-use crate::ui::text::route_id;
+use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -17,25 +16,7 @@ use leptos_router::hooks::use_query_map;
 /// `/hubs/{id}/profiles/new`.
 #[component]
 pub fn NewProfilePage() -> impl IntoView {
-    let hub_id = route_id();
-    let editor = Resource::new(
-        move || hub_id.get(),
-        |id| async move {
-            match id {
-                Some(id) => load_new_profile(id).await,
-                None => Err(AppError::NotFound("This hub".into())),
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let e = editor.await?;
-                Ok::<_, AppError>(view! { <NewProfile editor=e /> })
-            })}
-        </Suspense>
-    }
-    .into_any()
+    view! { <RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <NewProfile editor /> } /> }
 }
 
 #[component]
@@ -93,25 +74,7 @@ fn NewProfile(editor: ProfileEditor) -> impl IntoView {
 /// `/profiles/{id}`.
 #[component]
 pub fn EditProfilePage() -> impl IntoView {
-    let id = route_id();
-    let editor = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => load_profile(id).await,
-                None => Err(AppError::NotFound("This profile".into())),
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let e = editor.await?;
-                Ok::<_, AppError>(view! { <EditProfile editor=e /> })
-            })}
-        </Suspense>
-    }
-    .into_any()
+    view! { <RecordPage load=load_profile missing="This profile" show=|editor| view! { <EditProfile editor /> } /> }
 }
 
 #[component]

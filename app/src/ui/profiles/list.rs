@@ -4,6 +4,7 @@
 use crate::api::profiles::{ProfileListItem, list_profiles};
 use crate::domain::profile::Profile;
 use crate::error::AppError;
+use crate::ui::table::{EmptyState, Table};
 use crate::ui::text::breakable;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,30 +35,15 @@ pub fn ProfilesPage() -> impl IntoView {
 fn ProfileTable(profiles: Vec<ProfileListItem>) -> impl IntoView {
     if profiles.is_empty() {
         return view! {
-            <div class="empty-state" data-testid="profiles-empty">
-                <p class="empty-title">"No profiles yet"</p>
-                <p>
+            <EmptyState title="No profiles yet" testid="profiles-empty">
                     "Open a " <a href="/hubs">"hub"</a> " and choose “New profile”, or load the example setup with "
                     <code>"hubfleet seed --example"</code> "."
-                </p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="profiles-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Profile"</th>
-                        <th scope="col">"Hub"</th>
-                        <th scope="col">"Image"</th>
-                        <th scope="col">"Resources"</th>
-                        <th scope="col">"Groups"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table testid="profiles-table" columns=&["Profile", "Hub", "Image", "Resources", "Groups", "Status"]>
                     {profiles
                         .into_iter()
                         .map(|item| {
@@ -89,9 +75,7 @@ fn ProfileTable(profiles: Vec<ProfileListItem>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }

@@ -7,10 +7,9 @@ use crate::api::volumes::{
 use crate::domain::hub::Hub;
 use crate::domain::profile::Profile;
 use crate::domain::volume::{AccessMode, SharedVolume, VolumeForm, VolumeMode};
-use crate::error::AppError;
 use crate::ui::form::{CreateForm, DeletePanel, EditForm, Errors, FormFields, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
-use crate::ui::text::route_id;
+use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -18,25 +17,7 @@ use leptos_router::hooks::use_query_map;
 /// `/hubs/{id}/volumes/new`.
 #[component]
 pub fn NewVolumePage() -> impl IntoView {
-    let hub_id = route_id();
-    let editor = Resource::new(
-        move || hub_id.get(),
-        |id| async move {
-            match id {
-                Some(id) => load_new_volume(id).await,
-                None => Err(AppError::NotFound("This hub".into())),
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let e = editor.await?;
-                Ok::<_, AppError>(view! { <NewVolume editor=e /> })
-            })}
-        </Suspense>
-    }
-    .into_any()
+    view! { <RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <NewVolume editor /> } /> }
 }
 
 #[component]
@@ -85,28 +66,16 @@ fn NewVolume(editor: VolumeEditor) -> impl IntoView {
 /// `/volumes/{id}`.
 #[component]
 pub fn EditVolumePage() -> impl IntoView {
-    let id = route_id();
-    let editor = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => load_volume(id).await,
-                None => Err(AppError::NotFound("This shared volume".into())),
-            }
-        },
-    );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let e = editor.await?;
-                Ok::<_, AppError>(match e.volume.clone() {
-                    Some(v) => view! { <EditVolume volume=v hub=e.hub profiles=e.profiles /> }.into_any(),
-                    None => view! { <p>"Not found."</p> }.into_any(),
-                })
-            })}
-        </Suspense>
+        <RecordPage
+            load=load_volume
+            missing="This shared volume"
+            show=|e: VolumeEditor| match e.volume {
+                Some(volume) => view! { <EditVolume volume hub=e.hub profiles=e.profiles /> }.into_any(),
+                None => view! { <p>"Not found."</p> }.into_any(),
+            }
+        />
     }
-    .into_any()
 }
 
 #[component]

@@ -2,6 +2,7 @@
 
 use crate::api::volumes::{VolumeListItem, list_volumes};
 use crate::error::AppError;
+use crate::ui::table::{EmptyState, Table};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,31 +32,15 @@ pub fn VolumesPage() -> impl IntoView {
 fn VolumeTable(volumes: Vec<VolumeListItem>) -> impl IntoView {
     if volumes.is_empty() {
         return view! {
-            <div class="empty-state" data-testid="volumes-empty">
-                <p class="empty-title">"No shared volumes yet"</p>
-                <p>
+            <EmptyState title="No shared volumes yet" testid="volumes-empty">
                     "Open a " <a href="/hubs">"hub"</a> " and choose “New shared volume”, or load the example setup with "
                     <code>"hubfleet seed --example"</code> "."
-                </p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="volumes-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Volume"</th>
-                        <th scope="col">"Hub"</th>
-                        <th scope="col">"Claim"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Access mode"</th>
-                        <th scope="col">"Storage class"</th>
-                        <th scope="col">"Mounted by"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table testid="volumes-table" columns=&["Volume", "Hub", "Claim", "Size", "Access mode", "Storage class", "Mounted by"]>
                     {volumes
                         .into_iter()
                         .map(|item| {
@@ -82,9 +67,7 @@ fn VolumeTable(volumes: Vec<VolumeListItem>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }

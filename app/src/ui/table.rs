@@ -1,0 +1,42 @@
+//! The tables of the list pages and what they show when there is nothing to list.
+
+use leptos::prelude::*;
+
+/// A table of records with a header row; the rows are the children.
+#[component]
+pub fn Table(
+    testid: &'static str,
+    /// The column headers.
+    columns: &'static [&'static str],
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class=class.unwrap_or("table") data-testid=testid>
+                <thead>
+                    <tr>{columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// What an empty list says, with the next step (the children).
+#[component]
+pub fn EmptyState(
+    title: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
+    /// Inside a panel next to other content.
+    #[prop(optional)]
+    small: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="empty-state" class:empty-small=small data-testid=testid>
+            <p class="empty-title">{title}</p>
+            <p>{children()}</p>
+        </div>
+    }
+}
