@@ -1,12 +1,12 @@
 //! `/hubs/{id}/profiles/new` and `/profiles/{id}`: create, edit and delete a profile.
 
-use super::fields::{ProfileFields, blank_profile, check_profile, profile_conflict_rows};
+use super::fields::{ProfileFields, blank_profile, profile_conflict_rows, profile_errors};
 use super::inputs::ProfileInputs;
 use super::list::profile_status;
 use crate::api::profiles::{
     CreateProfile, DeleteProfile, ProfileEditor, UpdateProfile, load_new_profile, load_profile,
 };
-use crate::ui::form::{CreateForm, DeletePanel, EditForm, Errors, FormFields, Noun, answer_errors};
+use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
 use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
@@ -36,11 +36,11 @@ fn NewProfile(editor: ProfileEditor) -> impl IntoView {
     let fields = ProfileFields::new(&blank);
     let siblings = StoredValue::new(siblings);
     let volumes = StoredValue::new(volumes);
-    let errors = Errors::new(
-        Memo::new(move |_| {
-            let f = fields.form();
-            siblings.with_value(|s| volumes.with_value(|v| check_profile(&f, None, s, v)))
-        }),
+    let errors = profile_errors(
+        fields,
+        None,
+        siblings,
+        volumes,
         answer_errors(create.value()),
     );
     let hub_id = hub.id;
@@ -94,11 +94,11 @@ fn EditProfile(editor: ProfileEditor) -> impl IntoView {
     let saved = RwSignal::new(profile);
     let siblings = StoredValue::new(siblings);
     let volumes = StoredValue::new(volumes);
-    let errors = Errors::new(
-        Memo::new(move |_| {
-            let f = fields.form();
-            siblings.with_value(|s| volumes.with_value(|v| check_profile(&f, Some(pid), s, v)))
-        }),
+    let errors = profile_errors(
+        fields,
+        Some(pid),
+        siblings,
+        volumes,
         answer_errors(update.value()),
     );
     let conflict_rows = Callback::new(move |(stored, mine)| {

@@ -8,7 +8,7 @@ use crate::domain::profile::{
     check_mounts, check_siblings,
 };
 use crate::domain::volume::SharedVolume;
-use crate::ui::form::{ConflictRow, FormFields, Problem};
+use crate::ui::form::{ConflictRow, Errors, FormFields, Problem};
 use leptos::prelude::*;
 
 /// One shared-volume mount row. `key` identifies the row while rows come and go.
@@ -341,7 +341,23 @@ fn field_label(field: &str) -> &'static str {
 /// Every check the browser can make before the server sees the form: each field, then the
 /// rules involving the hub's other profiles and its volumes (skipped while fields are
 /// invalid, as on the server).
-pub fn check_profile(
+/// The errors of a profile form: the browser's checks of [`check_profile`] and the
+/// server's answer.
+pub fn profile_errors(
+    fields: ProfileFields,
+    id: Option<i64>,
+    siblings: StoredValue<Vec<Profile>>,
+    volumes: StoredValue<Vec<SharedVolume>>,
+    server: Signal<Option<FieldErrors>>,
+) -> Errors {
+    let client = Memo::new(move |_| {
+        let f = fields.form();
+        siblings.with_value(|s| volumes.with_value(|v| check_profile(&f, id, s, v)))
+    });
+    Errors::new(client, server)
+}
+
+fn check_profile(
     form: &ProfileForm,
     id: Option<i64>,
     siblings: &[Profile],

@@ -45,6 +45,126 @@ fn ProfileText(
     .into_any()
 }
 
+/// A row of a repeatable list, identified by its key while rows come and go.
+pub trait Keyed {
+    fn row_key(&self) -> u64;
+}
+
+impl Keyed for MountRow {
+    fn row_key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Keyed for PairRow {
+    fn row_key(&self) -> u64 {
+        self.key
+    }
+}
+
+/// One row of a repeatable list (`mounts`, `env`, `node_selector`): its position now (rows
+/// are renumbered when one is removed), its input ids and names, its errors, and reads and
+/// writes of its values.
+struct ListRow<T: Send + Sync + 'static> {
+    rows: RwSignal<Vec<T>>,
+    key: u64,
+    list: &'static str,
+    index: Memo<usize>,
+    errors: Errors,
+}
+
+impl<T: Send + Sync + 'static> Clone for ListRow<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for ListRow<T> {}
+
+impl<T: Keyed + Send + Sync + 'static> ListRow<T> {
+    fn new(rows: RwSignal<Vec<T>>, key: u64, list: &'static str, errors: Errors) -> Self {
+        let index = Memo::new(move |_| {
+            rows.with(|v| v.iter().position(|r| r.row_key() == key))
+                .unwrap_or(0)
+        });
+        Self {
+            rows,
+            key,
+            list,
+            index,
+            errors,
+        }
+    }
+
+    fn id(self, sub: &str) -> String {
+        format!("pf-{}-{}-{sub}", self.list, self.key)
+    }
+
+    /// The input's name, as the domain documents it (`form[mounts][1][mount_path]`).
+    fn name(self, sub: &'static str) -> Signal<String> {
+        Signal::derive(move || format!("form[{}][{}][{sub}]", self.list, self.index.get()))
+    }
+
+    fn touch(self, sub: &str) {
+        self.errors
+            .shown
+            .touch(&format!("{}#{}.{sub}", self.list, self.key));
+    }
+
+    /// The error of the field `sub`, named by the row's position (`mounts[1].mount_path`).
+    fn error(self, sub: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.errors.of(
+                &format!("{}#{}.{sub}", self.list, self.key),
+                &format!("{}[{}].{sub}", self.list, self.index.get()),
+            )
+        })
+    }
+
+    fn get<V: Default + Clone + Send + Sync + 'static>(self, f: fn(&T) -> V) -> Signal<V> {
+        Signal::derive(move || {
+            self.rows.with(|v| {
+                v.iter()
+                    .find(|r| r.row_key() == self.key)
+                    .map(f)
+                    .unwrap_or_default()
+            })
+        })
+    }
+
+    /// Stores a new value of the field `sub` and marks it edited.
+    fn edit<V: 'static>(self, sub: &'static str, f: fn(&mut T, V)) -> Callback<V> {
+        Callback::new(move |value: V| {
+            self.rows.update(|v| {
+                if let Some(r) = v.iter_mut().find(|r| r.row_key() == self.key) {
+                    f(r, value)
+                }
+            });
+            self.touch(sub);
+        })
+    }
+
+    /// The "✕" that removes the row; `noun` names it for screen readers ("Remove mount 2").
+    fn remove_button(self, noun: &'static str) -> impl IntoView {
+        view! {
+            <div class="row-remove">
+                <button
+                    type="button"
+                    class="btn btn-small btn-icon"
+                    aria-label=move || format!("Remove {noun} {}", self.index.get() + 1)
+                    title=format!("Remove this {noun}")
+                    on:click=move |_| {
+                        self.rows.update(|v| v.retain(|r| r.row_key() != self.key));
+                        self.errors.shown.rows_changed();
+                    }
+                >
+                    "✕"
+                </button>
+            </div>
+        }
+    }
+}
+
 #[component]
 fn MountRowView(
     row_key: u64,
@@ -52,117 +172,63 @@ fn MountRowView(
     errors: Errors,
     volumes: StoredValue<Vec<SharedVolume>>,
 ) -> impl IntoView {
-    let rows = fields.mounts;
-    let index = Memo::new(move |_| {
-        rows.with(|v| v.iter().position(|r| r.key == row_key))
-            .unwrap_or(0)
-    });
-    let get = move |f: fn(&MountRow) -> String| {
-        move || {
-            rows.with(|v| {
-                v.iter()
-                    .find(|r| r.key == row_key)
-                    .map(f)
-                    .unwrap_or_default()
+    let row = ListRow::new(fields.mounts, row_key, "mounts", errors);
+    let set_volume = row.edit("volume_id", |r, v| r.volume_id = v);
+    let options = volumes.with_value(|vs| {
+        vs.iter()
+            .map(|v| {
+                let size = v
+                    .spec
+                    .size
+                    .as_ref()
+                    .map(|s| format!(", {}", s.as_str()))
+                    .unwrap_or_default();
+                let label = format!(
+                    "{} ({}{size}, {})",
+                    v.spec.name,
+                    v.spec.pvc_name,
+                    v.spec.access_mode.as_str()
+                );
+                (v.id.to_string(), label)
             })
-        }
-    };
-    let set = move |f: fn(&mut MountRow, String)| {
-        move |value: String| {
-            rows.update(|v| {
-                if let Some(r) = v.iter_mut().find(|r| r.key == row_key) {
-                    f(r, value)
-                }
-            })
-        }
-    };
-    let name = move |sub: &'static str| {
-        Signal::derive(move || format!("form[mounts][{}][{sub}]", index.get()))
-    };
-    let err = move |sub: &'static str| {
-        Signal::derive(move || {
-            errors.of(
-                &format!("mounts#{row_key}.{sub}"),
-                &format!("mounts[{}].{sub}", index.get()),
-            )
-        })
-    };
-    let id = move |sub: &str| format!("pf-mounts-{row_key}-{sub}");
-    let volume_value = Signal::derive(get(|r| r.volume_id.clone()));
-    let set_volume = set(|r, v| r.volume_id = v);
-    let set_path = set(|r, v| r.mount_path = v);
-    let read_only = Signal::derive(move || {
-        rows.with(|v| {
-            v.iter()
-                .find(|r| r.key == row_key)
-                .is_some_and(|r| r.read_only)
-        })
+            .collect()
     });
-    let set_ro = move |b: bool| {
-        rows.update(|v| {
-            if let Some(r) = v.iter_mut().find(|r| r.key == row_key) {
-                r.read_only = b
-            }
-        })
-    };
     view! {
         <div class="row-card" data-testid="mount-row">
             <div class="row-fields row-fields-mount">
-                <FieldRow label="Shared volume" id=id("volume_id") error=err("volume_id")>
+                <FieldRow label="Shared volume" id=row.id("volume_id") error=row.error("volume_id")>
                     <SelectInput
-                        id=id("volume_id")
-                        name=name("volume_id")
-                        value=volume_value
+                        id=row.id("volume_id")
+                        name=row.name("volume_id")
+                        value=row.get(|r| r.volume_id.clone())
                         on_change=Callback::new(move |v: String| {
-                            set_volume(v);
-                            errors.shown.touch(&format!("mounts#{row_key}.volume_id"));
-                            errors.shown.touch(&format!("mounts#{row_key}.read_only"));
+                            set_volume.run(v);
+                            // A read-only volume decides whether the mount may write.
+                            row.touch("read_only");
                         })
                         empty="Choose a volume…"
-                        options=volumes.with_value(|vs| vs.iter().map(|v| {
-                            let size = v.spec.size.as_ref().map(|s| format!(", {}", s.as_str())).unwrap_or_default();
-                            (v.id.to_string(), format!("{} ({}{size}, {})", v.spec.name, v.spec.pvc_name, v.spec.access_mode.as_str()))
-                        }).collect())
+                        options
                     />
                 </FieldRow>
-                <FieldRow label="Mount path" id=id("mount_path") error=err("mount_path")>
+                <FieldRow label="Mount path" id=row.id("mount_path") error=row.error("mount_path")>
                     <TextInput
-                        id=id("mount_path")
-                        name=name("mount_path")
-                        value=Signal::derive(get(|r| r.mount_path.clone()))
-                        on_input=Callback::new(move |v: String| {
-                            set_path(v);
-                            errors.shown.touch(&format!("mounts#{row_key}.mount_path"));
-                        })
+                        id=row.id("mount_path")
+                        name=row.name("mount_path")
+                        value=row.get(|r| r.mount_path.clone())
+                        on_input=row.edit("mount_path", |r, v| r.mount_path = v)
                         placeholder="/mnt/data"
                     />
                 </FieldRow>
                 <CheckRow
                     label="Read-only"
-                    id=id("read_only")
-                    name=name("read_only")
-                    checked=read_only
-                    on_change=Callback::new(move |b: bool| {
-                        set_ro(b);
-                        errors.shown.touch(&format!("mounts#{row_key}.read_only"));
-                    })
-                    error=err("read_only")
+                    id=row.id("read_only")
+                    name=row.name("read_only")
+                    checked=row.get(|r| r.read_only)
+                    on_change=row.edit("read_only", |r, b| r.read_only = b)
+                    error=row.error("read_only")
                     spacer=true
                 />
-                <div class="row-remove">
-                    <button
-                        type="button"
-                        class="btn btn-small btn-icon"
-                        aria-label=move || format!("Remove mount {}", index.get() + 1)
-                        title="Remove this mount"
-                        on:click=move |_| {
-                            rows.update(|v| v.retain(|r| r.key != row_key));
-                            errors.shown.rows_changed();
-                        }
-                    >
-                        "✕"
-                    </button>
-                </div>
+                {row.remove_button("mount")}
             </div>
         </div>
     }
@@ -176,82 +242,30 @@ fn PairRowView(
     fields: ProfileFields,
     errors: Errors,
 ) -> impl IntoView {
-    let rows = fields.pairs(list);
-    let index = Memo::new(move |_| {
-        rows.with(|v| v.iter().position(|r| r.key == row_key))
-            .unwrap_or(0)
-    });
-    let l = list.list();
+    let row = ListRow::new(fields.pairs(list), row_key, list.list(), errors);
     let a = list.a();
-    let name = move |sub: &'static str| {
-        Signal::derive(move || format!("form[{l}][{}][{sub}]", index.get()))
-    };
-    let err = move |sub: &'static str| {
-        Signal::derive(move || {
-            errors.of(
-                &format!("{l}#{row_key}.{sub}"),
-                &format!("{l}[{}].{sub}", index.get()),
-            )
-        })
-    };
-    let id = move |sub: &str| format!("pf-{l}-{row_key}-{sub}");
-    let value_a = Signal::derive(move || {
-        rows.with(|v| {
-            v.iter()
-                .find(|r| r.key == row_key)
-                .map(|r| r.a.clone())
-                .unwrap_or_default()
-        })
-    });
-    let value_b = Signal::derive(move || {
-        rows.with(|v| {
-            v.iter()
-                .find(|r| r.key == row_key)
-                .map(|r| r.b.clone())
-                .unwrap_or_default()
-        })
-    });
     view! {
-        <div class="row-card" data-testid=format!("{l}-row")>
+        <div class="row-card" data-testid=format!("{}-row", list.list())>
             <div class="row-fields row-fields-pair">
-                <FieldRow label=list.a_label() id=id(a) error=err(a)>
+                <FieldRow label=list.a_label() id=row.id(a) error=row.error(a)>
                     <TextInput
-                        id=id(a)
-                        name=name(a)
-                        value=value_a
-                        on_input=Callback::new(move |v: String| {
-                            rows.update(|rs| if let Some(r) = rs.iter_mut().find(|r| r.key == row_key) { r.a = v });
-                            errors.shown.touch(&format!("{l}#{row_key}.{a}"));
-                        })
+                        id=row.id(a)
+                        name=row.name(a)
+                        value=row.get(|r| r.a.clone())
+                        on_input=row.edit(a, |r, v| r.a = v)
                         placeholder=list.a_placeholder()
                     />
                 </FieldRow>
-                <FieldRow label=list.b_label() id=id("value") error=err("value")>
+                <FieldRow label=list.b_label() id=row.id("value") error=row.error("value")>
                     <TextInput
-                        id=id("value")
-                        name=name("value")
-                        value=value_b
-                        on_input=Callback::new(move |v: String| {
-                            rows.update(|rs| if let Some(r) = rs.iter_mut().find(|r| r.key == row_key) { r.b = v });
-                            errors.shown.touch(&format!("{l}#{row_key}.value"));
-                        })
+                        id=row.id("value")
+                        name=row.name("value")
+                        value=row.get(|r| r.b.clone())
+                        on_input=row.edit("value", |r, v| r.b = v)
                         placeholder=list.b_placeholder()
                     />
                 </FieldRow>
-                <div class="row-remove">
-                    <button
-                        type="button"
-                        class="btn btn-small btn-icon"
-                        aria-label=move || format!("Remove {} {}", list.noun(), index.get() + 1)
-                        title=format!("Remove this {}", list.noun())
-                        on:click=move |_| {
-                            rows.update(|v| v.retain(|r| r.key != row_key));
-                            errors.shown.rows_changed();
-                        }
-                    >
-                        "✕"
-                    </button>
-                </div>
+                {row.remove_button(list.noun())}
             </div>
         </div>
     }

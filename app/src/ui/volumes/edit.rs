@@ -1,13 +1,13 @@
 //! `/hubs/{id}/volumes/new` and `/volumes/{id}`: create, edit and delete a shared volume.
 
-use super::form::{VolumeFields, VolumeInputs, check_volume, volume_conflict_rows};
+use super::form::{VolumeFields, VolumeInputs, volume_conflict_rows, volume_errors};
 use crate::api::volumes::{
     CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor, load_new_volume, load_volume,
 };
 use crate::domain::hub::Hub;
 use crate::domain::profile::Profile;
 use crate::domain::volume::{AccessMode, SharedVolume, VolumeForm, VolumeMode};
-use crate::ui::form::{CreateForm, DeletePanel, EditForm, Errors, FormFields, Noun, answer_errors};
+use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
 use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
@@ -32,9 +32,11 @@ fn NewVolume(editor: VolumeEditor) -> impl IntoView {
         ..VolumeForm::default()
     };
     let fields = VolumeFields::new(&blank);
-    let ns = hub.spec.namespace.clone();
-    let errors = Errors::new(
-        Memo::new(move |_| check_volume(&fields.form(), &ns, None, &[])),
+    let errors = volume_errors(
+        fields,
+        hub.spec.namespace.clone(),
+        None,
+        StoredValue::new(Vec::new()),
         answer_errors(create.value()),
     );
     let hub_name = hub.spec.release_name.clone();
@@ -84,13 +86,11 @@ fn EditVolume(volume: SharedVolume, hub: Hub, profiles: Vec<Profile>) -> impl In
     let fields = VolumeFields::new(&volume.spec.to_form());
     let vid = volume.id;
     let saved = RwSignal::new(volume);
-    let ns = hub.spec.namespace.clone();
-    let profiles_for_check = StoredValue::new(profiles.clone());
-    let errors = Errors::new(
-        Memo::new(move |_| {
-            let f = fields.form();
-            profiles_for_check.with_value(|p| check_volume(&f, &ns, Some(vid), p))
-        }),
+    let errors = volume_errors(
+        fields,
+        hub.spec.namespace.clone(),
+        Some(vid),
+        StoredValue::new(profiles.clone()),
         answer_errors(update.value()),
     );
     let created = use_query_map().with_untracked(|q| q.get("created").is_some());

@@ -93,9 +93,25 @@ pub fn volume_conflict_rows((stored, mine): (VolumeForm, VolumeForm)) -> Vec<Con
     ]
 }
 
+/// The errors of a shared-volume form: the browser's checks of [`check_volume`] and the
+/// server's answer. `profiles` are the hub's profiles (to check an existing volume's mounts).
+pub fn volume_errors(
+    fields: VolumeFields,
+    hub_namespace: String,
+    id: Option<i64>,
+    profiles: StoredValue<Vec<Profile>>,
+    server: Signal<Option<FieldErrors>>,
+) -> Errors {
+    let client = Memo::new(move |_| {
+        let f = fields.form();
+        profiles.with_value(|p| check_volume(&f, &hub_namespace, id, p))
+    });
+    Errors::new(client, server)
+}
+
 /// Every check the browser can make: the form itself, the hub's namespace and, for an
 /// existing volume, the profiles that mount it. The server runs the same functions.
-pub fn check_volume(
+fn check_volume(
     form: &VolumeForm,
     hub_namespace: &str,
     id: Option<i64>,
