@@ -9,18 +9,16 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 PROFILE=debug
-SETUP_ARGS=()
-BUILD_ARGS=()
+FLAGS=()
 if [ "${1:-}" = "--release" ]; then
   PROFILE=release
-  SETUP_ARGS+=(--release)
-  BUILD_ARGS+=(--release)
+  FLAGS+=(--release)
   shift
 fi
 [ "${1:-}" = "--" ] && shift
 
-scripts/setup.sh "${SETUP_ARGS[@]}"
-cargo leptos build "${BUILD_ARGS[@]}"
+scripts/setup.sh "${FLAGS[@]}"
+scripts/build.sh "${FLAGS[@]}"
 
 export HUBFLEET_SITE_ROOT="${HUBFLEET_SITE_ROOT:-target/site}"
 exec "target/$PROFILE/hubfleet" serve "$@"

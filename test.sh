@@ -24,9 +24,9 @@ step "cargo nextest (unit, property and SQLite integration tests; one process pe
 # The KubeSpawner test must not skip itself: setup.sh made its Python env.
 HUBFLEET_REQUIRE_PYENV=1 cargo nextest run --workspace --locked
 
-step "build the site (wasm, js, css) and the server binary"
-cargo leptos build --frontend-only
-cargo build -p server --bin hubfleet --locked
+step "the README's first command: ./run.sh on a free port and a fresh data directory, sign in"
+# run.sh builds through scripts/build.sh (site bundle + binary), exactly as for a newcomer.
+node end2end/first-run.mjs
 
 step "end-to-end (Chromium)"
 node end2end/run.mjs

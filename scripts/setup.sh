@@ -3,7 +3,10 @@
 #   scripts/setup.sh           tools to build and run the portal
 #   scripts/setup.sh --test    also the end-to-end test tools (Debian chromium, npm packages)
 #   scripts/setup.sh --release also wasm-opt (npm package binaryen) for release builds
-# Only package registries are used: crates.io (cargo), Debian (apt-get) and npm.
+# Only package registries are used: Rust crates (cargo), Debian packages (apt-get), npm and PyPI.
+# The browser bundle is built by the workspace's own `sitebuild` (wasm-bindgen as a library), so
+# neither cargo-leptos nor wasm-bindgen-cli is needed; `cargo leptos watch` still works for those
+# who install cargo-leptos themselves (README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,9 +23,6 @@ done
 export PATH="$HOME/.cargo/bin:$PATH"
 log() { printf '[setup] %s\n' "$*"; }
 
-CARGO_LEPTOS_VERSION=0.3.7
-# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 BINARYEN_VERSION=132.0.0
 
 apt_install() {
@@ -50,19 +50,6 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
-
-if ! cargo leptos --version 2>/dev/null | grep -qF "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; ~15 minutes, once)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-fi
-
-if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~5 minutes, once)"
-  # Its own lock file names a dependency version the registry no longer serves; fall back to
-  # a fresh resolution of the same wasm-bindgen-cli version.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
 
 if [ "$WANT_TEST" = 1 ] && ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"

@@ -78,7 +78,10 @@ pub async fn connect_cluster(
 /// Builds the shared state from the options.
 pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppState {
     let leptos_options = LeptosOptions::builder()
-        .output_name("hubfleet")
+        .output_name(
+            crate::site::output_name(std::path::Path::new(&opts.site_root))
+                .unwrap_or_else(|| crate::site::PLAIN_OUTPUT_NAME.to_string()),
+        )
         .site_root(opts.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(opts.listen)

@@ -28,6 +28,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The bundle's files carry a content hash in their name when built by `sitebuild`.
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <link id="leptos" rel="stylesheet" href="/pkg/hubfleet.css" />
+                <link id="leptos" rel="stylesheet" href=stylesheet />
                 <MetaTags />
             </head>
             <body>

@@ -1,0 +1,308 @@
+//! `sitebuild`: builds Hubfleet's browser bundle into the site root, the job cargo-leptos does
+//! for `cargo leptos build`, without having to compile cargo-leptos and wasm-bindgen-cli on every
+//! fresh machine.
+//!
+//! 1. `cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate`
+//!    (profile `wasm-dev`, or `wasm-release` with `--release`);
+//! 2. wasm-bindgen (the same library the CLI uses, pinned to the `wasm-bindgen` version in
+//!    Cargo.lock) generates the JS glue for `--target web`;
+//! 3. with `--release`, `wasm-opt -Oz` (npm package `binaryen`) shrinks the module;
+//! 4. the stylesheet is copied, `public/` is copied to the site root;
+//! 5. the JS, wasm and CSS are named after a hash of their content
+//!    (`pkg/hubfleet.<hash>.js`, `pkg/hubfleet.<hash>.wasm`, `pkg/hubfleet.<hash>.css`),
+//!    so browsers may cache them forever, and `pkg/site.json` tells the server that name (the
+//!    wasm file has no `_bg` suffix, as with cargo-leptos: `.cargo/config.toml` sets
+//!    `LEPTOS_OUTPUT_NAME`, which makes the hydration script ask for `<name>.wasm`);
+//! 6. every bundle file gets precompressed `.br` and `.gz` siblings the server sends to
+//!    browsers that accept them.
+//!
+//! Usage: `cargo run -p sitebuild -- [--release] [--site-root target/site]`
+
+use sha2::{Digest, Sha256};
+use std::error::Error;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// The base name of the bundle files; the server's `LeptosOptions::output_name` is this plus the
+/// content hash (see `pkg/site.json`).
+const OUTPUT_NAME: &str = "hubfleet";
+/// The stylesheet of the whole site.
+const STYLE_FILE: &str = "style/main.css";
+/// Static files copied to the site root as they are.
+const ASSETS_DIR: &str = "public";
+/// Sub-directory of the site root that holds the bundle.
+const PKG_DIR: &str = "pkg";
+
+struct Options {
+    release: bool,
+    site_root: PathBuf,
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("sitebuild: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn parse_args() -> Result<Options> {
+    let mut options = Options {
+        release: false,
+        site_root: PathBuf::from("target/site"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--release" => options.release = true,
+            "--site-root" => {
+                options.site_root = args.next().ok_or("--site-root needs a directory")?.into();
+            }
+            "-h" | "--help" => {
+                println!("usage: sitebuild [--release] [--site-root DIR]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?} (see --help)").into()),
+        }
+    }
+    Ok(options)
+}
+
+fn run() -> Result<()> {
+    let options = parse_args()?;
+    let workspace = workspace_root();
+    std::env::set_current_dir(&workspace)?;
+    let profile = if options.release {
+        "wasm-release"
+    } else {
+        "wasm-dev"
+    };
+
+    let wasm = build_wasm(&workspace, profile)?;
+    let staging = options.site_root.join(".sitebuild");
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    fs::create_dir_all(&staging)?;
+    bindgen(&wasm, &staging, options.release)?;
+    let wasm_out = staging.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    if options.release {
+        wasm_opt(&wasm_out)?;
+    }
+    let js_out = staging.join(format!("{OUTPUT_NAME}.js"));
+    let css_out = staging.join(format!("{OUTPUT_NAME}.css"));
+    fs::copy(STYLE_FILE, &css_out)?;
+
+    let hash = content_hash(&[&js_out, &wasm_out, &css_out])?;
+    let name = format!("{OUTPUT_NAME}.{hash}");
+    let pkg = options.site_root.join(PKG_DIR);
+    if pkg.exists() {
+        fs::remove_dir_all(&pkg)?;
+    }
+    fs::create_dir_all(&pkg)?;
+    let js = pkg.join(format!("{name}.js"));
+    let wasm_file = pkg.join(format!("{name}.wasm"));
+    let css = pkg.join(format!("{name}.css"));
+    fs::rename(&js_out, &js)?;
+    fs::rename(&wasm_out, &wasm_file)?;
+    fs::rename(&css_out, &css)?;
+    // wasm-bindgen puts JS snippets of dependencies under `snippets/`, imported relative to
+    // the glue file.
+    let snippets = staging.join("snippets");
+    if snippets.exists() {
+        fs::rename(&snippets, pkg.join("snippets"))?;
+    }
+    fs::remove_dir_all(&staging)?;
+
+    copy_dir(Path::new(ASSETS_DIR), &options.site_root)?;
+
+    let quality = if options.release { 11 } else { 5 };
+    let mut files = Vec::new();
+    for file in [&js, &wasm_file, &css] {
+        let sizes = precompress(file, quality)?;
+        files.push(serde_json::json!({
+            "file": file.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
+            "bytes": sizes.0,
+            "gzip": sizes.1,
+            "brotli": sizes.2,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "output_name": name,
+        "profile": profile,
+        "files": files,
+    });
+    fs::write(
+        pkg.join("site.json"),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
+    println!(
+        "sitebuild: wrote {} ({profile}): {}",
+        pkg.display(),
+        files
+            .iter()
+            .map(|f| format!(
+                "{} {} KiB (gzip {} KiB, brotli {} KiB)",
+                f["file"].as_str().unwrap_or_default(),
+                kib(&f["bytes"]),
+                kib(&f["gzip"]),
+                kib(&f["brotli"])
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+fn kib(v: &serde_json::Value) -> String {
+    let bytes = v.as_u64().unwrap_or_default();
+    format!("{:.1}", bytes as f64 / 1024.0)
+}
+
+/// The workspace this tool belongs to (it is always run from its own checkout).
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest_dir)
+}
+
+fn target_dir(workspace: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace.join(p)
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"))
+}
+
+/// Compiles the app's browser build and returns the path of the raw wasm module.
+fn build_wasm(workspace: &Path, profile: &str) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "app",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--features",
+            "hydrate",
+            "--locked",
+            "--profile",
+            profile,
+        ])
+        .status()?;
+    if !status.success() {
+        return Err(format!("cargo build of the browser bundle failed ({status})").into());
+    }
+    let wasm = target_dir(workspace)
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("app.wasm");
+    if !wasm.is_file() {
+        return Err(format!("{} was not produced", wasm.display()).into());
+    }
+    Ok(wasm)
+}
+
+/// Generates the JS glue and the final wasm module (`--target web`, no TypeScript).
+fn bindgen(wasm: &Path, out_dir: &Path, release: bool) -> Result<()> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(wasm)
+        .out_name(OUTPUT_NAME)
+        .web(true)?
+        .typescript(false)
+        .debug(!release)
+        .keep_debug(false)
+        .remove_name_section(release)
+        .remove_producers_section(true);
+    bindgen
+        .generate(out_dir)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
+    Ok(())
+}
+
+/// Shrinks the module in place with binaryen's `wasm-opt` (installed by `scripts/setup.sh
+/// --release` from npm).
+fn wasm_opt(wasm: &Path) -> Result<()> {
+    let status = Command::new("wasm-opt")
+        .arg("-Oz")
+        .arg("--enable-bulk-memory")
+        .arg("--enable-nontrapping-float-to-int")
+        .arg("--enable-sign-ext")
+        .arg("--enable-mutable-globals")
+        .arg("--enable-reference-types")
+        .arg("--enable-multivalue")
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .status()
+        .map_err(|e| {
+            format!("wasm-opt could not be started ({e}): run scripts/setup.sh --release")
+        })?;
+    if !status.success() {
+        return Err(format!("wasm-opt failed ({status})").into());
+    }
+    Ok(())
+}
+
+/// The first 16 hex digits of the SHA-256 of the files' contents, in order.
+fn content_hash(files: &[&Path]) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for file in files {
+        let bytes = fs::read(file)?;
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    let digest = hasher.finalize();
+    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Writes `file.br` and `file.gz`; returns the sizes (raw, gzip, brotli).
+fn precompress(file: &Path, brotli_quality: u32) -> Result<(u64, u64, u64)> {
+    let raw = fs::read(file)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&raw)?;
+    let gz = gz.finish()?;
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 64 * 1024, brotli_quality, 22);
+        writer.write_all(&raw)?;
+        writer.flush()?;
+    }
+    let path = |ext: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    fs::write(path(".gz"), &gz)?;
+    fs::write(path(".br"), &br)?;
+    Ok((raw.len() as u64, gz.len() as u64, br.len() as u64))
+}
+
+/// Copies a directory tree into another (files overwrite, nothing is removed).
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
