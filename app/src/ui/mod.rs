@@ -21,10 +21,14 @@ pub use errors::{ErrorView, Forbidden, NotFound};
 pub use layout::{Auth, encode_component};
 
 use crate::api::auth::{Login, Logout, get_current_user};
+use crate::api::hubs::get_hub;
+use crate::api::profiles::{load_new_profile, load_profile};
+use crate::api::volumes::{load_new_volume, load_volume};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use loader::RecordPage;
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -91,7 +95,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/hubs/:id")
-                        view=|| view! { <layout::AdminOnly><hubs::HubPage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><RecordPage load=get_hub missing="This hub" show=|detail| view! { <hubs::HubView detail /> } /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -101,7 +105,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/hubs/:id/profiles/new")
-                        view=|| view! { <layout::AdminOnly><profiles::NewProfilePage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <profiles::NewProfile editor /> } /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -111,12 +115,12 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/profiles/:id")
-                        view=|| view! { <layout::AdminOnly><profiles::EditProfilePage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><RecordPage load=load_profile missing="This profile" show=|editor| view! { <profiles::EditProfile editor /> } /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/hubs/:id/volumes/new")
-                        view=|| view! { <layout::AdminOnly><volumes::NewVolumePage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <volumes::NewVolume editor /> } /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -126,7 +130,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/volumes/:id")
-                        view=|| view! { <layout::AdminOnly><volumes::EditVolumePage /></layout::AdminOnly> }
+                        view=|| view! { <layout::AdminOnly><RecordPage load=load_volume missing="This shared volume" show=|editor| view! { <volumes::EditVolume editor /> } /></layout::AdminOnly> }
                         ssr=SsrMode::Async
                     />
                     <Route

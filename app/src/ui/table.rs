@@ -40,3 +40,16 @@ pub fn EmptyState(
         </div>
     }
 }
+
+/// Names as chips, or a muted `none` when there are none.
+pub fn chips(items: Vec<String>, none: &'static str) -> AnyView {
+    if items.is_empty() {
+        view! { <span class="muted">{none}</span> }.into_any()
+    } else {
+        items
+            .into_iter()
+            .map(|i| view! { <span class="chip">{i}</span> })
+            .collect_view()
+            .into_any()
+    }
+}

@@ -69,13 +69,15 @@ pub trait FormFields: Copy + Send + Sync + 'static {
 /// Implemented for every server function with the default URL-encoded input.
 pub trait PostAction: ServerFn<Error = AppError> + Clone + Send + Sync + 'static {
     /// The `<form>` of this action, with `children` inside.
-    fn form(
-        action: ServerAction<Self>,
-        class: &'static str,
-        testid: Option<&'static str>,
-        on_submit: impl FnMut(SubmitEvent) + Send + 'static,
-        children: Children,
-    ) -> AnyView;
+    fn form(action: ServerAction<Self>, attrs: FormAttrs, children: Children) -> AnyView;
+}
+
+/// The attributes of an action's `<form>`.
+pub struct FormAttrs {
+    pub class: &'static str,
+    pub testid: Option<&'static str>,
+    /// Runs before the form is sent; may stop it (`prevent_default`).
+    pub on_submit: Box<dyn FnMut(SubmitEvent) + Send>,
 }
 
 impl<S, P> PostAction for S
@@ -91,15 +93,14 @@ where
     S::Output: Send + Sync + 'static,
     S::Client: Client<AppError>,
 {
-    fn form(
-        action: ServerAction<Self>,
-        class: &'static str,
-        testid: Option<&'static str>,
-        on_submit: impl FnMut(SubmitEvent) + Send + 'static,
-        children: Children,
-    ) -> AnyView {
+    fn form(action: ServerAction<Self>, attrs: FormAttrs, children: Children) -> AnyView {
+        let FormAttrs {
+            class,
+            testid,
+            mut on_submit,
+        } = attrs;
         view! {
-            <ActionForm action on:submit:capture=on_submit attr:class=class attr:novalidate=true attr:data-testid=testid>
+            <ActionForm action on:submit:capture=move |ev| on_submit(ev) attr:class=class attr:novalidate=true attr:data-testid=testid>
                 {children()}
             </ActionForm>
         }
@@ -141,6 +142,34 @@ save_action!(crate::api::profiles::UpdateProfile, Profile);
 /// The text of the save and create buttons, e.g. "hub" for "Save hub" and "Create hub".
 #[derive(Clone, Copy)]
 pub struct Noun(pub &'static str);
+
+/// The error summary (when the form has one) above the action's form.
+fn summarised_form<A: PostAction>(
+    action: ServerAction<A>,
+    testid: &'static str,
+    summary: Option<Signal<Vec<Problem>>>,
+    on_submit: impl FnMut(SubmitEvent) + Send + 'static,
+    body: Children,
+) -> impl IntoView {
+    let attrs = FormAttrs {
+        class: "stack",
+        testid: Some(testid),
+        on_submit: Box::new(on_submit),
+    };
+    view! {
+        {summary.map(|problems| view! { <ErrorSummary problems /> })}
+        {A::form(action, attrs, body)}
+    }
+}
+
+/// The form's main button: `idle`, or `busy` (and disabled) while the action runs.
+fn submit_button(pending: Memo<bool>, idle: String, busy: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+            {move || if pending.get() { busy.to_string() } else { idle.clone() }}
+        </button>
+    }
+}
 
 /// The form that creates a record: the inputs (children, with any hidden parent id), the
 /// reason, and the submit button. The browser's checks stop a submit with problems; a created
@@ -191,9 +220,7 @@ where
             {children()}
             <ReasonRow id=reason_id />
             <div class="form-footer">
-                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating…".to_string() } else { format!("Create {}", noun.0) }}
-                </button>
+                {submit_button(pending, format!("Create {}", noun.0), "Creating…")}
                 {cancel.map(|href| view! { <a class="btn" href=href>"Cancel"</a> })}
             </div>
         }
@@ -201,8 +228,7 @@ where
     });
     view! {
         <ErrorBanner message=banner />
-        {summary.map(|problems| view! { <ErrorSummary problems /> })}
-        {A::form(action, "stack", Some(testid), on_submit, body)}
+        {summarised_form(action, testid, summary, on_submit, body)}
     }
 }
 
@@ -294,9 +320,7 @@ where
             {children()}
             <ReasonRow id=reason_id reason />
             <div class="form-footer">
-                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…".to_string() } else { format!("Save {}", noun.0) }}
-                </button>
+                {submit_button(pending, format!("Save {}", noun.0), "Saving…")}
                 <span class="hint">
                     {move || saved.with(|r| format!("Version {} · last saved {}", r.version(), short_time(r.updated_at())))}
                 </span>
@@ -322,8 +346,7 @@ where
                 }
             })
         }}
-        {summary.map(|problems| view! { <ErrorSummary problems /> })}
-        {A::form(action, "stack", Some(testid), on_submit, body)}
+        {summarised_form(action, testid, summary, on_submit, body)}
     }
 }
 
@@ -372,9 +395,7 @@ where
             >
                 {A::form(
                     delete,
-                    "stack",
-                    None,
-                    |_| {},
+                    FormAttrs { class: "stack", testid: None, on_submit: Box::new(|_| {}) },
                     Box::new(move || {
                         view! {
                             <input type="hidden" name="id" value=id.to_string() />

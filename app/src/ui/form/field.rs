@@ -2,6 +2,7 @@
 //! that let a screen reader announce the error with the control (`aria-invalid`,
 //! `aria-describedby`).
 
+use super::shown::Errors;
 use leptos::attr::{aria_describedby, aria_invalid};
 use leptos::prelude::*;
 
@@ -133,6 +134,35 @@ pub fn TextInput(
             spellcheck="false"
             on:input=move |ev| on_input.run(event_target_value(&ev))
         />
+    }
+}
+
+/// The row of one text field of a form: the input is named `form[{field}]` and has the id
+/// `{prefix}-{field}`; typing stores the value, marks the field edited, then runs `on_change`.
+#[component]
+pub fn TextField(
+    errors: Errors,
+    value: RwSignal<String>,
+    prefix: &'static str,
+    field: &'static str,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] on_change: Option<Callback<String>>,
+) -> impl IntoView {
+    let id = format!("{prefix}-{field}");
+    let on_input = Callback::new(move |v: String| {
+        value.set(v.clone());
+        errors.shown.touch(field);
+        if let Some(cb) = on_change {
+            cb.run(v);
+        }
+    });
+    view! {
+        <FieldRow label id=id.clone() hint=hint.unwrap_or_default() error=errors.signal(field)>
+            <TextInput id name=format!("form[{field}]") value on_input placeholder=placeholder.unwrap_or_default() inputmode=inputmode.unwrap_or("text") />
+        </FieldRow>
     }
 }
 

@@ -12,5 +12,5 @@ mod shown;
 pub use answer::{answer_errors, server_form_error};
 pub use conflict::ConflictRow;
 pub use editor::{CreateForm, DeletePanel, EditForm, FormFields, Noun};
-pub use field::{CheckRow, FieldRow, SelectInput, TextInput};
+pub use field::{CheckRow, FieldRow, SelectInput, TextField, TextInput};
 pub use shown::{Errors, Problem};

@@ -6,7 +6,7 @@ use crate::domain::FieldErrors;
 use crate::domain::hub::{DEFAULT_CHART_VERSION, Driver, Hub, HubForm};
 use crate::ui::form::{
     ConflictRow, CreateForm, DeletePanel, EditForm, Errors, FieldRow, FormFields, Noun,
-    SelectInput, TextInput, answer_errors,
+    SelectInput, TextField, answer_errors,
 };
 use leptos::prelude::*;
 
@@ -80,27 +80,18 @@ fn hub_errors(fields: HubFields, server: Signal<Option<FieldErrors>>) -> Errors 
 /// The hub inputs, shared by the create and the edit form.
 #[component]
 fn HubInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> impl IntoView {
-    let id = move |f: &str| format!("{prefix}-{f}");
-    let name = |f: &str| format!("form[{f}]");
     let drivers: Vec<(String, String)> = Driver::ALL
         .into_iter()
         .map(|d| (d.as_str().to_string(), d.label().to_string()))
         .collect();
+    let driver_id = format!("{prefix}-driver");
     view! {
-        <FieldRow label="Release name" id=id("release_name") hint="The Helm release, e.g. data8-jupyterhub: lowercase letters, digits and '-', at most 53 characters." error=errors.signal("release_name")>
-            <TextInput id=id("release_name") name=name("release_name") value=fields.release_name on_input=errors.edit(fields.release_name, "release_name") placeholder="data8-jupyterhub" />
-        </FieldRow>
-        <FieldRow label="Namespace" id=id("namespace") hint="The Kubernetes namespace the hub and its users' servers run in." error=errors.signal("namespace")>
-            <TextInput id=id("namespace") name=name("namespace") value=fields.namespace on_input=errors.edit(fields.namespace, "namespace") placeholder="jupyterhub" />
-        </FieldRow>
-        <FieldRow label="Chart version" id=id("chart_version") hint=format!("The zero-to-jupyterhub chart version; Hubfleet is tested with {DEFAULT_CHART_VERSION}.") error=errors.signal("chart_version")>
-            <TextInput id=id("chart_version") name=name("chart_version") value=fields.chart_version on_input=errors.edit(fields.chart_version, "chart_version") placeholder=DEFAULT_CHART_VERSION />
-        </FieldRow>
-        <FieldRow label="Ingress host (optional)" id=id("ingress_host") hint="The host name users open, e.g. hub.example.org. Leave empty for no ingress." error=errors.signal("ingress_host")>
-            <TextInput id=id("ingress_host") name=name("ingress_host") value=fields.ingress_host on_input=errors.edit(fields.ingress_host, "ingress_host") placeholder="hub.example.org" />
-        </FieldRow>
-        <FieldRow label="Driver" id=id("driver") hint="How Hubfleet installs and upgrades the Helm release." error=errors.signal("driver")>
-            <SelectInput id=id("driver") name=name("driver") value=fields.driver on_change=errors.edit(fields.driver, "driver") options=drivers />
+        <TextField errors prefix value=fields.release_name field="release_name" label="Release name" hint="The Helm release, e.g. data8-jupyterhub: lowercase letters, digits and '-', at most 53 characters." placeholder="data8-jupyterhub" />
+        <TextField errors prefix value=fields.namespace field="namespace" label="Namespace" hint="The Kubernetes namespace the hub and its users' servers run in." placeholder="jupyterhub" />
+        <TextField errors prefix value=fields.chart_version field="chart_version" label="Chart version" hint=format!("The zero-to-jupyterhub chart version; Hubfleet is tested with {DEFAULT_CHART_VERSION}.") placeholder=DEFAULT_CHART_VERSION />
+        <TextField errors prefix value=fields.ingress_host field="ingress_host" label="Ingress host (optional)" hint="The host name users open, e.g. hub.example.org. Leave empty for no ingress." placeholder="hub.example.org" />
+        <FieldRow label="Driver" id=driver_id.clone() hint="How Hubfleet installs and upgrades the Helm release." error=errors.signal("driver")>
+            <SelectInput id=driver_id name="form[driver]" value=fields.driver on_change=errors.edit(fields.driver, "driver") options=drivers />
         </FieldRow>
     }
     .into_any()

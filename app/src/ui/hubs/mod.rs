@@ -6,4 +6,4 @@ mod list;
 mod page;
 
 pub use list::HubsPage;
-pub use page::{HubCrumbs, HubPage};
+pub use page::{HubCrumbs, HubView};

@@ -1,12 +1,11 @@
 //! `/hubs/{id}`: one hub with its edit form, its profiles and its shared volumes.
 
 use super::form::{DeleteHubPanel, EditHubForm};
-use crate::api::hubs::{HubDetail, get_hub};
+use crate::api::hubs::HubDetail;
 use crate::domain::profile::Profile;
 use crate::domain::volume::SharedVolume;
-use crate::ui::loader::RecordPage;
 use crate::ui::profiles::{profile_status, resources_text};
-use crate::ui::table::{EmptyState, Table};
+use crate::ui::table::{EmptyState, Table, chips};
 use crate::ui::text::breakable;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,12 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 /// `/hubs/{id}`: edit the hub; its profiles and shared volumes.
 #[component]
-pub fn HubPage() -> impl IntoView {
-    view! { <RecordPage load=get_hub missing="This hub" show=|detail| view! { <HubView detail /> } /> }
-}
-
-#[component]
-fn HubView(detail: HubDetail) -> impl IntoView {
+pub fn HubView(detail: HubDetail) -> impl IntoView {
     let HubDetail {
         hub,
         profiles,
@@ -128,11 +122,7 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
                                     </td>
                                     <td class="nowrap">{resources_text(&p)}</td>
                                     <td>
-                                        {if mounts.is_empty() {
-                                            view! { <span class="muted">"—"</span> }.into_any()
-                                        } else {
-                                            mounts.into_iter().map(|m| view! { <span class="chip">{m}</span> }).collect_view().into_any()
-                                        }}
+                                        {chips(mounts, "—")}
                                     </td>
                                     <td>{profile_status(&p, &names)}</td>
                                 </tr>

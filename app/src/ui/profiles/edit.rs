@@ -3,24 +3,16 @@
 use super::fields::{ProfileFields, blank_profile, profile_conflict_rows, profile_errors};
 use super::inputs::ProfileInputs;
 use super::list::profile_status;
-use crate::api::profiles::{
-    CreateProfile, DeleteProfile, ProfileEditor, UpdateProfile, load_new_profile, load_profile,
-};
+use crate::api::profiles::{CreateProfile, DeleteProfile, ProfileEditor, UpdateProfile};
 use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
-use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// `/hubs/{id}/profiles/new`.
 #[component]
-pub fn NewProfilePage() -> impl IntoView {
-    view! { <RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <NewProfile editor /> } /> }
-}
-
-#[component]
-fn NewProfile(editor: ProfileEditor) -> impl IntoView {
+pub fn NewProfile(editor: ProfileEditor) -> impl IntoView {
     let create = ServerAction::<CreateProfile>::new();
     let ProfileEditor {
         hub,
@@ -73,12 +65,7 @@ fn NewProfile(editor: ProfileEditor) -> impl IntoView {
 
 /// `/profiles/{id}`.
 #[component]
-pub fn EditProfilePage() -> impl IntoView {
-    view! { <RecordPage load=load_profile missing="This profile" show=|editor| view! { <EditProfile editor /> } /> }
-}
-
-#[component]
-fn EditProfile(editor: ProfileEditor) -> impl IntoView {
+pub fn EditProfile(editor: ProfileEditor) -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let ProfileEditor {
         hub,

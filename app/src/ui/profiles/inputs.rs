@@ -5,45 +5,8 @@ use super::fields::{MountRow, PairList, PairRow, ProfileFields};
 use crate::domain::hub::Hub;
 use crate::domain::profile::{DEFAULT_HOME_MOUNT_PATH, Profile, PullPolicy, slugify};
 use crate::domain::volume::SharedVolume;
-use crate::ui::form::{CheckRow, Errors, FieldRow, SelectInput, TextInput};
+use crate::ui::form::{CheckRow, Errors, FieldRow, SelectInput, TextField, TextInput};
 use leptos::prelude::*;
-
-/// A text field of the profile form.
-#[component]
-fn ProfileText(
-    fields: ProfileFields,
-    errors: Errors,
-    sig: RwSignal<String>,
-    field: &'static str,
-    #[prop(into)] label: String,
-    #[prop(optional, into)] hint: Option<String>,
-    #[prop(optional, into)] placeholder: Option<String>,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] on_change: Option<Callback<String>>,
-) -> impl IntoView {
-    let _ = fields;
-    let id = format!("pf-{field}");
-    let on_input = Callback::new(move |v: String| {
-        sig.set(v.clone());
-        errors.shown.touch(field);
-        if let Some(cb) = on_change {
-            cb.run(v);
-        }
-    });
-    view! {
-        <FieldRow label id=id.clone() hint=hint.unwrap_or_default() error=errors.signal(field)>
-            <TextInput
-                id=id
-                name=format!("form[{field}]")
-                value=sig
-                on_input
-                placeholder=placeholder.unwrap_or_default()
-                inputmode=inputmode.unwrap_or("text")
-            />
-        </FieldRow>
-    }
-    .into_any()
-}
 
 /// A row of a repeatable list, identified by its key while rows come and go.
 pub trait Keyed {
@@ -362,8 +325,8 @@ pub fn ProfileInputs(
         <fieldset class="form-section">
             <legend>"Name"</legend>
             <div class="form-grid">
-                <ProfileText fields errors sig=fields.display_name field="display_name" label="Display name" hint="What users see in the list of environments." placeholder="Data science" on_change=on_display_name />
-                <ProfileText fields errors sig=fields.slug field="slug" label="Slug" hint="KubeSpawner's id for the profile: lowercase letters, digits and '-'." placeholder="data-science" on_change=on_slug />
+                <TextField errors prefix="pf" value=fields.display_name field="display_name" label="Display name" hint="What users see in the list of environments." placeholder="Data science" on_change=on_display_name />
+                <TextField errors prefix="pf" value=fields.slug field="slug" label="Slug" hint="KubeSpawner's id for the profile: lowercase letters, digits and '-'." placeholder="data-science" on_change=on_slug />
             </div>
             <FieldRow label="Description (optional)" id="pf-description" hint="One or two sentences under the name in the list." error=errors.signal("description")>
                 <textarea
@@ -383,8 +346,8 @@ pub fn ProfileInputs(
         <fieldset class="form-section">
             <legend>"Image"</legend>
             <div class="form-grid">
-                <ProfileText fields errors sig=fields.image_name field="image_name" label="Image" hint="Registry and repository, without the tag." placeholder="quay.io/jupyter/scipy-notebook" />
-                <ProfileText fields errors sig=fields.image_tag field="image_tag" label="Tag" hint="A tag such as v1, or a digest sha256:…" placeholder="v1" />
+                <TextField errors prefix="pf" value=fields.image_name field="image_name" label="Image" hint="Registry and repository, without the tag." placeholder="quay.io/jupyter/scipy-notebook" />
+                <TextField errors prefix="pf" value=fields.image_tag field="image_tag" label="Tag" hint="A tag such as v1, or a digest sha256:…" placeholder="v1" />
                 <FieldRow label="Pull policy" id="pf-image_pull_policy" error=errors.signal("image_pull_policy")>
                     <SelectInput
                         id="pf-image_pull_policy"
@@ -394,26 +357,26 @@ pub fn ProfileInputs(
                         options=PullPolicy::ALL.into_iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())).collect()
                     />
                 </FieldRow>
-                <ProfileText fields errors sig=fields.image_pull_secret field="image_pull_secret" label="Pull secret (optional)" hint="A docker-registry Secret in the hub's namespace, for private registries." />
+                <TextField errors prefix="pf" value=fields.image_pull_secret field="image_pull_secret" label="Pull secret (optional)" hint="A docker-registry Secret in the hub's namespace, for private registries." />
             </div>
         </fieldset>
         <fieldset class="form-section">
             <legend>"Resources"</legend>
             <p class="hint">"CPU in cores (1.5 = one and a half). Memory as KubeSpawner writes it: a number and K, M, G or T, all 1024-based (3G = 3 GiB). Leave empty for no limit or guarantee."</p>
             <div class="form-grid">
-                <ProfileText fields errors sig=fields.cpu_limit field="cpu_limit" label="CPU limit" placeholder="1.5" inputmode="decimal" />
-                <ProfileText fields errors sig=fields.cpu_guarantee field="cpu_guarantee" label="CPU guarantee" placeholder="0.5" inputmode="decimal" />
-                <ProfileText fields errors sig=fields.mem_limit field="mem_limit" label="Memory limit" placeholder="3G" />
-                <ProfileText fields errors sig=fields.mem_guarantee field="mem_guarantee" label="Memory guarantee" placeholder="1G" />
+                <TextField errors prefix="pf" value=fields.cpu_limit field="cpu_limit" label="CPU limit" placeholder="1.5" inputmode="decimal" />
+                <TextField errors prefix="pf" value=fields.cpu_guarantee field="cpu_guarantee" label="CPU guarantee" placeholder="0.5" inputmode="decimal" />
+                <TextField errors prefix="pf" value=fields.mem_limit field="mem_limit" label="Memory limit" placeholder="3G" />
+                <TextField errors prefix="pf" value=fields.mem_guarantee field="mem_guarantee" label="Memory guarantee" placeholder="1G" />
             </div>
         </fieldset>
         <fieldset class="form-section">
             <legend>"Home directory"</legend>
             <p class="hint">"Each user gets a persistent volume of this size for their files."</p>
             <div class="form-grid form-grid-3">
-                <ProfileText fields errors sig=fields.home_capacity field="home_capacity" label="Size" hint="Kubernetes quantity, e.g. 5Gi." placeholder="5Gi" />
-                <ProfileText fields errors sig=fields.home_storage_class field="home_storage_class" label="Storage class (optional)" hint="Empty: the cluster default." placeholder="glusterfs" />
-                <ProfileText fields errors sig=fields.home_mount_path field="home_mount_path" label="Mount path" hint=format!("Empty: {DEFAULT_HOME_MOUNT_PATH}.") placeholder=DEFAULT_HOME_MOUNT_PATH />
+                <TextField errors prefix="pf" value=fields.home_capacity field="home_capacity" label="Size" hint="Kubernetes quantity, e.g. 5Gi." placeholder="5Gi" />
+                <TextField errors prefix="pf" value=fields.home_storage_class field="home_storage_class" label="Storage class (optional)" hint="Empty: the cluster default." placeholder="glusterfs" />
+                <TextField errors prefix="pf" value=fields.home_mount_path field="home_mount_path" label="Mount path" hint=format!("Empty: {DEFAULT_HOME_MOUNT_PATH}.") placeholder=DEFAULT_HOME_MOUNT_PATH />
             </div>
         </fieldset>
         <fieldset class="form-section" data-testid="mounts-section">
@@ -449,7 +412,7 @@ pub fn ProfileInputs(
         <PairSection list=PairList::NodeSelector fields errors />
         <fieldset class="form-section">
             <legend>"Access and lifecycle"</legend>
-            <ProfileText fields errors sig=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone." placeholder="data-science, physics" />
+            <TextField errors prefix="pf" value=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone." placeholder="data-science, physics" />
             <div class="form-grid">
                 {checkbox(fields.is_default, "is_default", "Default profile", "Pre-selected for users of this hub; a hub has at most one.")}
                 {checkbox(fields.deprecated, "deprecated", "Deprecated", "No longer offered: its users are moved to the replacement.")}

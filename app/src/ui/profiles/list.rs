@@ -4,7 +4,7 @@
 use crate::api::profiles::{ProfileListItem, list_profiles};
 use crate::domain::profile::Profile;
 use crate::error::AppError;
-use crate::ui::table::{EmptyState, Table};
+use crate::ui::table::{EmptyState, Table, chips};
 use crate::ui::text::breakable;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -64,11 +64,7 @@ fn ProfileTable(profiles: Vec<ProfileListItem>) -> impl IntoView {
                                     <td class="mono-cell">{breakable(&p.spec.image.reference())}</td>
                                     <td class="nowrap">{resources_text(&p)}</td>
                                     <td>
-                                        {if p.spec.allowed_groups.is_empty() {
-                                            view! { <span class="muted">"everyone"</span> }.into_any()
-                                        } else {
-                                            p.spec.allowed_groups.iter().map(|g| view! { <span class="chip">{g.clone()}</span> }).collect_view().into_any()
-                                        }}
+                                        {chips(p.spec.allowed_groups.clone(), "everyone")}
                                     </td>
                                     <td>{profile_status(&p, &names)}</td>
                                 </tr>

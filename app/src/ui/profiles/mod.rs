@@ -11,5 +11,5 @@ mod fields;
 mod inputs;
 mod list;
 
-pub use edit::{EditProfilePage, NewProfilePage};
+pub use edit::{EditProfile, NewProfile};
 pub use list::{ProfilesPage, profile_status, resources_text};

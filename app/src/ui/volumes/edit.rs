@@ -1,27 +1,17 @@
 //! `/hubs/{id}/volumes/new` and `/volumes/{id}`: create, edit and delete a shared volume.
 
 use super::form::{VolumeFields, VolumeInputs, volume_conflict_rows, volume_errors};
-use crate::api::volumes::{
-    CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor, load_new_volume, load_volume,
-};
-use crate::domain::hub::Hub;
-use crate::domain::profile::Profile;
-use crate::domain::volume::{AccessMode, SharedVolume, VolumeForm, VolumeMode};
+use crate::api::volumes::{CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor};
+use crate::domain::volume::{AccessMode, VolumeForm, VolumeMode};
 use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
 use crate::ui::hubs::HubCrumbs;
-use crate::ui::loader::RecordPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// `/hubs/{id}/volumes/new`.
 #[component]
-pub fn NewVolumePage() -> impl IntoView {
-    view! { <RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <NewVolume editor /> } /> }
-}
-
-#[component]
-fn NewVolume(editor: VolumeEditor) -> impl IntoView {
+pub fn NewVolume(editor: VolumeEditor) -> impl IntoView {
     let create = ServerAction::<CreateVolume>::new();
     let hub = editor.hub;
     let blank = VolumeForm {
@@ -67,21 +57,15 @@ fn NewVolume(editor: VolumeEditor) -> impl IntoView {
 
 /// `/volumes/{id}`.
 #[component]
-pub fn EditVolumePage() -> impl IntoView {
-    view! {
-        <RecordPage
-            load=load_volume
-            missing="This shared volume"
-            show=|e: VolumeEditor| match e.volume {
-                Some(volume) => view! { <EditVolume volume hub=e.hub profiles=e.profiles /> }.into_any(),
-                None => view! { <p>"Not found."</p> }.into_any(),
-            }
-        />
-    }
-}
-
-#[component]
-fn EditVolume(volume: SharedVolume, hub: Hub, profiles: Vec<Profile>) -> impl IntoView {
+pub fn EditVolume(editor: VolumeEditor) -> impl IntoView {
+    let VolumeEditor {
+        hub,
+        volume,
+        profiles,
+    } = editor;
+    let Some(volume) = volume else {
+        return view! { <p>"Not found."</p> }.into_any();
+    };
     let update = ServerAction::<UpdateVolume>::new();
     let fields = VolumeFields::new(&volume.spec.to_form());
     let vid = volume.id;

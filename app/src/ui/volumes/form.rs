@@ -8,7 +8,7 @@ use crate::domain::volume::{
     AccessMode, VolumeForm, VolumeMode, check_against_mounts, check_hub_namespace,
 };
 use crate::ui::form::{
-    CheckRow, ConflictRow, Errors, FieldRow, FormFields, SelectInput, TextInput,
+    CheckRow, ConflictRow, Errors, FieldRow, FormFields, SelectInput, TextField,
 };
 use leptos::prelude::*;
 
@@ -149,14 +149,8 @@ pub fn VolumeInputs(
         if pvc_follows.get_untracked() {
             fields.pvc_name.set(slugify(&v));
         }
-        fields.name.set(v);
-        shown.touch("name");
     });
-    let on_pvc = Callback::new(move |v: String| {
-        pvc_follows.set(false);
-        fields.pvc_name.set(v);
-        shown.touch("pvc_name");
-    });
+    let on_pvc = Callback::new(move |_: String| pvc_follows.set(false));
     let on_create_pvc = Callback::new(move |b: bool| {
         fields.create_pvc.set(b);
         shown.touch("create_pvc");
@@ -172,24 +166,14 @@ pub fn VolumeInputs(
         .collect();
     view! {
         <div class="form-grid">
-            <FieldRow label="Name" id=id("name") hint="Shown to admins and in profile forms, e.g. course-data." error=err("name")>
-                <TextInput id=id("name") name=name("name") value=fields.name on_input=on_name placeholder="claim-share" />
-            </FieldRow>
-            <FieldRow label="PVC name" id=id("pvc_name") hint="The PersistentVolumeClaim's name in Kubernetes." error=err("pvc_name")>
-                <TextInput id=id("pvc_name") name=name("pvc_name") value=fields.pvc_name on_input=on_pvc placeholder="claim-share" />
-            </FieldRow>
-            <FieldRow label="Namespace" id=id("namespace") hint=format!("Must be the hub's namespace, {hub_namespace}: a server can only mount claims of its own namespace.") error=err("namespace")>
-                <TextInput id=id("namespace") name=name("namespace") value=fields.namespace on_input=errors.edit(fields.namespace, "namespace") />
-            </FieldRow>
-            <FieldRow label="Size" id=id("size") hint="Kubernetes quantity, e.g. 10Gi. Required when Hubfleet creates the claim." error=err("size")>
-                <TextInput id=id("size") name=name("size") value=fields.size on_input=errors.edit(fields.size, "size") placeholder="10Gi" />
-            </FieldRow>
+            <TextField errors prefix="vol" value=fields.name field="name" label="Name" hint="Shown to admins and in profile forms, e.g. course-data." placeholder="claim-share" on_change=on_name />
+            <TextField errors prefix="vol" value=fields.pvc_name field="pvc_name" label="PVC name" hint="The PersistentVolumeClaim's name in Kubernetes." placeholder="claim-share" on_change=on_pvc />
+            <TextField errors prefix="vol" value=fields.namespace field="namespace" label="Namespace" hint=format!("Must be the hub's namespace, {hub_namespace}: a server can only mount claims of its own namespace.") />
+            <TextField errors prefix="vol" value=fields.size field="size" label="Size" hint="Kubernetes quantity, e.g. 10Gi. Required when Hubfleet creates the claim." placeholder="10Gi" />
             <FieldRow label="Access mode" id=id("access_mode") hint="Shared by many users' servers: ReadWriteMany (or ReadOnlyMany)." error=err("access_mode")>
                 <SelectInput id=id("access_mode") name=name("access_mode") value=fields.access_mode on_change=errors.edit(fields.access_mode, "access_mode") options=access_modes />
             </FieldRow>
-            <FieldRow label="Storage class (optional)" id=id("storage_class") hint="Empty: the cluster's default storage class." error=err("storage_class")>
-                <TextInput id=id("storage_class") name=name("storage_class") value=fields.storage_class on_input=errors.edit(fields.storage_class, "storage_class") placeholder="glusterfs" />
-            </FieldRow>
+            <TextField errors prefix="vol" value=fields.storage_class field="storage_class" label="Storage class (optional)" hint="Empty: the cluster's default storage class." placeholder="glusterfs" />
             <FieldRow label="Volume mode" id=id("volume_mode") hint="Filesystem for anything mounted as a directory." error=err("volume_mode")>
                 <SelectInput id=id("volume_mode") name=name("volume_mode") value=fields.volume_mode on_change=errors.edit(fields.volume_mode, "volume_mode") options=volume_modes />
             </FieldRow>

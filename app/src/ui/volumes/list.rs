@@ -2,7 +2,7 @@
 
 use crate::api::volumes::{VolumeListItem, list_volumes};
 use crate::error::AppError;
-use crate::ui::table::{EmptyState, Table};
+use crate::ui::table::{EmptyState, Table, chips};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -57,11 +57,7 @@ fn VolumeTable(volumes: Vec<VolumeListItem>) -> impl IntoView {
                                     <td>{v.spec.access_mode.as_str()}</td>
                                     <td>{v.spec.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
                                     <td>
-                                        {if item.mounted_by.is_empty() {
-                                            view! { <span class="muted">"not mounted"</span> }.into_any()
-                                        } else {
-                                            item.mounted_by.into_iter().map(|p| view! { <span class="chip">{p}</span> }).collect_view().into_any()
-                                        }}
+                                        {chips(item.mounted_by, "not mounted")}
                                     </td>
                                 </tr>
                             }

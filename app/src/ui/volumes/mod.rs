@@ -5,5 +5,5 @@ mod edit;
 mod form;
 mod list;
 
-pub use edit::{EditVolumePage, NewVolumePage};
+pub use edit::{EditVolume, NewVolume};
 pub use list::VolumesPage;
