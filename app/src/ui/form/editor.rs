@@ -97,10 +97,10 @@ where
         let FormAttrs {
             class,
             testid,
-            mut on_submit,
+            on_submit,
         } = attrs;
         view! {
-            <ActionForm action on:submit:capture=move |ev| on_submit(ev) attr:class=class attr:novalidate=true attr:data-testid=testid>
+            <ActionForm action on:submit:capture=on_submit attr:class=class attr:novalidate=true attr:data-testid=testid>
                 {children()}
             </ActionForm>
         }
