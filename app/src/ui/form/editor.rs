@@ -139,9 +139,28 @@ save_action!(crate::api::hubs::UpdateHub, Hub);
 save_action!(crate::api::volumes::UpdateVolume, SharedVolume);
 save_action!(crate::api::profiles::UpdateProfile, Profile);
 
-/// The text of the save and create buttons, e.g. "hub" for "Save hub" and "Create hub".
+/// How a form names itself: the record in its buttons ("hub": "Save hub", "Create hub"), the
+/// prefix of its input ids (the reason is `{prefix}-reason`) and its `data-testid`.
 #[derive(Clone, Copy)]
-pub struct Noun(pub &'static str);
+pub struct Names {
+    pub noun: &'static str,
+    pub prefix: &'static str,
+    pub testid: &'static str,
+}
+
+impl Names {
+    pub const fn new(noun: &'static str, prefix: &'static str, testid: &'static str) -> Self {
+        Self {
+            noun,
+            prefix,
+            testid,
+        }
+    }
+
+    fn reason_id(self) -> String {
+        format!("{}-reason", self.prefix)
+    }
+}
 
 /// The error summary (when the form has one) above the action's form.
 fn summarised_form<A: PostAction>(
@@ -180,10 +199,7 @@ pub fn CreateForm<A>(
     errors: Errors,
     /// The record's page, e.g. `/hubs`.
     page: &'static str,
-    noun: Noun,
-    /// The reason input's id.
-    reason_id: &'static str,
-    testid: &'static str,
+    names: Names,
     /// The problems listed above the form after a submit.
     #[prop(optional, into)]
     summary: Option<Signal<Vec<Problem>>>,
@@ -218,9 +234,9 @@ where
     let body: Children = Box::new(move || {
         view! {
             {children()}
-            <ReasonRow id=reason_id />
+            <ReasonRow id=names.reason_id() />
             <div class="form-footer">
-                {submit_button(pending, format!("Create {}", noun.0), "Creating…")}
+                {submit_button(pending, format!("Create {}", names.noun), "Creating…")}
                 {cancel.map(|href| view! { <a class="btn" href=href>"Cancel"</a> })}
             </div>
         }
@@ -228,7 +244,7 @@ where
     });
     view! {
         <ErrorBanner message=banner />
-        {summarised_form(action, testid, summary, on_submit, body)}
+        {summarised_form(action, names.testid, summary, on_submit, body)}
     }
 }
 
@@ -243,9 +259,7 @@ pub fn EditForm<A, F>(
     errors: Errors,
     /// The stored record as last saved or loaded (the page header shows it too).
     saved: RwSignal<A::Record>,
-    noun: Noun,
-    reason_id: &'static str,
-    testid: &'static str,
+    names: Names,
     /// The stored and the submitted values, field by field, for the conflict view.
     conflict_rows: Callback<(F::Form, F::Form), Vec<ConflictRow>>,
     /// A confirmation shown when the page opens (e.g. after the record was created).
@@ -318,9 +332,9 @@ where
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="version" value=move || saved.with(|r| r.version().to_string()) />
             {children()}
-            <ReasonRow id=reason_id reason />
+            <ReasonRow id=names.reason_id() reason />
             <div class="form-footer">
-                {submit_button(pending, format!("Save {}", noun.0), "Saving…")}
+                {submit_button(pending, format!("Save {}", names.noun), "Saving…")}
                 <span class="hint">
                     {move || saved.with(|r| format!("Version {} · last saved {}", r.version(), short_time(r.updated_at())))}
                 </span>
@@ -346,7 +360,7 @@ where
                 }
             })
         }}
-        {summarised_form(action, testid, summary, on_submit, body)}
+        {summarised_form(action, names.testid, summary, on_submit, body)}
     }
 }
 

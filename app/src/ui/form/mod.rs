@@ -11,6 +11,6 @@ mod shown;
 
 pub use answer::{answer_errors, server_form_error};
 pub use conflict::ConflictRow;
-pub use editor::{CreateForm, DeletePanel, EditForm, FormFields, Noun};
+pub use editor::{CreateForm, DeletePanel, EditForm, FormFields, Names};
 pub use field::{CheckRow, FieldRow, SelectInput, TextField, TextInput};
 pub use shown::{Errors, Problem};

@@ -5,7 +5,7 @@ use crate::api::hubs::{CreateHub, DeleteHub, UpdateHub};
 use crate::domain::FieldErrors;
 use crate::domain::hub::{DEFAULT_CHART_VERSION, Driver, Hub, HubForm};
 use crate::ui::form::{
-    ConflictRow, CreateForm, DeletePanel, EditForm, Errors, FieldRow, FormFields, Noun,
+    ConflictRow, CreateForm, DeletePanel, EditForm, Errors, FieldRow, FormFields, Names,
     SelectInput, TextField, answer_errors,
 };
 use leptos::prelude::*;
@@ -103,7 +103,7 @@ pub fn CreateHubForm(create: ServerAction<CreateHub>) -> impl IntoView {
     let fields = HubFields::new(&blank_hub());
     let errors = hub_errors(fields, answer_errors(create.value()));
     view! {
-        <CreateForm action=create errors page="/hubs" noun=Noun("hub") reason_id="new-hub-reason" testid="create-hub-form">
+        <CreateForm action=create errors page="/hubs" names=Names::new("hub", "new-hub", "create-hub-form")>
             <HubInputs fields errors prefix="new-hub" />
         </CreateForm>
     }
@@ -116,16 +116,7 @@ pub fn EditHubForm(saved: RwSignal<Hub>) -> impl IntoView {
     let fields = HubFields::new(&saved.with_untracked(|h| h.spec.to_form()));
     let errors = hub_errors(fields, answer_errors(update.value()));
     view! {
-        <EditForm
-            action=update
-            fields
-            errors
-            saved
-            noun=Noun("hub")
-            reason_id="hub-reason"
-            testid="edit-hub-form"
-            conflict_rows=Callback::new(hub_conflict_rows)
-        >
+        <EditForm action=update fields errors saved names=Names::new("hub", "hub", "edit-hub-form") conflict_rows=Callback::new(hub_conflict_rows)>
             <HubInputs fields errors prefix="hub" />
         </EditForm>
     }

@@ -42,37 +42,37 @@ fn HubTable(hubs: Vec<HubSummary>) -> impl IntoView {
     if hubs.is_empty() {
         return view! {
             <EmptyState title="No hubs yet" testid="hubs-empty">
-                    "Create one with the form on this page, or load the example setup with "
-                    <code>"hubfleet seed --example"</code>
-                    "."
+                "Create one with the form on this page, or load the example setup with "
+                <code>"hubfleet seed --example"</code>
+                "."
             </EmptyState>
         }
         .into_any();
     }
     view! {
         <Table testid="hubs-table" columns=&["Release", "Namespace", "Chart", "Driver", "Profiles", "Volumes"]>
-                    {hubs
-                        .into_iter()
-                        .map(|h| {
-                            let href = format!("/hubs/{}", h.hub.id);
-                            view! {
-                                <tr data-hub=h.hub.spec.release_name.clone()>
-                                    <td>
-                                        <a href=href><strong>{h.hub.spec.release_name.clone()}</strong></a>
-                                        {h.hub.spec.ingress_host.clone().map(|host| view! { <div class="hint">{host}</div> })}
-                                    </td>
-                                    <td><code>{h.hub.spec.namespace.clone()}</code></td>
-                                    <td>{h.hub.spec.chart_version.clone()}</td>
-                                    <td>{h.hub.spec.driver.label()}</td>
-                                    <td>
-                                        {h.profiles}
-                                        {h.default_profile.map(|d| view! { <div class="hint">"default: " {d}</div> })}
-                                    </td>
-                                    <td>{h.volumes}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {hubs
+                .into_iter()
+                .map(|h| {
+                    let href = format!("/hubs/{}", h.hub.id);
+                    view! {
+                        <tr data-hub=h.hub.spec.release_name.clone()>
+                            <td>
+                                <a href=href><strong>{h.hub.spec.release_name.clone()}</strong></a>
+                                {h.hub.spec.ingress_host.clone().map(|host| view! { <div class="hint">{host}</div> })}
+                            </td>
+                            <td><code>{h.hub.spec.namespace.clone()}</code></td>
+                            <td>{h.hub.spec.chart_version.clone()}</td>
+                            <td>{h.hub.spec.driver.label()}</td>
+                            <td>
+                                {h.profiles}
+                                {h.default_profile.map(|d| view! { <div class="hint">"default: " {d}</div> })}
+                            </td>
+                            <td>{h.volumes}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
         </Table>
     }
     .into_any()

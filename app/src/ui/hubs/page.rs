@@ -85,9 +85,9 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
     if profiles.is_empty() {
         return view! {
             <EmptyState title="No profiles yet" small=true>
-                    "Users of this hub have nothing to choose from. "
-                    <a href=format!("/hubs/{hub_id}/profiles/new")>"Create the first profile"</a>
-                    " (add shared volumes first if it should mount any)."
+                "Users of this hub have nothing to choose from. "
+                <a href=format!("/hubs/{hub_id}/profiles/new")>"Create the first profile"</a>
+                " (add shared volumes first if it should mount any)."
             </EmptyState>
         }
         .into_any();
@@ -98,37 +98,35 @@ fn HubProfiles(profiles: Vec<Profile>, hub_id: i64, volumes: Vec<SharedVolume>) 
         .collect();
     view! {
         <Table testid="hub-profiles" columns=&["Profile", "Resources", "Mounts", "Status"]>
-                    {profiles
-                        .into_iter()
-                        .map(|p| {
-                            let mounts: Vec<String> = p
-                                .spec
-                                .mounts
+            {profiles
+                .into_iter()
+                .map(|p| {
+                    let mounts: Vec<String> = p
+                        .spec
+                        .mounts
+                        .iter()
+                        .map(|m| {
+                            let v = volumes
                                 .iter()
-                                .map(|m| {
-                                    let v = volumes
-                                        .iter()
-                                        .find(|v| v.id == m.volume_id)
-                                        .map(|v| v.spec.name.clone())
-                                        .unwrap_or_else(|| format!("#{}", m.volume_id));
-                                    format!("{v} → {}", m.mount_path)
-                                })
-                                .collect();
-                            view! {
-                                <tr>
-                                    <td>
-                                        <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
-                                        <div class="hint mono-cell">{breakable(&p.spec.image.reference())}</div>
-                                    </td>
-                                    <td class="nowrap">{resources_text(&p)}</td>
-                                    <td>
-                                        {chips(mounts, "—")}
-                                    </td>
-                                    <td>{profile_status(&p, &names)}</td>
-                                </tr>
-                            }
+                                .find(|v| v.id == m.volume_id)
+                                .map(|v| v.spec.name.clone())
+                                .unwrap_or_else(|| format!("#{}", m.volume_id));
+                            format!("{v} → {}", m.mount_path)
                         })
-                        .collect_view()}
+                        .collect();
+                    view! {
+                        <tr>
+                            <td>
+                                <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
+                                <div class="hint mono-cell">{breakable(&p.spec.image.reference())}</div>
+                            </td>
+                            <td class="nowrap">{resources_text(&p)}</td>
+                            <td>{chips(mounts, "—")}</td>
+                            <td>{profile_status(&p, &names)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
         </Table>
     }
     .into_any()
@@ -139,32 +137,32 @@ fn HubVolumes(volumes: Vec<SharedVolume>, hub_id: i64) -> impl IntoView {
     if volumes.is_empty() {
         return view! {
             <EmptyState title="No shared volumes" small=true>
-                    "A shared volume is a PersistentVolumeClaim mounted into every user's server, e.g. course data. "
-                    <a href=format!("/hubs/{hub_id}/volumes/new")>"Add one"</a>
-                    " if your profiles need it."
+                "A shared volume is a PersistentVolumeClaim mounted into every user's server, e.g. course data. "
+                <a href=format!("/hubs/{hub_id}/volumes/new")>"Add one"</a>
+                " if your profiles need it."
             </EmptyState>
         }
         .into_any();
     }
     view! {
         <Table testid="hub-volumes" columns=&["Volume", "Claim", "Size", "Access", "Storage class"]>
-                    {volumes
-                        .into_iter()
-                        .map(|v| {
-                            view! {
-                                <tr>
-                                    <td><a href=format!("/volumes/{}", v.id)><strong>{v.spec.name.clone()}</strong></a></td>
-                                    <td>
-                                        <code>{v.spec.pvc_name.clone()}</code>
-                                        <div class="hint">{if v.spec.create_pvc { "created by Hubfleet" } else { "existing claim" }}</div>
-                                    </td>
-                                    <td>{v.spec.size.as_ref().map(|s| s.as_str().to_string()).unwrap_or_else(|| "—".into())}</td>
-                                    <td>{v.spec.access_mode.as_str()}</td>
-                                    <td>{v.spec.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {volumes
+                .into_iter()
+                .map(|v| {
+                    view! {
+                        <tr>
+                            <td><a href=format!("/volumes/{}", v.id)><strong>{v.spec.name.clone()}</strong></a></td>
+                            <td>
+                                <code>{v.spec.pvc_name.clone()}</code>
+                                <div class="hint">{if v.spec.create_pvc { "created by Hubfleet" } else { "existing claim" }}</div>
+                            </td>
+                            <td>{v.spec.size.as_ref().map(|s| s.as_str().to_string()).unwrap_or_else(|| "—".into())}</td>
+                            <td>{v.spec.access_mode.as_str()}</td>
+                            <td>{v.spec.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
         </Table>
     }
     .into_any()

@@ -4,11 +4,14 @@ use super::fields::{ProfileFields, blank_profile, profile_conflict_rows, profile
 use super::inputs::ProfileInputs;
 use super::list::profile_status;
 use crate::api::profiles::{CreateProfile, DeleteProfile, ProfileEditor, UpdateProfile};
-use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
+use crate::ui::form::{CreateForm, DeletePanel, EditForm, Names, answer_errors};
 use crate::ui::hubs::HubCrumbs;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+/// The create and the edit form name their inputs alike.
+const NAMES: Names = Names::new("profile", "pf", "profile-form");
 
 /// `/hubs/{id}/profiles/new`.
 #[component]
@@ -48,9 +51,7 @@ pub fn NewProfile(editor: ProfileEditor) -> impl IntoView {
                 action=create
                 errors
                 page="/profiles"
-                noun=Noun("profile")
-                reason_id="pf-reason"
-                testid="profile-form"
+                names=NAMES
                 summary=errors.summary(move |f| fields.locate(f))
                 banner_fields=&["mounts"]
                 cancel=format!("/hubs/{hub_id}")
@@ -116,19 +117,7 @@ pub fn EditProfile(editor: ProfileEditor) -> impl IntoView {
             </div>
         </div>
         <section class="panel form-panel">
-            <EditForm
-                action=update
-                fields
-                errors
-                saved
-                noun=Noun("profile")
-                reason_id="pf-reason"
-                testid="profile-form"
-                conflict_rows
-                notice=created.then(|| "Profile created. Users of this hub can choose it now.".to_string())
-                summary=errors.summary(move |f| fields.locate(f))
-                banner_fields=&["mounts"]
-            >
+            <EditForm action=update fields errors saved names=NAMES conflict_rows notice=created.then(|| "Profile created. Users of this hub can choose it now.".to_string()) summary=errors.summary(move |f| fields.locate(f)) banner_fields=&["mounts"]>
                 <ProfileInputs fields errors hub=hub.clone() profile_id=Some(pid) siblings volumes />
             </EditForm>
         </section>

@@ -36,41 +36,41 @@ fn ProfileTable(profiles: Vec<ProfileListItem>) -> impl IntoView {
     if profiles.is_empty() {
         return view! {
             <EmptyState title="No profiles yet" testid="profiles-empty">
-                    "Open a " <a href="/hubs">"hub"</a> " and choose “New profile”, or load the example setup with "
-                    <code>"hubfleet seed --example"</code> "."
+                "Open a " <a href="/hubs">"hub"</a> " and choose “New profile”, or load the example setup with "
+                <code>"hubfleet seed --example"</code> "."
             </EmptyState>
         }
         .into_any();
     }
     view! {
         <Table testid="profiles-table" columns=&["Profile", "Hub", "Image", "Resources", "Groups", "Status"]>
-                    {profiles
-                        .into_iter()
-                        .map(|item| {
-                            let p = item.profile;
-                            let names: Vec<(i64, String)> = item
-                                .replaced_by
-                                .clone()
-                                .zip(p.spec.replaced_by)
-                                .map(|(n, id)| vec![(id, n)])
-                                .unwrap_or_default();
-                            view! {
-                                <tr data-profile=p.spec.display_name.clone()>
-                                    <td>
-                                        <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
-                                        <div class="hint"><code>{p.spec.slug.clone()}</code></div>
-                                    </td>
-                                    <td><a href=format!("/hubs/{}", item.hub.id)>{item.hub.spec.release_name.clone()}</a></td>
-                                    <td class="mono-cell">{breakable(&p.spec.image.reference())}</td>
-                                    <td class="nowrap">{resources_text(&p)}</td>
-                                    <td>
-                                        {chips(p.spec.allowed_groups.clone(), "everyone")}
-                                    </td>
-                                    <td>{profile_status(&p, &names)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {profiles
+                .into_iter()
+                .map(|item| {
+                    let p = item.profile;
+                    let names: Vec<(i64, String)> = item
+                        .replaced_by
+                        .clone()
+                        .zip(p.spec.replaced_by)
+                        .map(|(n, id)| vec![(id, n)])
+                        .unwrap_or_default();
+                    view! {
+                        <tr data-profile=p.spec.display_name.clone()>
+                            <td>
+                                <a href=format!("/profiles/{}", p.id)><strong>{p.spec.display_name.clone()}</strong></a>
+                                <div class="hint"><code>{p.spec.slug.clone()}</code></div>
+                            </td>
+                            <td><a href=format!("/hubs/{}", item.hub.id)>{item.hub.spec.release_name.clone()}</a></td>
+                            <td class="mono-cell">{breakable(&p.spec.image.reference())}</td>
+                            <td class="nowrap">{resources_text(&p)}</td>
+                            <td>
+                                {chips(p.spec.allowed_groups.clone(), "everyone")}
+                            </td>
+                            <td>{profile_status(&p, &names)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
         </Table>
     }
     .into_any()

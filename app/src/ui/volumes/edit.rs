@@ -3,11 +3,14 @@
 use super::form::{VolumeFields, VolumeInputs, volume_conflict_rows, volume_errors};
 use crate::api::volumes::{CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor};
 use crate::domain::volume::{AccessMode, VolumeForm, VolumeMode};
-use crate::ui::form::{CreateForm, DeletePanel, EditForm, Noun, answer_errors};
+use crate::ui::form::{CreateForm, DeletePanel, EditForm, Names, answer_errors};
 use crate::ui::hubs::HubCrumbs;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+/// The create and the edit form name their inputs alike.
+const NAMES: Names = Names::new("shared volume", "vol", "volume-form");
 
 /// `/hubs/{id}/volumes/new`.
 #[component]
@@ -42,9 +45,7 @@ pub fn NewVolume(editor: VolumeEditor) -> impl IntoView {
                 action=create
                 errors
                 page="/volumes"
-                noun=Noun("shared volume")
-                reason_id="vol-reason"
-                testid="volume-form"
+                names=NAMES
                 cancel=format!("/hubs/{}", hub.id)
             >
                 <input type="hidden" name="hub_id" value=hub.id.to_string() />
@@ -105,17 +106,7 @@ pub fn EditVolume(editor: VolumeEditor) -> impl IntoView {
             </p>
         </div>
         <section class="panel form-panel">
-            <EditForm
-                action=update
-                fields
-                errors
-                saved
-                noun=Noun("shared volume")
-                reason_id="vol-reason"
-                testid="volume-form"
-                conflict_rows=Callback::new(volume_conflict_rows)
-                notice=created.then(|| "Shared volume created. Profiles of this hub can now mount it.".to_string())
-            >
+            <EditForm action=update fields errors saved names=NAMES conflict_rows=Callback::new(volume_conflict_rows) notice=created.then(|| "Shared volume created. Profiles of this hub can now mount it.".to_string())>
                 <VolumeInputs fields errors hub_namespace=hub.spec.namespace.clone() follow_name=false />
             </EditForm>
         </section>
