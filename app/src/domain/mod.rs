@@ -11,6 +11,7 @@ pub mod hub;
 pub mod profile;
 pub mod quantity;
 pub mod user;
+pub mod validate;
 pub mod volume;
 
 pub use field::{FieldError, FieldErrors};

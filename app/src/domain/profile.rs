@@ -24,12 +24,12 @@
 //! default, replacement, volumes) use the same names and are pure functions here too
 //! ([`check_siblings`], [`check_mounts`]), so the browser can run them on the lists it shows.
 
-use super::hub::{
-    checkbox_value, parse_checkbox, validate_absolute_path, validate_display_name,
-    validate_dns1123_label, validate_dns1123_subdomain, validate_label_key, validate_label_value,
-};
 use super::quantity::{Memory, Quantity, format_cores, validate_cpu};
 use super::user::parse_groups;
+use super::validate::{
+    checkbox_value, parse_checkbox, valid_fix, validate_absolute_path, validate_display_name,
+    validate_dns1123_label, validate_dns1123_subdomain, validate_label_key, validate_label_value,
+};
 use super::volume::{AccessMode, SharedVolume, VolumeMode, quoted_list};
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -180,10 +180,15 @@ pub fn validate_image_name(field: &str, input: &str) -> Result<String, FieldErro
     }
     for p in &parts {
         if p.chars().any(|c| c.is_ascii_uppercase()) {
-            return err(format!(
-                "\"{s}\": repository names must be lowercase: write \"{}\".",
-                s.to_ascii_lowercase()
-            ));
+            let said = format!("\"{s}\": repository names must be lowercase");
+            return Err(
+                match valid_fix(s.to_ascii_lowercase(), |f| validate_image_name(field, f)) {
+                    Some(f) => {
+                        FieldError::new(field, format!("{said}: write \"{f}\".")).with_suggestion(f)
+                    }
+                    None => FieldError::new(field, format!("{said}.")),
+                },
+            );
         }
         if !path_component_ok(p) {
             return err(format!(

@@ -11,6 +11,7 @@
 //! Messages say what is wrong and what to write instead.
 
 use super::FieldError;
+use super::validate::valid_fix;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const KIB: u64 = 1024;
@@ -260,6 +261,20 @@ fn kubespawner_multiplier(c: char) -> Option<u64> {
     }
 }
 
+/// An error offering `candidate` (in the message by `with`, and as the suggestion) when
+/// KubeSpawner's memory syntax accepts it; otherwise the `without` message and no suggestion.
+fn offer(
+    field: &str,
+    candidate: String,
+    with: impl FnOnce(&str) -> String,
+    without: String,
+) -> FieldError {
+    match valid_fix(candidate, |f| parse_kubespawner_memory(field, f)) {
+        Some(f) => FieldError::new(field, with(&f)).with_suggestion(f),
+        None => FieldError::new(field, without),
+    }
+}
+
 /// Parses memory the way KubeSpawner's `ByteSpecification` does: a whole number of bytes, or a
 /// number followed by `K`, `M`, `G` or `T`, each 1024-based (so `3G` = 3 × 1024³ bytes).
 /// Fractions are allowed before a suffix (`1.5G`) and truncated to whole bytes, as KubeSpawner
@@ -273,8 +288,11 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
     }
     if s.chars().any(char::is_whitespace) {
         let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        return err(format!(
-            "\"{s}\" contains a space: write it without spaces, e.g. {compact}."
+        return Err(offer(
+            field,
+            compact,
+            |f| format!("\"{s}\" contains a space: write it without spaces, e.g. {f}."),
+            format!("\"{s}\" contains a space: write it without spaces."),
         ));
     }
     if s.starts_with('-') {
@@ -292,8 +310,15 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
     };
     let mult = if suffix.is_empty() {
         if num.contains('.') {
-            return err(format!(
-                "\"{s}\" is a fraction of a byte: write whole bytes, or add a unit, e.g. {num}G."
+            return Err(offer(
+                field,
+                format!("{num}G"),
+                |f| {
+                    format!(
+                        "\"{s}\" is a fraction of a byte: write whole bytes, or add a unit, e.g. {f}."
+                    )
+                },
+                format!("\"{s}\" is a fraction of a byte: write whole bytes, or add a unit."),
             ));
         }
         1
@@ -310,13 +335,25 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
                         .trim_end_matches('b')
                         .ends_with('i') =>
                 {
-                    return err(format!(
-                        "\"{s}\" is Kubernetes notation, which KubeSpawner does not understand: the hub would accept it and the user's server would then fail to start. KubeSpawner's {l} is already 1024-based: write {num}{l} (the same amount)."
+                    let said = format!(
+                        "\"{s}\" is Kubernetes notation, which KubeSpawner does not understand: the hub would accept it and the user's server would then fail to start. KubeSpawner's {l} is already 1024-based"
+                    );
+                    return Err(offer(
+                        field,
+                        format!("{num}{l}"),
+                        |f| format!("{said}: write {f} (the same amount)."),
+                        format!("{said}."),
                     ));
                 }
                 Some(l @ ('K' | 'M' | 'G' | 'T')) => {
-                    return err(format!(
-                        "\"{s}\" is not a unit KubeSpawner understands (it takes one uppercase letter, 1024-based): write {num}{l}."
+                    let said = format!(
+                        "\"{s}\" is not a unit KubeSpawner understands (it takes one uppercase letter, 1024-based)"
+                    );
+                    return Err(offer(
+                        field,
+                        format!("{num}{l}"),
+                        |f| format!("{said}: write {f}."),
+                        format!("{said}."),
                     ));
                 }
                 Some(_) => {
@@ -344,8 +381,18 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
         ));
     }
     if bytes < MEMORY_MIN_BYTES {
-        return err(format!(
-            "\"{s}\" is only {bytes} bytes, too little for a notebook server: add a unit, e.g. {num}M or {num}G."
+        let said = format!("\"{s}\" is only {bytes} bytes, too little for a notebook server");
+        let mega = format!("{num}M");
+        let fix = if parse_kubespawner_memory(field, &mega).is_ok() {
+            mega
+        } else {
+            format!("{num}G")
+        };
+        return Err(offer(
+            field,
+            fix,
+            |f| format!("{said}: add a unit, e.g. {f}."),
+            format!("{said}: add a unit such as M or G."),
         ));
     }
     Ok(bytes)

@@ -5,11 +5,11 @@
 //! `access_mode`, `storage_class`, `volume_mode`, `create_pvc` (checkbox: `on` or empty).
 //! Errors about deleting a volume use the field `volume`.
 
-use super::hub::{
-    parse_checkbox, validate_display_name, validate_dns1123_subdomain, validate_namespace,
-};
 use super::profile::Profile;
 use super::quantity::Quantity;
+use super::validate::{
+    parse_checkbox, validate_display_name, validate_dns1123_subdomain, validate_namespace,
+};
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -243,7 +243,7 @@ impl VolumeSpec {
             access_mode: self.access_mode.as_str().to_string(),
             storage_class: self.storage_class.clone().unwrap_or_default(),
             volume_mode: self.volume_mode.as_str().to_string(),
-            create_pvc: super::hub::checkbox_value(self.create_pvc),
+            create_pvc: super::validate::checkbox_value(self.create_pvc),
         }
     }
 }

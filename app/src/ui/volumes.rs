@@ -12,8 +12,8 @@ use crate::api::volumes::{
     load_new_volume, load_volume,
 };
 use crate::domain::FieldErrors;
-use crate::domain::hub::{checkbox_value, parse_checkbox};
 use crate::domain::profile::{Profile, slugify};
+use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::{
     AccessMode, SharedVolume, VolumeForm, VolumeMode, check_against_mounts, check_hub_namespace,
 };
