@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cluster;
 pub mod field;
 pub mod hub;
+pub mod mount;
 pub mod profile;
 pub mod quantity;
 pub mod user;

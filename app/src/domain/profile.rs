@@ -22,15 +22,15 @@
 //! without a volume is an error: remove it), while `env` and `node_selector` rows left
 //! entirely blank are ignored. Server-side checks that need other rows (unique slug, one
 //! default, replacement, volumes) use the same names and are pure functions here too
-//! ([`check_siblings`], [`check_mounts`]), so the browser can run them on the lists it shows.
+//! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
 use super::quantity::{Memory, Quantity, format_cores, validate_cpu};
 use super::user::parse_groups;
 use super::validate::{
-    checkbox_value, parse_checkbox, valid_fix, validate_absolute_path, validate_display_name,
-    validate_dns1123_label, validate_dns1123_subdomain, validate_label_key, validate_label_value,
+    checkbox_value, parse_checkbox, quoted_list, valid_fix, validate_absolute_path,
+    validate_display_name, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
+    validate_label_value,
 };
-use super::volume::{AccessMode, SharedVolume, VolumeMode, quoted_list};
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -901,41 +901,12 @@ pub fn check_siblings(
     e.into_result()
 }
 
-/// Rules between a profile's mounts and the hub's shared volumes: the volume exists in this
-/// hub, is a Filesystem volume, and a ReadOnlyMany volume is mounted read-only.
-pub fn check_mounts(spec: &ProfileSpec, volumes: &[SharedVolume]) -> Result<(), FieldErrors> {
-    let mut e = FieldErrors::new();
-    for (i, m) in spec.mounts.iter().enumerate() {
-        match volumes.iter().find(|v| v.id == m.volume_id) {
-            None => e.push(
-                format!("mounts[{i}].volume_id"),
-                format!(
-                    "Shared volume #{} does not exist in this hub: choose one from the list.",
-                    m.volume_id
-                ),
-            ),
-            Some(v) if v.spec.volume_mode == VolumeMode::Block => e.push(
-                format!("mounts[{i}].volume_id"),
-                format!(
-                    "\"{}\" is a Block volume, which cannot be mounted as a directory: choose a Filesystem volume.",
-                    v.spec.name
-                ),
-            ),
-            Some(v) if v.spec.access_mode == AccessMode::ReadOnlyMany && !m.read_only => e.push(
-                format!("mounts[{i}].read_only"),
-                format!("\"{}\" is ReadOnlyMany: tick read-only.", v.spec.name),
-            ),
-            Some(_) => {}
-        }
-    }
-    e.into_result()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::mount::check_mounts;
     use crate::domain::quantity::GIB;
-    use crate::domain::volume::VolumeSpec;
+    use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode, VolumeSpec};
     use proptest::prelude::*;
 
     fn example() -> ProfileForm {

@@ -319,6 +319,16 @@ pub fn checkbox_value(b: bool) -> String {
     if b { "on".into() } else { String::new() }
 }
 
+/// `"A", "B" and "C"` for messages.
+pub fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("\"{n}\"")).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// `candidate` when `check` accepts it: a validator offers a fix only if the fix is valid.
 pub fn valid_fix<T>(
     candidate: String,
