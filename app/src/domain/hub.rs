@@ -13,6 +13,9 @@ pub const RELEASE_NAME_MAX: usize = 53;
 /// The chart version the portal is built and tested against.
 pub const DEFAULT_CHART_VERSION: &str = "4.4.0";
 
+/// Helm release name: a DNS-1123 label of at most 53 characters. Dots, which Helm would
+/// accept, are refused: the chart derives Service names from the release, and those cannot
+/// contain dots.
 pub fn validate_release_name(field: &str, s: &str) -> Result<(), FieldError> {
     dns1123_name(field, "release name", s, RELEASE_NAME_MAX, false)
 }

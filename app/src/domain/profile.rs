@@ -24,7 +24,7 @@
 //! default, replacement, volumes) use the same names and are pure functions here too
 //! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
-use super::quantity::{Memory, Quantity, format_cores, validate_cpu};
+use super::quantity::{Memory, Quantity, Shown, check_guarantee, format_cores, validate_cpu};
 use super::user::parse_groups;
 use super::validate::{
     checkbox_value, parse_checkbox, quoted_list, valid_fix, validate_absolute_path,
@@ -612,31 +612,25 @@ impl ProfileForm {
         let cpu_guarantee = optional(&mut e, &self.cpu_guarantee, |s| {
             validate_cpu("cpu_guarantee", s)
         });
-        if let (Some(g), Some(l)) = (cpu_guarantee, cpu_limit)
-            && g > l
-        {
-            e.push(
+        if let (Some(g), Some(l)) = (cpu_guarantee, cpu_limit) {
+            e.check(check_guarantee(
                 "cpu_guarantee",
-                format!(
-                    "The CPU guarantee ({}) is more than the CPU limit ({}): lower the guarantee or raise the limit.",
-                    format_cores(g),
-                    format_cores(l)
-                ),
-            );
+                "CPU",
+                &Shown::cores(g),
+                &Shown::cores(l),
+            ));
         }
         let mem_limit = optional(&mut e, &self.mem_limit, |s| Memory::parse("mem_limit", s));
         let mem_guarantee = optional(&mut e, &self.mem_guarantee, |s| {
             Memory::parse("mem_guarantee", s)
         });
-        if let (Some(g), Some(l)) = (&mem_guarantee, &mem_limit)
-            && g.bytes() > l.bytes()
-        {
-            e.push(
+        if let (Some(g), Some(l)) = (&mem_guarantee, &mem_limit) {
+            e.check(check_guarantee(
                 "mem_guarantee",
-                format!(
-                    "The memory guarantee ({g}) is more than the memory limit ({l}): lower the guarantee or raise the limit."
-                ),
-            );
+                "memory",
+                &Shown::memory(g),
+                &Shown::memory(l),
+            ));
         }
 
         let home_capacity = keep(

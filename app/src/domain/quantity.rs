@@ -526,7 +526,54 @@ pub fn validate_cpu(field: &str, input: &str) -> Result<f64, FieldError> {
     Ok((cores * 1000.0).round() / 1000.0)
 }
 
+/// An amount compared by `value` and shown in messages as `text` (e.g. bytes shown as the
+/// `3G` the admin wrote).
+#[derive(Debug, Clone)]
+pub struct Shown<T> {
+    pub value: T,
+    pub text: String,
+}
+
+impl Shown<f64> {
+    /// Cores, shown as written in forms (`1.5`).
+    pub fn cores(cores: f64) -> Self {
+        Shown {
+            value: cores,
+            text: format_cores(cores),
+        }
+    }
+}
+
+impl Shown<u64> {
+    /// Memory, compared in bytes and shown as written (`3G`).
+    pub fn memory(m: &Memory) -> Self {
+        Shown {
+            value: m.bytes(),
+            text: m.to_string(),
+        }
+    }
+}
+
+impl<T: PartialOrd> PartialEq for Shown<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value.partial_cmp(&other.value) == Some(std::cmp::Ordering::Equal)
+    }
+}
+
+impl<T: PartialOrd> PartialOrd for Shown<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(&other.value)
+    }
+}
+
+impl<T> std::fmt::Display for Shown<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// `guarantee <= limit` for any pair of amounts; the error is reported on the guarantee field.
+/// The one place this rule lives: the profile form and the values checks both call it.
 pub fn check_guarantee<T: PartialOrd + std::fmt::Display>(
     guarantee_field: &str,
     what: &str,

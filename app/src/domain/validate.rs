@@ -143,9 +143,7 @@ pub fn validate_dns1123_subdomain(field: &str, what: &str, s: &str) -> Result<()
     dns1123_name(field, what, s, DNS1123_SUBDOMAIN_MAX, true)
 }
 
-/// Helm release name: a DNS-1123 label of at most 53 characters. Dots, which Helm would
-/// accept, are refused: the chart derives Service names from the release, and those cannot
-
+/// A Kubernetes namespace: a DNS-1123 label.
 pub fn validate_namespace(field: &str, s: &str) -> Result<(), FieldError> {
     validate_dns1123_label(field, "namespace", s)
 }
