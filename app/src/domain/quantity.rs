@@ -265,11 +265,15 @@ fn kubespawner_multiplier(c: char) -> Option<u64> {
 /// KubeSpawner's memory syntax accepts it; otherwise the `without` message and no suggestion.
 fn offer(
     field: &str,
+    fixes: bool,
     candidate: String,
     with: impl FnOnce(&str) -> String,
     without: String,
 ) -> FieldError {
-    match valid_fix(candidate, |f| parse_kubespawner_memory(field, f)) {
+    let fix = fixes
+        .then(|| valid_fix(candidate, |f| kubespawner_memory(field, f, false)))
+        .flatten();
+    match fix {
         Some(f) => FieldError::new(field, with(&f)).with_suggestion(f),
         None => FieldError::new(field, without),
     }
@@ -281,6 +285,12 @@ fn offer(
 /// does. Kubernetes spellings (`3Gi`), byte suffixes (`3GB`) and lowercase units are rejected
 /// with the spelling to use instead.
 pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldError> {
+    kubespawner_memory(field, input, true)
+}
+
+/// [`parse_kubespawner_memory`]; `fixes` says whether to look for a fix to offer (off while
+/// checking a candidate fix, so a check never recurses).
+fn kubespawner_memory(field: &str, input: &str, fixes: bool) -> Result<u64, FieldError> {
     let err = |m: String| Err(FieldError::new(field, m));
     let s = input.trim();
     if s.is_empty() {
@@ -290,6 +300,7 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
         let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         return Err(offer(
             field,
+            fixes,
             compact,
             |f| format!("\"{s}\" contains a space: write it without spaces, e.g. {f}."),
             format!("\"{s}\" contains a space: write it without spaces."),
@@ -312,6 +323,7 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
         if num.contains('.') {
             return Err(offer(
                 field,
+                fixes,
                 format!("{num}G"),
                 |f| {
                     format!(
@@ -340,6 +352,7 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
                     );
                     return Err(offer(
                         field,
+                        fixes,
                         format!("{num}{l}"),
                         |f| format!("{said}: write {f} (the same amount)."),
                         format!("{said}."),
@@ -351,6 +364,7 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
                     );
                     return Err(offer(
                         field,
+                        fixes,
                         format!("{num}{l}"),
                         |f| format!("{said}: write {f}."),
                         format!("{said}."),
@@ -383,13 +397,14 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
     if bytes < MEMORY_MIN_BYTES {
         let said = format!("\"{s}\" is only {bytes} bytes, too little for a notebook server");
         let mega = format!("{num}M");
-        let fix = if parse_kubespawner_memory(field, &mega).is_ok() {
+        let fix = if fixes && kubespawner_memory(field, &mega, false).is_ok() {
             mega
         } else {
             format!("{num}G")
         };
         return Err(offer(
             field,
+            fixes,
             fix,
             |f| format!("{said}: add a unit, e.g. {f}."),
             format!("{said}: add a unit such as M or G."),

@@ -54,6 +54,19 @@ pub fn dns1123_name(
     max: usize,
     dots: bool,
 ) -> Result<(), FieldError> {
+    dns1123_check(field, what, s, max, dots, true)
+}
+
+/// [`dns1123_name`]; `fixes` says whether to look for a fix to offer (off while checking a
+/// candidate fix, so a check never recurses).
+fn dns1123_check(
+    field: &str,
+    what: &str,
+    s: &str,
+    max: usize,
+    dots: bool,
+    fixes: bool,
+) -> Result<(), FieldError> {
     let err = |m: String| Err(FieldError::new(field, m));
     let allowed = if dots {
         "lowercase letters, digits, '-' and '.'"
@@ -71,7 +84,8 @@ pub fn dns1123_name(
     }
     let fix = || {
         dns1123_fix(s, max, dots)
-            .and_then(|f| valid_fix(f, |f| dns1123_name(field, what, f, max, dots)))
+            .filter(|_| fixes)
+            .and_then(|f| valid_fix(f, |f| dns1123_check(field, what, f, max, dots, false)))
     };
     let offered =
         |message: String, fix: Option<String>| Err(FieldError::new(field, message).with_fix(fix));
@@ -425,6 +439,19 @@ mod tests {
             assert_eq!(parse_checkbox("c", &checkbox_value(b)).unwrap(), b);
         }
         assert!(parse_checkbox("c", "maybe").is_err());
+    }
+
+    /// Inputs whose first candidate fix is itself invalid: no fix is offered, and looking
+    /// for one terminates (it once recursed until the stack overflowed).
+    #[test]
+    fn memory_fixes_that_do_not_pass_are_not_offered() {
+        use crate::domain::quantity::parse_kubespawner_memory;
+        for input in ["0.0001M", "0.0001Mi", "0.0000001Gi", "0.001K"] {
+            let e = parse_kubespawner_memory("m", input).unwrap_err();
+            if let Some(fix) = &e.suggestion {
+                assert!(parse_kubespawner_memory("m", fix).is_ok(), "{input}: {fix}");
+            }
+        }
     }
 
     #[test]
