@@ -4,7 +4,7 @@
 
 use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
-use super::write::{self, By, ConstraintRule, Versioned, constraint_error};
+use super::write::{self, By, ConstraintRule, Statement, Versioned};
 use crate::domain::hub::{Driver, Hub, HubSpec};
 use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
@@ -128,6 +128,15 @@ async fn check_release_free(
     }
 }
 
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them.
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q HubSpec) -> Statement<'q> {
+    q.bind(&spec.release_name)
+        .bind(&spec.namespace)
+        .bind(&spec.chart_version)
+        .bind(&spec.ingress_host)
+        .bind(spec.driver.as_str())
+}
+
 impl Versioned for Hub {
     type Spec = HubSpec;
     type Parent = ();
@@ -156,21 +165,13 @@ impl Versioned for Hub {
     async fn insert(conn: &mut SqliteConnection, _: (), spec: &HubSpec) -> AppResult<i64> {
         check_release_free(conn, None, spec).await?;
         let now = db::now();
-        sqlx::query_scalar(
+        let insert = sqlx::query(
             "INSERT INTO hubs (release_name, namespace, chart_version, ingress_host, driver,
                  created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&spec.release_name)
-        .bind(&spec.namespace)
-        .bind(&spec.chart_version)
-        .bind(&spec.ingress_host)
-        .bind(spec.driver.as_str())
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))
+        );
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        write::insert_returning_id(conn, insert, &rules(spec)).await
     }
 
     async fn overwrite(
@@ -201,23 +202,16 @@ impl Versioned for Hub {
                 ));
             }
         }
-        let updated = sqlx::query(
+        let update = sqlx::query(
             "UPDATE hubs SET release_name = ?, namespace = ?, chart_version = ?, ingress_host = ?,
                  driver = ?, version = version + 1, updated_at = ?
              WHERE id = ? AND version = ?",
-        )
-        .bind(&spec.release_name)
-        .bind(&spec.namespace)
-        .bind(&spec.chart_version)
-        .bind(&spec.ingress_host)
-        .bind(spec.driver.as_str())
-        .bind(db::now())
-        .bind(id)
-        .bind(before.version)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))?;
-        Ok(updated.rows_affected())
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(id)
+            .bind(before.version);
+        write::update_rows(conn, update, &rules(spec)).await
     }
 
     async fn remove(conn: &mut SqliteConnection, before: &Hub) -> AppResult<()> {
@@ -263,11 +257,7 @@ pub(crate) async fn create_on(
     spec: &HubSpec,
     reason: &str,
 ) -> AppResult<Hub> {
-    let by = By {
-        actor,
-        meta,
-        reason,
-    };
+    let by = By::new(actor, meta, reason);
     write::create_on(conn, &by, (), spec).await
 }
 
@@ -278,17 +268,7 @@ pub async fn create(
     spec: HubSpec,
     reason: &str,
 ) -> AppResult<Hub> {
-    write::create(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        (),
-        &spec,
-    )
-    .await
+    write::create(pool, &By::new(actor, meta, reason), (), &spec).await
 }
 
 /// Saves `spec` over hub `id` if it is still at `expected_version`; otherwise returns
@@ -304,11 +284,7 @@ pub async fn update(
 ) -> AppResult<Hub> {
     write::update(
         pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
+        &By::new(actor, meta, reason),
         id,
         expected_version,
         &spec,
@@ -327,17 +303,7 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    write::delete::<Hub>(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        id,
-        expected_version,
-    )
-    .await
+    write::delete::<Hub>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }
 
 /// Every namespace that holds a hub, sorted (the cluster connection checks its permissions

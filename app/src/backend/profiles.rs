@@ -6,7 +6,7 @@
 
 use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
-use super::write::{self, By, ConstraintRule, Versioned, constraint_error};
+use super::write::{self, By, ConstraintRule, Statement, Versioned, constraint_error};
 use super::{hubs, volumes};
 use crate::domain::FieldErrors;
 use crate::domain::mount::check_mounts;
@@ -286,6 +286,32 @@ fn bytes_i64(b: u64) -> i64 {
     i64::try_from(b).unwrap_or(i64::MAX)
 }
 
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them (from
+/// `slug` to `replaced_by`).
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q ProfileSpec) -> Statement<'q> {
+    q.bind(&spec.slug)
+        .bind(&spec.display_name)
+        .bind(&spec.description)
+        .bind(&spec.image.name)
+        .bind(&spec.image.tag)
+        .bind(spec.image.pull_policy.as_str())
+        .bind(&spec.image.pull_secret)
+        .bind(spec.cpu_limit)
+        .bind(spec.cpu_guarantee)
+        .bind(spec.mem_limit.as_ref().map(Memory::as_str))
+        .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
+        .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
+        .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
+        .bind(spec.home.capacity.as_str())
+        .bind(&spec.home.storage_class)
+        .bind(&spec.home.mount_path)
+        .bind(json_text(&spec.env))
+        .bind(json_text(&spec.node_selector))
+        .bind(json_text(&spec.allowed_groups))
+        .bind(spec.is_default)
+        .bind(spec.replaced_by)
+}
+
 impl Versioned for Profile {
     type Spec = ProfileSpec;
     type Parent = i64;
@@ -327,7 +353,7 @@ impl Versioned for Profile {
         hubs::require_on(conn, hub_id).await?;
         check(conn, hub_id, None, spec).await?;
         let now = db::now();
-        let id: i64 = sqlx::query_scalar(
+        let insert = sqlx::query(
             "INSERT INTO profiles (hub_id, slug, display_name, description, image_name, image_tag,
                  image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
                  mem_limit_bytes, mem_guarantee, mem_guarantee_bytes, home_capacity,
@@ -336,33 +362,9 @@ impl Versioned for Profile {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
         )
-        .bind(hub_id)
-        .bind(&spec.slug)
-        .bind(&spec.display_name)
-        .bind(&spec.description)
-        .bind(&spec.image.name)
-        .bind(&spec.image.tag)
-        .bind(spec.image.pull_policy.as_str())
-        .bind(&spec.image.pull_secret)
-        .bind(spec.cpu_limit)
-        .bind(spec.cpu_guarantee)
-        .bind(spec.mem_limit.as_ref().map(Memory::as_str))
-        .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
-        .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
-        .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
-        .bind(spec.home.capacity.as_str())
-        .bind(&spec.home.storage_class)
-        .bind(&spec.home.mount_path)
-        .bind(json_text(&spec.env))
-        .bind(json_text(&spec.node_selector))
-        .bind(json_text(&spec.allowed_groups))
-        .bind(spec.is_default)
-        .bind(spec.replaced_by)
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))?;
+        .bind(hub_id);
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        let id = write::insert_returning_id(conn, insert, &rules(spec)).await?;
         write_mounts(conn, hub_id, id, spec).await?;
         Ok(id)
     }
@@ -374,7 +376,7 @@ impl Versioned for Profile {
     ) -> AppResult<u64> {
         hubs::require_on(conn, before.hub_id).await?;
         check(conn, before.hub_id, Some(before.id), spec).await?;
-        let updated = sqlx::query(
+        let update = sqlx::query(
             "UPDATE profiles SET slug = ?, display_name = ?, description = ?, image_name = ?,
                  image_tag = ?, image_pull_policy = ?, image_pull_secret = ?, cpu_limit = ?,
                  cpu_guarantee = ?, mem_limit = ?, mem_limit_bytes = ?, mem_guarantee = ?,
@@ -382,38 +384,16 @@ impl Versioned for Profile {
                  home_mount_path = ?, env_json = ?, node_selector_json = ?, allowed_groups_json = ?,
                  is_default = ?, replaced_by = ?, version = version + 1, updated_at = ?
              WHERE id = ? AND version = ?",
-        )
-        .bind(&spec.slug)
-        .bind(&spec.display_name)
-        .bind(&spec.description)
-        .bind(&spec.image.name)
-        .bind(&spec.image.tag)
-        .bind(spec.image.pull_policy.as_str())
-        .bind(&spec.image.pull_secret)
-        .bind(spec.cpu_limit)
-        .bind(spec.cpu_guarantee)
-        .bind(spec.mem_limit.as_ref().map(Memory::as_str))
-        .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
-        .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
-        .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
-        .bind(spec.home.capacity.as_str())
-        .bind(&spec.home.storage_class)
-        .bind(&spec.home.mount_path)
-        .bind(json_text(&spec.env))
-        .bind(json_text(&spec.node_selector))
-        .bind(json_text(&spec.allowed_groups))
-        .bind(spec.is_default)
-        .bind(spec.replaced_by)
-        .bind(db::now())
-        .bind(before.id)
-        .bind(before.version)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))?;
-        if updated.rows_affected() > 0 {
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(before.id)
+            .bind(before.version);
+        let updated = write::update_rows(conn, update, &rules(spec)).await?;
+        if updated > 0 {
             write_mounts(conn, before.hub_id, before.id, spec).await?;
         }
-        Ok(updated.rows_affected())
+        Ok(updated)
     }
 
     async fn remove(conn: &mut SqliteConnection, before: &Profile) -> AppResult<()> {
@@ -465,17 +445,7 @@ pub(crate) async fn create_on(
     spec: &ProfileSpec,
     reason: &str,
 ) -> AppResult<Profile> {
-    write::create_on(
-        conn,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        hub_id,
-        spec,
-    )
-    .await
+    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
 }
 
 pub async fn create(
@@ -486,17 +456,7 @@ pub async fn create(
     spec: ProfileSpec,
     reason: &str,
 ) -> AppResult<Profile> {
-    write::create(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        hub_id,
-        &spec,
-    )
-    .await
+    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
 }
 
 /// Saves `spec` over profile `id` if it is still at `expected_version`; otherwise returns
@@ -512,11 +472,7 @@ pub async fn update(
 ) -> AppResult<Profile> {
     write::update(
         pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
+        &By::new(actor, meta, reason),
         id,
         expected_version,
         &spec,
@@ -534,17 +490,7 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    write::delete::<Profile>(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        id,
-        expected_version,
-    )
-    .await
+    write::delete::<Profile>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }
 
 #[cfg(test)]

@@ -176,11 +176,7 @@ pub async fn revert(
         "" => format!("Revert to the version of audit entry #{event_id}"),
         r => format!("Revert to the version of audit entry #{event_id}: {r}"),
     };
-    let by = By {
-        actor,
-        meta,
-        reason: &why,
-    };
+    let by = By::new(actor, meta, &why);
     Ok(match revert_target(pool, event_id).await? {
         Target::Hub(id, spec) => {
             write::update::<Hub>(pool, &by, id, expected_version, &spec)

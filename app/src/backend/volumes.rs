@@ -5,7 +5,7 @@
 use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
 use super::hubs;
-use super::write::{self, By, ConstraintRule, Versioned, constraint_error};
+use super::write::{self, By, ConstraintRule, Statement, Versioned};
 use crate::domain::FieldErrors;
 use crate::domain::mount::{MountUse, check_against_uses, in_use_error};
 use crate::domain::quantity::Quantity;
@@ -213,6 +213,19 @@ async fn check(
     errors.into_result().map_err(AppError::Invalid)
 }
 
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them (from
+/// `name` to `create_pvc`).
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q VolumeSpec) -> Statement<'q> {
+    q.bind(&spec.name)
+        .bind(&spec.pvc_name)
+        .bind(&spec.namespace)
+        .bind(spec.size.as_ref().map(Quantity::as_str))
+        .bind(spec.access_mode.as_str())
+        .bind(&spec.storage_class)
+        .bind(spec.volume_mode.as_str())
+        .bind(spec.create_pvc)
+}
+
 impl Versioned for SharedVolume {
     type Spec = VolumeSpec;
     type Parent = i64;
@@ -243,25 +256,14 @@ impl Versioned for SharedVolume {
     async fn insert(conn: &mut SqliteConnection, hub_id: i64, spec: &VolumeSpec) -> AppResult<i64> {
         check(conn, hub_id, None, spec).await?;
         let now = db::now();
-        sqlx::query_scalar(
+        let insert = sqlx::query(
             "INSERT INTO shared_volumes (hub_id, name, pvc_name, namespace, size, access_mode,
                  storage_class, volume_mode, create_pvc, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(hub_id)
-        .bind(&spec.name)
-        .bind(&spec.pvc_name)
-        .bind(&spec.namespace)
-        .bind(spec.size.as_ref().map(Quantity::as_str))
-        .bind(spec.access_mode.as_str())
-        .bind(&spec.storage_class)
-        .bind(spec.volume_mode.as_str())
-        .bind(spec.create_pvc)
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))
+        .bind(hub_id);
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        write::insert_returning_id(conn, insert, &rules(spec)).await
     }
 
     async fn overwrite(
@@ -270,27 +272,17 @@ impl Versioned for SharedVolume {
         spec: &VolumeSpec,
     ) -> AppResult<u64> {
         check(conn, before.hub_id, Some(before.id), spec).await?;
-        let updated = sqlx::query(
+        let update = sqlx::query(
             "UPDATE shared_volumes SET name = ?, pvc_name = ?, namespace = ?, size = ?,
                  access_mode = ?, storage_class = ?, volume_mode = ?, create_pvc = ?,
                  version = version + 1, updated_at = ?
              WHERE id = ? AND version = ?",
-        )
-        .bind(&spec.name)
-        .bind(&spec.pvc_name)
-        .bind(&spec.namespace)
-        .bind(spec.size.as_ref().map(Quantity::as_str))
-        .bind(spec.access_mode.as_str())
-        .bind(&spec.storage_class)
-        .bind(spec.volume_mode.as_str())
-        .bind(spec.create_pvc)
-        .bind(db::now())
-        .bind(before.id)
-        .bind(before.version)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| constraint_error(e, &rules(spec)))?;
-        Ok(updated.rows_affected())
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(before.id)
+            .bind(before.version);
+        write::update_rows(conn, update, &rules(spec)).await
     }
 
     async fn remove(conn: &mut SqliteConnection, before: &SharedVolume) -> AppResult<()> {
@@ -326,17 +318,7 @@ pub(crate) async fn create_on(
     spec: &VolumeSpec,
     reason: &str,
 ) -> AppResult<SharedVolume> {
-    write::create_on(
-        conn,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        hub_id,
-        spec,
-    )
-    .await
+    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
 }
 
 pub async fn create(
@@ -347,17 +329,7 @@ pub async fn create(
     spec: VolumeSpec,
     reason: &str,
 ) -> AppResult<SharedVolume> {
-    write::create(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        hub_id,
-        &spec,
-    )
-    .await
+    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
 }
 
 /// Saves `spec` over volume `id` if it is still at `expected_version`; otherwise returns
@@ -373,11 +345,7 @@ pub async fn update(
 ) -> AppResult<SharedVolume> {
     write::update(
         pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
+        &By::new(actor, meta, reason),
         id,
         expected_version,
         &spec,
@@ -396,15 +364,5 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    write::delete::<SharedVolume>(
-        pool,
-        &By {
-            actor,
-            meta,
-            reason,
-        },
-        id,
-        expected_version,
-    )
-    .await
+    write::delete::<SharedVolume>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }

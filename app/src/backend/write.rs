@@ -10,7 +10,39 @@ use super::audit::{self, Actor, Change, RequestMeta};
 use super::db::internal;
 use crate::error::{AppError, AppResult};
 use serde::Serialize;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// A statement being bound (entities bind their spec's columns with one function, shared by
+/// their INSERT and UPDATE).
+pub(crate) type Statement<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
+
+/// Runs an `INSERT ... RETURNING id`; a constraint violation becomes a field error by `rules`.
+pub(crate) async fn insert_returning_id(
+    conn: &mut SqliteConnection,
+    insert: Statement<'_>,
+    rules: &[ConstraintRule<'_>],
+) -> AppResult<i64> {
+    let row = insert
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| constraint_error(e, rules))?;
+    row.try_get("id").map_err(internal)
+}
+
+/// Runs an `UPDATE ... WHERE id = ? AND version = ?`: the number of rows changed (0 when
+/// someone else wrote first).
+pub(crate) async fn update_rows(
+    conn: &mut SqliteConnection,
+    update: Statement<'_>,
+    rules: &[ConstraintRule<'_>],
+) -> AppResult<u64> {
+    let done = update
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| constraint_error(e, rules))?;
+    Ok(done.rows_affected())
+}
 
 /// Starts a write transaction with `BEGIN IMMEDIATE`: the write lock is taken before the
 /// first read, so the checks made inside the transaction (version, unique slug, volume in use)
@@ -148,6 +180,16 @@ pub(crate) struct By<'a> {
     pub actor: &'a Actor,
     pub meta: &'a RequestMeta,
     pub reason: &'a str,
+}
+
+impl<'a> By<'a> {
+    pub(crate) fn new(actor: &'a Actor, meta: &'a RequestMeta, reason: &'a str) -> Self {
+        By {
+            actor,
+            meta,
+            reason,
+        }
+    }
 }
 
 async fn record<E: Versioned>(
