@@ -385,3 +385,76 @@ async fn a_mounted_volume_cannot_be_deleted() {
         .unwrap();
     assert_eq!(count(pool, "shared_volumes").await, 0);
 }
+
+/// Reverting a hub's audit entry restores its values as a new version, audited like any
+/// edit; a revert against an old version is refused and writes nothing.
+#[tokio::test]
+async fn hub_entries_are_revertible() {
+    use app::backend::revert;
+    let db = db().await;
+    let pool = &db.pool;
+    let h = hub(pool, "data8-jupyterhub", "kube-public").await;
+    let mut changed = h.spec.clone();
+    changed.chart_version = "4.5.0".into();
+    changed.ingress_host = Some("hub.example.org".into());
+    let h2 = hubs::update(pool, &actor(), &meta(), h.id, 1, changed, "upgrade")
+        .await
+        .unwrap();
+    assert_eq!(h2.version, 2);
+    let create_event: i64 =
+        sqlx::query_scalar("SELECT id FROM audit_events WHERE action = 'hub.create'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+
+    let plan = revert::revert_plan(pool, create_event).await.unwrap();
+    assert_eq!(plan.current_version, 2);
+    let fields: Vec<&str> = plan.changes.iter().map(|c| c.field.as_str()).collect();
+    assert!(fields.contains(&"chart_version"), "{fields:?}");
+    assert!(fields.contains(&"ingress_host"), "{fields:?}");
+
+    // Someone saved in between: the revert is stale and nothing is written.
+    let events = count(pool, "audit_events").await;
+    let e = revert::revert(pool, &actor(), &meta(), create_event, 1, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::StaleWrite { .. }), "{e:?}");
+    assert_eq!(count(pool, "audit_events").await, events);
+    assert_eq!(hubs::get(pool, h.id).await.unwrap(), h2);
+
+    let v = revert::revert(pool, &actor(), &meta(), create_event, 2, "bad upgrade")
+        .await
+        .unwrap();
+    assert_eq!(v, 3);
+    let back = hubs::get(pool, h.id).await.unwrap();
+    assert_eq!(back.version, 3);
+    assert_eq!(back.spec, h.spec);
+    let (action, reason): (String, String) =
+        sqlx::query_as("SELECT action, reason FROM audit_events ORDER BY id DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(action, "hub.update");
+    assert!(
+        reason.contains(&format!("audit entry #{create_event}")),
+        "{reason}"
+    );
+    assert!(reason.contains("bad upgrade"), "{reason}");
+    assert_eq!(count(pool, "audit_events").await, events + 1);
+
+    // The values' own entries on a hub hold no hub values: not revertible.
+    let summary = app::domain::audit::AuditEvent {
+        id: 0,
+        occurred_at: String::new(),
+        actor: String::new(),
+        action: "values.version".into(),
+        target_type: "hub".into(),
+        target_id: h.id.to_string(),
+        target_name: String::new(),
+        diff: vec![],
+        reason: String::new(),
+        request_id: String::new(),
+        client_addr: String::new(),
+    };
+    assert!(!revert::is_revertible(&summary, true));
+}

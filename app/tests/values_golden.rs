@@ -62,18 +62,18 @@ async fn first_run_example_matches_the_golden_file() {
     assert_eq!(r.digest.len(), 64);
 
     // What `hubfleet values --hub data8-jupyterhub` prints: valid as well.
-    let (yaml, errors) = values::render_hub_by_name(&pool, "data8-jupyterhub")
+    let (yaml, errors) = values::render_hub_by_name(&pool, "data8-jupyterhub", None)
         .await
         .unwrap();
     assert!(errors.is_empty(), "{errors:?}");
     assert!(yaml.contains("claimName: claim-share"), "{yaml}");
     assert!(
-        values::render_hub_by_name(&pool, "kube-public/data8-jupyterhub")
+        values::render_hub_by_name(&pool, "kube-public/data8-jupyterhub", None)
             .await
             .is_ok()
     );
     assert!(matches!(
-        values::render_hub_by_name(&pool, "nope").await,
+        values::render_hub_by_name(&pool, "nope", None).await,
         Err(app::error::AppError::NotFound(_))
     ));
     let _ = hubs::list(&pool).await.unwrap();

@@ -94,6 +94,7 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppS
             allowed_origins: opts.allowed_origins.clone(),
             secure_cookies: opts.secure_cookies,
             session_idle_minutes: opts.session_idle_minutes,
+            public_url: opts.portal.public_url(),
         }),
         cluster,
     }
@@ -102,9 +103,7 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppS
 /// First run: creates the first administrator when none exists (printing its password once)
 /// and, on a database that has never held a hub, the example from the original setup.
 pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxError> {
-    let fresh: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
-        .fetch_one(pool)
-        .await?;
+    let fresh = app::backend::audit::is_empty(pool).await?;
     if let Some((username, password)) = users::bootstrap_admin(pool).await? {
         tracing::warn!(
             "first run: created administrator \"{username}\" with password: {password}  \
@@ -112,7 +111,7 @@ pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxE
              `hubfleet admin create --username NAME`)"
         );
     }
-    if seed_example && fresh == 0 && app::backend::seed::seed_example(pool).await? {
+    if seed_example && fresh && app::backend::seed::seed_example(pool).await? {
         tracing::info!(
             "first run: added the example hub data8-jupyterhub (disable with --seed-example=false)"
         );
@@ -154,11 +153,7 @@ fn spawn_session_cleanup(pool: SqlitePool) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) =
-                sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
-                    .execute(&pool)
-                    .await
-            {
+            if let Err(e) = app::backend::auth::delete_expired_sessions(&pool).await {
                 tracing::warn!(error = %e, "session cleanup failed");
             }
         }

@@ -873,10 +873,14 @@ async fn values_page_renders_for_admins_only() {
     ] {
         assert!(r.body.contains(needle), "{needle} missing from the page");
     }
-    let digest = values::render_hub(&app.state.pool, s.hub.id)
-        .await
-        .unwrap()
-        .digest;
+    let digest = values::render_hub(
+        &app.state.pool,
+        s.hub.id,
+        app.state.settings.public_url.as_deref(),
+    )
+    .await
+    .unwrap()
+    .digest;
     assert!(r.body.contains(&digest[..12]), "the digest is shown");
     assert!(!r.body.contains(&s.token), "a token is never shown again");
     assert_eq!(

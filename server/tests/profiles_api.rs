@@ -572,22 +572,23 @@ async fn revert_restores_an_old_version_as_a_new_audited_change() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("nothing to revert"), "{}", r.body);
 
-    // Hub entries are not revertible; a revert that would mount a deleted volume is refused.
-    let hub_event = count(
+    // Account entries are not revertible (hub entries are since hub revert exists: see
+    // app/tests/hubs_volumes_db.rs).
+    let user_event = count(
         &app,
-        "SELECT id FROM audit_events WHERE action = 'hub.create'",
+        "SELECT id FROM audit_events WHERE target_type = 'user' ORDER BY id LIMIT 1",
     )
     .await;
     let r = app
         .post_form(
             &fn_path::<RevertToEvent>(),
-            &format!("event_id={hub_event}&version=1&reason="),
+            &format!("event_id={user_event}&version=1&reason="),
             Some(&admin),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
-        r.body.contains("only profile and shared-volume"),
+        r.body.contains("only hub, profile and shared-volume"),
         "{}",
         r.body
     );

@@ -17,11 +17,13 @@ use crate::api::profiles::{
     load_new_profile, load_profile,
 };
 use crate::domain::FieldErrors;
-use crate::domain::hub::{Hub, checkbox_value, parse_checkbox};
+use crate::domain::hub::Hub;
+use crate::domain::mount::check_mounts;
 use crate::domain::profile::{
     DEFAULT_HOME_MOUNT_PATH, EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, PullPolicy,
-    check_mounts, check_siblings, slugify,
+    check_siblings, slugify,
 };
+use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::SharedVolume;
 use crate::error::AppError;
 use leptos::prelude::*;

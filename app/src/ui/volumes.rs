@@ -12,10 +12,11 @@ use crate::api::volumes::{
     load_new_volume, load_volume,
 };
 use crate::domain::FieldErrors;
-use crate::domain::hub::{checkbox_value, parse_checkbox};
+use crate::domain::mount::check_against_mounts;
 use crate::domain::profile::{Profile, slugify};
+use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::{
-    AccessMode, SharedVolume, VolumeForm, VolumeMode, check_against_mounts, check_hub_namespace,
+    AccessMode, SharedVolume, VolumeForm, VolumeMode, check_hub_namespace,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
