@@ -1,0 +1,7 @@
+//! The simulated cluster through the unchanged `kube` client: one test binary, one module per
+//! area (API semantics, Helm drivers, user servers, loopback serving and the real-time clock).
+
+mod api;
+mod loopback;
+mod releases;
+mod users;
