@@ -17,6 +17,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
 use simcluster::{DeniedPermission, SimConfig, Simulator, SpawnOptions, UserFailure};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The handle over an existing simulator's client, as `hubfleet` builds it in demo mode.
@@ -529,4 +531,59 @@ async fn pod_health_explains_example_users_and_volume_usage() {
         .unwrap();
     assert!((ada.fraction_used() - 0.9).abs() < 1e-9);
     assert_eq!(ada.available_bytes, 1 << 30);
+}
+
+// ---- an API server that is down -------------------------------------------------------------
+
+/// A dead API server: accepts TCP connections and closes them at once, counting them.
+async fn refusing_endpoint() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    (url, accepted, task)
+}
+
+#[tokio::test]
+async fn unreachable_api_server_is_not_hammered() {
+    let (url, accepted, server) = refusing_endpoint().await;
+    let config = kube::Config::new(url.parse().unwrap());
+    let client = kube::Client::try_from(config).unwrap();
+    let options = ClusterOptions {
+        min_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        probe_timeout: Duration::from_secs(1),
+        ..ClusterOptions::default()
+    };
+    let cluster = ClusterHandle::from_client(
+        client,
+        ClusterSource::Kubeconfig { context: None },
+        url,
+        options,
+    )
+    .await;
+    assert!(matches!(
+        cluster.status(),
+        ClusterStatus::Unreachable { .. }
+    ));
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let attempts = accepted.load(Ordering::SeqCst);
+    // Five watches and the monitor each try at once; then the monitor alone probes with a
+    // doubling delay (about six probes in six seconds) and the watches wait for it. Retrying
+    // at kube's reset-on-every-item backoff made about 75 connections in this time.
+    assert!(attempts >= 1, "the endpoint was never tried");
+    assert!(attempts <= 30, "{attempts} connection attempts in 6 s");
+    assert!(matches!(
+        cluster.status(),
+        ClusterStatus::Unreachable { .. }
+    ));
+    drop(cluster);
+    server.abort();
 }

@@ -47,6 +47,8 @@ mod store;
 mod users;
 mod util;
 
+pub mod serve;
+
 pub use api::SimBody;
 pub use config::{
     DeniedPermission, JobOutcome, NodeSpec, PreinstalledRelease, SimClock, SimConfig, SimDelays,
@@ -302,8 +304,14 @@ impl Simulator {
     /// (connections are refused, as with a dead API server). The server stops when the
     /// returned handle is dropped.
     pub async fn serve_loopback(&self, port: u16) -> std::io::Result<LoopbackServer> {
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+        self.serve_on(SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+    }
+
+    /// Like [`Simulator::serve_loopback`], on any address (port 0 = any free port). Plain
+    /// HTTP without authentication: meant for loopback.
+    pub async fn serve_on(&self, addr: SocketAddr) -> std::io::Result<LoopbackServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let sim = self.clone();
         let svc_sim = self.clone();

@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::{Notify, watch as tokio_watch};
 use tokio::task::AbortHandle;
-pub use watch::{ClusterStores, ScopedStore, WatchScope};
+pub use watch::{ClusterStores, ScopedStore, WatchRetry, WatchScope};
 
 /// Which cluster to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,10 +299,15 @@ impl ClusterHandle {
         options: ClusterOptions,
     ) -> Self {
         let simulated = source == ClusterSource::Simulated;
-        let (status, _) = tokio_watch::channel(ClusterStatus::Connecting);
+        let (status, status_rx) = tokio_watch::channel(ClusterStatus::Connecting);
         let probe_now = Arc::new(Notify::new());
         let (stores, tasks) = if options.start_watchers {
-            let (s, t) = ClusterStores::start(&client, &options.watch, probe_now.clone());
+            let retry = WatchRetry {
+                min_backoff: options.min_backoff,
+                max_backoff: options.max_backoff,
+                status: status_rx,
+            };
+            let (s, t) = ClusterStores::start(&client, &options.watch, probe_now.clone(), retry);
             (Some(s), t)
         } else {
             (None, Vec::new())
@@ -506,7 +511,13 @@ impl ClusterHandle {
             }
         }
         if !was_connected {
-            tracing::info!("Kubernetes API server reachable");
+            match self.status() {
+                ClusterStatus::Unreachable { since, .. } => tracing::info!(
+                    unreachable_since = %since,
+                    "Kubernetes API server reachable again"
+                ),
+                _ => tracing::info!("Kubernetes API server reachable"),
+            }
             self.inner
                 .status
                 .send_replace(ClusterStatus::Connected { since: seen });
@@ -532,10 +543,20 @@ impl ClusterHandle {
     }
 }
 
-/// Probes periodically; backs off while unreachable; rediscovers on reconnect and on schedule.
+/// While the API server stays unreachable, the log repeats that it is at most this often.
+const UNREACHABLE_REMINDER: Duration = Duration::from_secs(600);
+
+/// Probes periodically; backs off while unreachable (exponentially, capped; watch errors do
+/// not cut the wait short then, so the monitor is the only thing asking a dead API server);
+/// rediscovers on reconnect and on schedule.
 async fn monitor(weak: std::sync::Weak<Inner>) {
-    let mut backoff: Option<Duration> = None;
+    // Unreachable from the start: back off from the first retry on.
+    let mut backoff: Option<Duration> = weak
+        .upgrade()
+        .filter(|i| !i.status.borrow().is_connected())
+        .map(|i| i.options.min_backoff);
     let mut last_discovery = tokio::time::Instant::now();
+    let mut last_reminder = tokio::time::Instant::now();
     loop {
         let (wait, notify) = {
             let Some(inner) = weak.upgrade() else {
@@ -544,9 +565,13 @@ async fn monitor(weak: std::sync::Weak<Inner>) {
             let wait = backoff.unwrap_or(inner.options.probe_interval);
             (wait, inner.probe_now.clone())
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = notify.notified() => {}
+        if backoff.is_some() {
+            tokio::time::sleep(wait).await;
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = notify.notified() => {}
+            }
         }
         let Some(inner) = weak.upgrade() else {
             return;
@@ -562,6 +587,18 @@ async fn monitor(weak: std::sync::Weak<Inner>) {
                 backoff = None;
             }
             Err(e) => {
+                if backoff.is_none() {
+                    last_reminder = tokio::time::Instant::now();
+                } else if last_reminder.elapsed() >= UNREACHABLE_REMINDER {
+                    last_reminder = tokio::time::Instant::now();
+                    if let ClusterStatus::Unreachable { since, .. } = handle.status() {
+                        tracing::warn!(
+                            unreachable_since = %since,
+                            error = %e,
+                            "Kubernetes API server still unreachable"
+                        );
+                    }
+                }
                 handle.mark_unreachable(e);
                 backoff = Some(match backoff {
                     None => opts.min_backoff,
