@@ -577,7 +577,8 @@ async fn unreachable_api_server_is_not_hammered() {
     let attempts = accepted.load(Ordering::SeqCst);
     // Five watches and the monitor each try at once; then the monitor alone probes with a
     // doubling delay (about six probes in six seconds) and the watches wait for it. Retrying
-    // at kube's reset-on-every-item backoff made about 75 connections in this time.
+    // at kube's reset-on-every-item backoff made 53 to 57 connections in this time.
+    eprintln!("connection attempts in 6 s: {attempts}");
     assert!(attempts >= 1, "the endpoint was never tried");
     assert!(attempts <= 30, "{attempts} connection attempts in 6 s");
     assert!(matches!(
