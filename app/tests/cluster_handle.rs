@@ -537,8 +537,10 @@ async fn pod_health_explains_example_users_and_volume_usage() {
 
 /// A dead API server: accepts TCP connections and closes them at once, counting them.
 async fn refusing_endpoint() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listens");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
     let accepted = Arc::new(AtomicUsize::new(0));
     let count = accepted.clone();
     let task = tokio::spawn(async move {
