@@ -4,9 +4,9 @@
 //! selectors and pagination, streaming watches with bookmarks and 410 Gone, and the
 //! authorization review resources.
 
-use crate::Simulator;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
+use crate::shared::Shared;
 use crate::state::{ApiError, NODES, PODS, PVCS, SimState, WriteCtx};
 use crate::store::{Change, ChangeKind};
 use crate::util::{fmt_time, str_at};
@@ -131,7 +131,7 @@ fn to_partial(obj: &Value) -> Value {
 }
 
 /// Handles one request. Watches answer at once and stream from a spawned task.
-pub async fn handle(sim: &Simulator, req: Request<Bytes>) -> Response<SimBody> {
+pub async fn handle(sim: &Shared, req: Request<Bytes>) -> Response<SimBody> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
@@ -596,7 +596,7 @@ fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Bytes {
 type FrameResult = Result<Frame<Bytes>, BoxError>;
 
 fn start_watch(
-    sim: &Simulator,
+    sim: &Shared,
     rt: &ResourceType,
     ns: Option<String>,
     q: &Query,

@@ -42,6 +42,7 @@ mod fields;
 mod releases;
 mod resources;
 mod selectors;
+mod shared;
 mod state;
 mod store;
 mod users;
@@ -60,6 +61,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{Request, Response};
 use serde_json::{Value, json};
+use shared::Shared;
 use state::SimState;
 use std::convert::Infallible;
 use std::future::Future;
@@ -69,29 +71,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-struct Inner {
-    state: Mutex<SimState>,
-    reachable: tokio::sync::watch::Sender<bool>,
-    ticker: Mutex<Option<tokio::task::AbortHandle>>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        if let Some(t) = self
-            .ticker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
-            t.abort();
-        }
-    }
-}
-
 /// A simulated cluster. Cheap to clone (shared state).
 #[derive(Clone)]
 pub struct Simulator {
-    inner: Arc<Inner>,
+    inner: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -244,7 +227,7 @@ impl Simulator {
         st.settle();
         let (reachable, _) = tokio::sync::watch::channel(true);
         let sim = Simulator {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Shared {
                 state: Mutex::new(st),
                 reachable,
                 ticker: Mutex::new(None),
@@ -253,7 +236,7 @@ impl Simulator {
         if let SimClock::Realtime { tick, speed } = config.clock
             && let Ok(handle) = tokio::runtime::Handle::try_current()
         {
-            let weak: Weak<Inner> = Arc::downgrade(&sim.inner);
+            let weak: Weak<Shared> = Arc::downgrade(&sim.inner);
             let task = handle.spawn(async move {
                 let mut interval = tokio::time::interval(tick.max(Duration::from_millis(10)));
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -277,15 +260,12 @@ impl Simulator {
         sim
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.inner.lock()
     }
 
     fn reachable_watch(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.inner.reachable.subscribe()
+        self.inner.reachable_watch()
     }
 
     /// The tower service answering Kubernetes API requests.
@@ -320,7 +300,7 @@ impl Simulator {
             async move {
                 let (parts, body) = req.into_parts();
                 let bytes = api::collect_body(body).await.unwrap_or_default();
-                let res = api::handle(&sim, Request::from_parts(parts, bytes)).await;
+                let res = api::handle(&sim.inner, Request::from_parts(parts, bytes)).await;
                 Ok::<_, Infallible>(res.map(axum::body::Body::new))
             }
         });
@@ -651,7 +631,7 @@ where
             let bytes = api::collect_body(body)
                 .await
                 .map_err(std::io::Error::other)?;
-            Ok(api::handle(&sim, Request::from_parts(parts, bytes)).await)
+            Ok(api::handle(&sim.inner, Request::from_parts(parts, bytes)).await)
         })
     }
 }
