@@ -456,3 +456,23 @@ impl ClusterStores {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_up_to_the_cap() {
+        let (_tx, status) = tokio_watch::channel(ClusterStatus::Connecting);
+        let retry = WatchRetry {
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            status,
+        };
+        let delays: Vec<u64> = [1, 2, 3, 4, 8, 200]
+            .iter()
+            .map(|&n| u64::try_from(retry.delay(n).as_millis()).unwrap_or(u64::MAX))
+            .collect();
+        assert_eq!(delays, vec![500, 1_000, 2_000, 4_000, 60_000, 60_000]);
+    }
+}
