@@ -3,11 +3,12 @@
 
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
-use app::backend::cluster::sim::{NodeSpec, SimConfig};
 use app::backend::cluster::{ClusterHandle, ClusterOptions};
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
+use app::domain::cluster::ClusterSource;
 use leptos::config::LeptosOptions;
+use simcluster::{NodeSpec, SimConfig};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower_sessions_sqlx_store::SqliteStore;
@@ -52,27 +53,43 @@ pub async fn connect_cluster(
     if namespaces.is_empty() {
         namespaces.push("default".into());
     }
-    let (cpus, memory_gib) = opts.sim_node_size;
-    let sim = SimConfig {
-        seed: opts.sim_seed,
-        nodes: (1..=opts.sim_nodes)
-            .map(|i| NodeSpec::new(&format!("sim-node-{i}"), cpus, memory_gib))
-            .collect(),
-        synthetic_users: usize::from(opts.sim_users),
-        ..SimConfig::demo()
-    };
     let options = ClusterOptions {
         namespaces,
-        sim,
         ..ClusterOptions::default()
     };
-    let handle = ClusterHandle::connect(opts.cluster.clone(), options).await?;
+    let handle = if opts.cluster.is_simulated() {
+        let (cpus, memory_gib) = opts.sim_node_size;
+        let sim = SimConfig {
+            seed: opts.sim_seed,
+            nodes: (1..=opts.sim_nodes)
+                .map(|i| NodeSpec::new(&format!("sim-node-{i}"), cpus, memory_gib))
+                .collect(),
+            synthetic_users: usize::from(opts.sim_users),
+            ..SimConfig::demo()
+        };
+        simulated_cluster(sim, options).await
+    } else {
+        ClusterHandle::connect(opts.cluster.clone(), options).await?
+    };
     tracing::info!(
         source = %handle.overview().source.label(),
         status = handle.status().label(),
         "cluster connection"
     );
     Ok(handle)
+}
+
+/// The simulated cluster built from `sim`, handed to the portal as its cluster (the app
+/// itself does not depend on the simulator). The simulator lives as long as the client.
+pub async fn simulated_cluster(sim: SimConfig, options: ClusterOptions) -> ClusterHandle {
+    let client = simcluster::Simulator::new(sim).client();
+    ClusterHandle::from_client(
+        client,
+        ClusterSource::Simulated,
+        "simulated://hubfleet".to_string(),
+        options,
+    )
+    .await
 }
 
 /// Builds the shared state from the options.

@@ -52,7 +52,8 @@ impl TestApp {
         };
         let pool = server::startup::open_database(&global).await.unwrap();
         let opts = ServeOpts::from_env().unwrap();
-        let cluster = app::backend::cluster::ClusterHandle::simulated(
+        let cluster = server::startup::simulated_cluster(
+            simcluster::SimConfig::for_tests(),
             app::backend::cluster::ClusterOptions {
                 start_watchers: false,
                 ..app::backend::cluster::ClusterOptions::for_tests()

@@ -2,7 +2,6 @@
 //! watches (resume, 410 Gone), server-side apply conflicts, dry runs, discovery, PVC binding,
 //! logs and the kubelet stats summary.
 
-use app::backend::cluster::sim::{SimConfig, Simulator, SpawnOptions};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -12,6 +11,7 @@ use kube::api::{
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, ResourceExt};
 use serde_json::json;
+use simcluster::{SimConfig, Simulator, SpawnOptions};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -8,65 +8,19 @@
 //! rollback ...` (directly or inside `sh -c`). Values come from `-f/--values` files mounted
 //! from a ConfigMap or Secret (JSON or YAML) and `--set a.b=c`.
 
-use super::JobOutcome;
-use super::controllers::{event, log};
-use super::state::{
+use crate::config::JobOutcome;
+use crate::controller_state::{Driver, HelmAction, HelmOp};
+use crate::events::{event, log};
+use crate::state::{
     Action, CONFIGMAPS, FLUX_HELMRELEASES, JOBS, K3S_HELMCHARTS, PODS, SECRETS, SimState,
 };
-use super::store::{Change, ChangeKind};
-use super::util::{set_path, str_at};
-use crate::backend::cluster::helm::{self, ChartMetadata, ChartRecord, ReleaseInfo, ReleaseRecord};
+use crate::store::{Change, ChangeKind};
+use crate::util::{set_path, str_at};
 use base64::Engine;
+use clusterkit::helm::{self, ChartMetadata, ChartRecord, ReleaseInfo, ReleaseRecord};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
-
-/// What a Helm operation does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HelmAction {
-    /// `helm upgrade --install`.
-    Upgrade,
-    Uninstall,
-    /// Roll back to a revision (the previous one when `None`).
-    Rollback(Option<u32>),
-}
-
-/// Which driver started an operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Driver {
-    Job { ns: String, name: String },
-    Flux { ns: String, name: String },
-    K3s { ns: String, name: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct HelmOp {
-    pub action: HelmAction,
-    pub release: String,
-    pub namespace: String,
-    pub storage_ns: String,
-    pub chart: String,
-    pub chart_version: String,
-    pub values: Value,
-    pub driver: Driver,
-    pub fail: Option<String>,
-    pub revision: u32,
-    pub install: bool,
-    pub done: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct Releases {
-    ops: BTreeMap<u64, HelmOp>,
-    next: u64,
-    /// Job (namespace, name) -> operation.
-    job_ops: HashMap<(String, String), u64>,
-    /// Release name -> failure message for its next operation.
-    pub fail_next: HashMap<String, String>,
-    /// Driver object (key, ns, name) -> the last handled generation / reconcile request.
-    seen: HashMap<(String, String, String), String>,
-}
 
 fn app_version(chart: &str, version: &str) -> String {
     if chart == "jupyterhub" {
@@ -291,7 +245,7 @@ pub fn job_created(st: &mut SimState, job: &Value) {
         let mut values = json!({});
         for f in &inv.values_files {
             if let Some(text) = read_mounted_file(st, &ns, pod_spec, c, f) {
-                super::fields::merge_patch(&mut values, &parse_values(&text));
+                crate::fields::merge_patch(&mut values, &parse_values(&text));
             }
         }
         for s in &inv.sets {
@@ -468,7 +422,7 @@ pub fn on_change(st: &mut SimState, change: &Change) {
                 };
                 if let Some(t) = text {
                     let mut merged = parse_values(&t);
-                    super::fields::merge_patch(&mut merged, &values);
+                    crate::fields::merge_patch(&mut merged, &values);
                     values = merged;
                 }
             }
@@ -711,9 +665,9 @@ pub fn start_op(st: &mut SimState, id: u64) {
     }
     // As `helm --create-namespace` (and Flux / k3s) would.
     for ns in [op.storage_ns.clone(), op.namespace.clone()] {
-        if st.store.get(super::state::NAMESPACES, "", &ns).is_none() {
+        if st.store.get(crate::state::NAMESPACES, "", &ns).is_none() {
             st.create_internal(
-                super::state::NAMESPACES,
+                crate::state::NAMESPACES,
                 "",
                 json!({"metadata": {"name": ns}}),
                 "helm",
@@ -1052,11 +1006,11 @@ fn chart_pod(st: &mut SimState, op: &HelmOp, component: &str, image: &str, mem: 
 fn restart_hub(st: &mut SimState, op: &HelmOp) {
     if st
         .store
-        .get(super::state::NAMESPACES, "", &op.namespace)
+        .get(crate::state::NAMESPACES, "", &op.namespace)
         .is_none()
     {
         st.create_internal(
-            super::state::NAMESPACES,
+            crate::state::NAMESPACES,
             "",
             json!({"metadata": {"name": op.namespace}}),
             "helm",

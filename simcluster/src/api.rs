@@ -4,12 +4,12 @@
 //! selectors and pagination, streaming watches with bookmarks and 410 Gone, and the
 //! authorization review resources.
 
-use super::Simulator;
-use super::resources::ResourceType;
-use super::selectors::{FieldSelector, LabelSelector};
-use super::state::{ApiError, NODES, PODS, PVCS, SimState, WriteCtx};
-use super::store::{Change, ChangeKind};
-use super::util::{fmt_time, str_at};
+use crate::resources::ResourceType;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::shared::Shared;
+use crate::state::{ApiError, NODES, PODS, PVCS, SimState, WriteCtx};
+use crate::store::{Change, ChangeKind};
+use crate::util::{fmt_time, str_at};
 use base64::Engine;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -131,7 +131,7 @@ fn to_partial(obj: &Value) -> Value {
 }
 
 /// Handles one request. Watches answer at once and stream from a spawned task.
-pub async fn handle(sim: &Simulator, req: Request<Bytes>) -> Response<SimBody> {
+pub async fn handle(sim: &Shared, req: Request<Bytes>) -> Response<SimBody> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
@@ -596,7 +596,7 @@ fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Bytes {
 type FrameResult = Result<Frame<Bytes>, BoxError>;
 
 fn start_watch(
-    sim: &Simulator,
+    sim: &Shared,
     rt: &ResourceType,
     ns: Option<String>,
     q: &Query,
@@ -1056,7 +1056,7 @@ fn pod_log(st: &SimState, ns: &str, name: &str, q: &Query) -> Response<SimBody> 
                     if q.flag("timestamps") {
                         format!(
                             "{} {line}",
-                            super::util::fmt_micro_time(*t).replace('Z', "000Z")
+                            crate::util::fmt_micro_time(*t).replace('Z', "000Z")
                         )
                     } else {
                         line.clone()
@@ -1100,7 +1100,7 @@ fn stats_summary(st: &SimState, node: &str) -> Response<SimBody> {
             continue;
         }
         let ns = str_at(pod, "/metadata/namespace");
-        let (_, mem) = super::controllers::pod_requests(pod);
+        let (_, mem) = crate::util::pod_requests(pod);
         used_mem += mem;
         let mut volumes = Vec::new();
         if let Some(vols) = pod.pointer("/spec/volumes").and_then(Value::as_array) {
@@ -1112,8 +1112,8 @@ fn stats_summary(st: &SimState, node: &str) -> Response<SimBody> {
                 let capacity = st
                     .store
                     .get(PVCS, ns, claim)
-                    .and_then(|p| super::util::quantity_of(p.pointer("/status/capacity/storage")))
-                    .map(super::util::f64_to_u64)
+                    .and_then(|p| crate::util::quantity_of(p.pointer("/status/capacity/storage")))
+                    .map(crate::util::f64_to_u64)
                     .unwrap_or(0);
                 let used = st
                     .ctl

@@ -1,13 +1,9 @@
-//! Helm through the simulated cluster: the release Secret codec, and the three drivers (a Job
+//! Helm through the simulated cluster (the release Secret codec is tested in `clusterkit`):
+//! the three drivers (a Job
 //! running helm, a Flux HelmRelease, a k3s HelmChart) producing release Secrets in Helm's
 //! format, superseding revisions, restarting the hub and reporting progress and failures.
 
-use app::backend::cluster::helm::{self, ChartMetadata, ChartRecord, ReleaseInfo, ReleaseRecord};
-use app::backend::cluster::sim::{JobOutcome, SimConfig, Simulator};
-use app::backend::cluster::{ClusterHandle, ClusterOptions};
-use app::domain::cluster::ReleaseStatus;
-use base64::Engine;
-use k8s_openapi::ByteString;
+use clusterkit::helm::{self, ReleaseStatus};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use kube::api::{
@@ -15,124 +11,13 @@ use kube::api::{
 };
 use kube::{Client, ResourceExt};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use simcluster::{JobOutcome, SimConfig, Simulator};
 use std::time::Duration;
 
 fn sim() -> (Simulator, Client) {
     let sim = Simulator::new(SimConfig::for_tests());
     let client = sim.client();
     (sim, client)
-}
-
-fn record(version: u32, status: &str) -> ReleaseRecord {
-    ReleaseRecord {
-        name: "data8-jupyterhub".into(),
-        namespace: "kube-public".into(),
-        version,
-        info: ReleaseInfo {
-            status: status.into(),
-            description: "Install complete".into(),
-            first_deployed: Some("2026-01-01T00:00:00Z".into()),
-            last_deployed: Some("2026-01-01T00:00:00Z".into()),
-            ..Default::default()
-        },
-        chart: Some(ChartRecord {
-            metadata: ChartMetadata {
-                name: "jupyterhub".into(),
-                version: "4.4.0".into(),
-                app_version: Some("5.5.0".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        }),
-        config: json!({"singleuser": {"memory": {"limit": "3G", "guarantee": "1G"}}}),
-        manifest: "---\n".into(),
-        ..Default::default()
-    }
-}
-
-#[test]
-fn release_secret_round_trip_and_lenient_decoding() {
-    let rec = record(3, "deployed");
-    let secret = helm::release_secret(&rec).unwrap();
-    assert_eq!(
-        secret.metadata.name.as_deref(),
-        Some("sh.helm.release.v1.data8-jupyterhub.v3")
-    );
-    assert_eq!(secret.type_.as_deref(), Some("helm.sh/release.v1"));
-    let labels = secret.metadata.labels.clone().unwrap();
-    assert_eq!(labels["owner"], "helm");
-    assert_eq!(labels["name"], "data8-jupyterhub");
-    assert_eq!(labels["status"], "deployed");
-    assert_eq!(labels["version"], "3");
-    // data.release is base64(gzip(JSON)).
-    let data = &secret.data.as_ref().unwrap()["release"].0;
-    let gz = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .unwrap();
-    assert_eq!(&gz[..3], &[0x1f, 0x8b, 0x08]);
-    // Through the wire format (the Secret's own base64) and back.
-    let wire = serde_json::to_value(&secret).unwrap();
-    let back: Secret = serde_json::from_value(wire).unwrap();
-    let decoded = helm::decode_secret(&back).unwrap();
-    assert_eq!(decoded, rec);
-    let rev = decoded.to_revision();
-    assert_eq!(rev.status, ReleaseStatus::Deployed);
-    assert_eq!(rev.chart_label(), "jupyterhub-4.4.0");
-    assert_eq!(rev.app_version, "5.5.0");
-    assert_eq!(rev.values["singleuser"]["memory"]["limit"], "3G");
-
-    // Older releases: plain JSON, unknown fields, a version as a string, missing parts.
-    let plain = json!({"name": "old", "version": "2", "info": {"status": "superseded", "future_field": 1}, "hooks": [], "chart": {"metadata": {"name": "jupyterhub", "version": "3.3.8"}, "templates": []}});
-    let b64 = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&plain).unwrap());
-    let s = Secret {
-        metadata: kube::api::ObjectMeta {
-            namespace: Some("jh".into()),
-            labels: Some(BTreeMap::from([("owner".into(), "helm".into())])),
-            ..Default::default()
-        },
-        data: Some(BTreeMap::from([(
-            "release".to_string(),
-            ByteString(b64.into_bytes()),
-        )])),
-        ..Default::default()
-    };
-    let r = helm::decode_secret(&s).unwrap();
-    assert_eq!(
-        (r.version, r.namespace.as_str(), r.status()),
-        (2, "jh", ReleaseStatus::Superseded)
-    );
-    assert!(r.extra.contains_key("hooks"));
-    assert_eq!(r.to_revision().values, json!({}));
-    let garbage = Secret {
-        data: Some(BTreeMap::from([(
-            "release".to_string(),
-            ByteString(b"!!!".to_vec()),
-        )])),
-        ..Default::default()
-    };
-    assert!(helm::decode_secret(&garbage).is_err());
-    assert!(helm::decode_secret(&Secret::default()).is_err());
-
-    // history / latest over a mixed set, skipping unreadable Secrets.
-    let mut secrets: Vec<Secret> = (1..=3)
-        .map(|v| {
-            let mut s =
-                helm::release_secret(&record(v, if v == 3 { "deployed" } else { "superseded" }))
-                    .unwrap();
-            s.metadata.namespace = Some("kube-public".into());
-            s
-        })
-        .collect();
-    secrets.push(garbage);
-    let h = helm::history(&secrets, "data8-jupyterhub", "kube-public");
-    assert_eq!(
-        h.iter().map(|r| r.revision).collect::<Vec<_>>(),
-        vec![3, 2, 1]
-    );
-    let latest = helm::latest_releases(&secrets);
-    assert_eq!(latest.len(), 1);
-    assert_eq!(latest[0].revision, 3);
 }
 
 fn helm_job(name: &str, args: &[&str], values_cm: Option<&str>) -> Job {
@@ -273,12 +158,12 @@ async fn job_driver_installs_upgrades_and_uninstalls() {
     assert_eq!(
         history
             .iter()
-            .map(|r| (r.revision, r.status.clone()))
+            .map(|r| (r.version, r.status()))
             .collect::<Vec<_>>(),
         vec![(2, ReleaseStatus::Deployed), (1, ReleaseStatus::Superseded)]
     );
-    assert_eq!(history[0].values["singleuser"]["memory"]["limit"], "4G");
-    assert_eq!(history[0].description, "Upgrade complete");
+    assert_eq!(history[0].values()["singleuser"]["memory"]["limit"], "4G");
+    assert_eq!(history[0].info.description, "Upgrade complete");
     let v1 = secrets
         .iter()
         .find(|s| s.name_any().ends_with(".v1"))
@@ -301,9 +186,9 @@ async fn job_driver_installs_upgrades_and_uninstalls() {
     .unwrap();
     sim.advance(Duration::from_secs(10));
     let history = helm::history(&release_secrets(&client, ns).await, "hub1", ns);
-    assert_eq!(history[0].revision, 3);
-    assert_eq!(history[0].description, "Rollback to 1");
-    assert_eq!(history[0].values["singleuser"]["memory"]["limit"], "3G");
+    assert_eq!(history[0].version, 3);
+    assert_eq!(history[0].info.description, "Rollback to 1");
+    assert_eq!(history[0].values()["singleuser"]["memory"]["limit"], "3G");
     jobs.create(
         &PostParams::default(),
         &helm_job(
@@ -506,8 +391,8 @@ async fn flux_helm_release_reconciles() {
     );
     let history = helm::history(&release_secrets(&client, ns).await, "hub3", ns);
     assert_eq!(history.len(), 2);
-    assert_eq!(history[0].values["singleuser"]["memory"]["limit"], "4G");
-    assert_eq!(history[1].status, ReleaseStatus::Superseded);
+    assert_eq!(history[0].values()["singleuser"]["memory"]["limit"], "4G");
+    assert_eq!(history[1].status(), ReleaseStatus::Superseded);
 
     // A reconcile request re-runs the release; a failure shows on Ready.
     sim.fail_next_release("hub3", "context deadline exceeded");
@@ -580,68 +465,4 @@ async fn k3s_helm_chart_runs_an_install_job() {
         json!(true)
     );
     assert_eq!(hub_pods(&client, "jupyterhub", "hub4").await.len(), 1);
-}
-
-#[tokio::test]
-async fn stores_list_releases_from_secrets() {
-    let sim = Simulator::new(SimConfig::for_tests());
-    let cluster = ClusterHandle::with_simulator(sim.clone(), ClusterOptions::for_tests()).await;
-    let stores = cluster.stores().unwrap();
-    assert!(stores.wait_until_ready(Duration::from_secs(5)).await);
-    assert_eq!(
-        sim.install_release("data8-jupyterhub", "kube-public", "4.4.0", json!({"a": 1})),
-        1
-    );
-    assert_eq!(
-        sim.install_release("data8-jupyterhub", "kube-public", "4.4.0", json!({"a": 2})),
-        2
-    );
-    sim.advance(Duration::from_secs(5));
-    let ok = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let releases = stores.releases();
-            if releases
-                .first()
-                .is_some_and(|r| r.revision == 2 && r.status == ReleaseStatus::Deployed)
-            {
-                return releases;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the release store caught up");
-    assert_eq!(ok.len(), 1);
-    assert_eq!(ok[0].namespace, "kube-public");
-    let history = stores.release_history("kube-public", "data8-jupyterhub");
-    assert_eq!(history.len(), 2);
-    assert_eq!(history[1].status, ReleaseStatus::Superseded);
-    // The hub pod's events are in the event store.
-    let hub = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Some(p) = stores
-                .pods
-                .filter(|p| p.labels().get("component").map(String::as_str) == Some("hub"))
-                .first()
-            {
-                return p.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .unwrap();
-    let uid = hub.uid().unwrap();
-    let events = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let evs = stores.events_for(&uid);
-            if evs.iter().any(|e| e.reason.as_deref() == Some("Started")) {
-                return evs;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(events[0].reason.as_deref(), Some("Scheduled"));
 }

@@ -7,61 +7,21 @@
 //! (`run_action`); every step re-reads the object and checks its uid, so steps for deleted or
 //! re-created objects do nothing.
 
-use super::releases;
-use super::resources::ResourceType;
-use super::state::{
-    Action, JOBS, NAMESPACES, NODES, PODS, PVCS, SECRETS, STORAGE_CLASSES, SimState,
+use crate::config::{JobOutcome, UserFailure};
+use crate::events::{event, log};
+use crate::releases;
+use crate::resources::ResourceType;
+use crate::state::{
+    Action, Hooks, JOBS, NAMESPACES, NODES, PODS, PVCS, SECRETS, STORAGE_CLASSES, SimState,
 };
-use super::store::{Change, ChangeKind};
-use super::util::{f64_to_u64, fmt_time, parse_quantity, quantity_of, str_at};
-use super::{JobOutcome, UserFailure};
+use crate::store::{Change, ChangeKind};
+use crate::util::{f64_to_u64, fmt_time, parse_quantity, pod_requests, quantity_of, str_at};
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-/// What the simulator intends for one pod (set by scripting; absent = healthy).
-#[derive(Debug, Clone, Default)]
-pub struct PodPlan {
-    pub failure: Option<UserFailure>,
-}
-
-/// Mutable controller state that is not stored as API objects.
-#[derive(Debug, Default)]
-pub struct Controllers {
-    /// Pod logs by pod uid: (time, line).
-    pub logs: HashMap<String, Vec<(DateTime<Utc>, String)>>,
-    /// Bytes used on each bound PVC, by (namespace, name).
-    pub usage: BTreeMap<(String, String), u64>,
-    pub plans: HashMap<String, PodPlan>,
-    pub unpullable: HashSet<String>,
-    pub job_outcomes: HashMap<(String, String), JobOutcome>,
-    /// Event dedup index: (namespace, involved uid, reason, message) -> event name.
-    pub event_index: HashMap<(String, String, String, String), String>,
-    pub releases: releases::Releases,
-}
-
 // ---- quantities of pods and nodes --------------------------------------------------------
-
-/// A pod's requested (cpu millicores, memory bytes): requests, or limits where no request.
-pub fn pod_requests(pod: &Value) -> (u64, u64) {
-    let mut cpu = 0.0;
-    let mut mem = 0.0;
-    if let Some(cs) = pod.pointer("/spec/containers").and_then(Value::as_array) {
-        for c in cs {
-            let r = &c["resources"];
-            let pick = |k: &str| {
-                quantity_of(r.get("requests").and_then(|x| x.get(k)))
-                    .or_else(|| quantity_of(r.get("limits").and_then(|x| x.get(k))))
-                    .unwrap_or(0.0)
-            };
-            cpu += pick("cpu");
-            mem += pick("memory");
-        }
-    }
-    (f64_to_u64(cpu * 1000.0), f64_to_u64(mem))
-}
 
 fn node_allocatable(node: &Value) -> (u64, u64) {
     let cpu = quantity_of(node.pointer("/status/allocatable/cpu")).unwrap_or(0.0);
@@ -230,8 +190,8 @@ pub fn admit(
     rt: &ResourceType,
     old: Option<&Value>,
     new: &Value,
-) -> Result<(), super::state::ApiError> {
-    use super::state::ApiError;
+) -> Result<(), crate::state::ApiError> {
+    use crate::state::ApiError;
     let name = str_at(new, "/metadata/name");
     if rt.key() == PVCS {
         let req = quantity_of(new.pointer("/spec/resources/requests/storage"));
@@ -301,86 +261,6 @@ pub fn admit(
         ));
     }
     Ok(())
-}
-
-// ---- events ------------------------------------------------------------------------------
-
-/// Records (or bumps the count of) an Event about an object.
-pub fn event(
-    st: &mut SimState,
-    obj: &Value,
-    kind: &str,
-    reason: &str,
-    message: &str,
-    component: &str,
-) {
-    let ns = match str_at(obj, "/metadata/namespace") {
-        "" => "default".to_string(),
-        ns => ns.to_string(),
-    };
-    let uid = str_at(obj, "/metadata/uid").to_string();
-    let key = (
-        ns.clone(),
-        uid.clone(),
-        reason.to_string(),
-        message.to_string(),
-    );
-    let now = st.now_str();
-    if let Some(existing) = st.ctl.event_index.get(&key).cloned()
-        && st
-            .modify(super::state::EVENTS, &ns, &existing, |e| {
-                let count = e["count"].as_i64().unwrap_or(1);
-                e["count"] = json!(count + 1);
-                e["lastTimestamp"] = json!(now);
-            })
-            .is_some()
-    {
-        return;
-    }
-    let name = format!("{}.{}", str_at(obj, "/metadata/name"), st.rng.hex(16));
-    let node = str_at(obj, "/spec/nodeName").to_string();
-    let mut source = json!({"component": component});
-    if component == "kubelet" && !node.is_empty() {
-        source["host"] = json!(node);
-    }
-    let ev = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": name, "namespace": ns},
-        "involvedObject": {
-            "apiVersion": obj["apiVersion"],
-            "kind": obj["kind"],
-            "name": obj["metadata"]["name"],
-            "namespace": obj["metadata"]["namespace"],
-            "uid": uid,
-            "resourceVersion": obj["metadata"]["resourceVersion"],
-        },
-        "reason": reason,
-        "message": message,
-        "type": kind,
-        "source": source,
-        "firstTimestamp": now,
-        "lastTimestamp": now,
-        "count": 1,
-        "reportingComponent": component,
-        "reportingInstance": node,
-    });
-    if st
-        .create_internal(super::state::EVENTS, &ns, ev, component)
-        .is_some()
-    {
-        st.ctl.event_index.insert(key, name);
-    }
-}
-
-/// Appends a line to a pod's log.
-pub fn log(st: &mut SimState, pod_uid: &str, line: impl Into<String>) {
-    let now = st.now;
-    st.ctl
-        .logs
-        .entry(pod_uid.to_string())
-        .or_default()
-        .push((now, line.into()));
 }
 
 // ---- reacting to changes -----------------------------------------------------------------
@@ -1411,7 +1291,7 @@ pub fn grow_usage(st: &mut SimState, elapsed: Duration) {
     let cutoff = fmt_time(st.now - chrono::Duration::hours(1));
     let old: Vec<(String, String)> = st
         .store
-        .list(super::state::EVENTS, None)
+        .list(crate::state::EVENTS, None)
         .filter(|e| str_at(e, "/lastTimestamp") < cutoff.as_str())
         .map(|e| {
             (
@@ -1424,7 +1304,7 @@ pub fn grow_usage(st: &mut SimState, elapsed: Duration) {
         let names: HashSet<&String> = old.iter().map(|(_, n)| n).collect();
         st.ctl.event_index.retain(|_, v| !names.contains(v));
         for (ns, name) in &old {
-            st.store.remove(super::state::EVENTS, ns, name);
+            st.store.remove(crate::state::EVENTS, ns, name);
         }
     }
 }
@@ -1433,3 +1313,12 @@ pub fn grow_usage(st: &mut SimState, elapsed: Duration) {
 pub fn quantity(q: &str) -> Option<f64> {
     parse_quantity(q)
 }
+
+/// The controllers as the object store calls them (see [`Hooks`]).
+pub const HOOKS: Hooks = Hooks {
+    default_new,
+    admit,
+    on_change,
+    run_action,
+    grow_usage,
+};

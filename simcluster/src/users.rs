@@ -2,10 +2,10 @@
 //! home PVC `claim-<slug>[--<server>]`, the chart's labels and the
 //! `hub.jupyter.org/username` annotation. Also the synthetic users of benchmarks and demos.
 
-use super::controllers::PodPlan;
-use super::state::{NAMESPACES, PODS, PVCS, SimState};
-use super::util::{fmt_bytes_quantity, fmt_cpu_quantity, fmt_time, str_at};
-use super::{SpawnOptions, UserFailure, UserServer};
+use crate::config::{SpawnOptions, UserFailure, UserServer};
+use crate::controller_state::PodPlan;
+use crate::state::{NAMESPACES, PODS, PVCS, SimState};
+use crate::util::{fmt_bytes_quantity, fmt_cpu_quantity, fmt_time, str_at};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -88,7 +88,7 @@ fn kubespawner_bytes(s: &str) -> Option<u64> {
         _ => (s, 1),
     };
     let n: f64 = num.parse().ok()?;
-    Some(super::util::f64_to_u64(n * mult as f64))
+    Some(crate::util::f64_to_u64(n * mult as f64))
 }
 
 fn labels(opts: &SpawnOptions, slug: &str, component: &str) -> Value {
@@ -117,7 +117,7 @@ fn ensure_namespace(st: &mut SimState, ns: &str) {
 fn resources(opts: &SpawnOptions) -> Value {
     let mut limits = json!({});
     let mut requests = json!({});
-    let millis = |x: f64| fmt_cpu_quantity(super::util::f64_to_u64((x * 1000.0).round()));
+    let millis = |x: f64| fmt_cpu_quantity(crate::util::f64_to_u64((x * 1000.0).round()));
     if let Some(c) = opts.cpu_limit {
         limits["cpu"] = json!(millis(c));
     }
@@ -280,8 +280,8 @@ pub fn fail(st: &mut SimState, ns: &str, username: &str, failure: UserFailure) -
         },
     );
     match failure {
-        UserFailure::OomKilled => super::controllers::oom_kill(st, ns, &name, &uid),
-        UserFailure::Evicted => super::controllers::evict(st, ns, &name, &uid),
+        UserFailure::OomKilled => crate::controllers::oom_kill(st, ns, &name, &uid),
+        UserFailure::Evicted => crate::controllers::evict(st, ns, &name, &uid),
         UserFailure::ImagePull | UserFailure::InsufficientMemory => {}
     }
     true
@@ -294,21 +294,21 @@ pub fn synthesize(st: &mut SimState, count: usize, base: &SpawnOptions) {
     st.settle();
     let nodes: Vec<String> = st
         .store
-        .list(super::state::NODES, None)
+        .list(crate::state::NODES, None)
         .map(|n| str_at(n, "/metadata/name").to_string())
         .collect();
     let now = fmt_time(st.now);
     let capacity = base
         .storage_capacity
         .as_deref()
-        .and_then(super::controllers::quantity)
+        .and_then(crate::controllers::quantity)
         .unwrap_or(10.0 * 1024.0 * 1024.0 * 1024.0);
     let class = base
         .storage_class
         .clone()
         .or_else(|| {
             st.store
-                .list(super::state::STORAGE_CLASSES, None)
+                .list(crate::state::STORAGE_CLASSES, None)
                 .find(|s| {
                     str_at(
                         s,
@@ -343,7 +343,7 @@ pub fn synthesize(st: &mut SimState, count: usize, base: &SpawnOptions) {
             let fill = 0.02 + st.rng.unit() * st.rng.unit() * 0.93;
             st.ctl.usage.insert(
                 (base.namespace.clone(), pvc_name.clone()),
-                super::util::f64_to_u64(capacity * fill),
+                crate::util::f64_to_u64(capacity * fill),
             );
         }
         // Only a share of users has a running server at any time.

@@ -2,13 +2,11 @@
 //! (image pull errors, not enough memory), OOM kills and evictions, stopping, storage usage,
 //! synthetic users at benchmark scale and determinism under a seed.
 
-use app::backend::cluster::sim::{
-    NodeSpec, SimConfig, Simulator, SpawnOptions, UserFailure, safe_slug,
-};
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::json;
+use simcluster::{NodeSpec, SimConfig, Simulator, SpawnOptions, UserFailure, safe_slug};
 use std::time::Duration;
 
 fn waiting_reason(p: &Pod) -> Option<String> {
@@ -347,66 +345,4 @@ async fn synthetic_users_at_scale_and_determinism() {
         again.volume_usage("jupyterhub", "claim-user09999"),
         sim.volume_usage("jupyterhub", "claim-user09999")
     );
-}
-
-#[tokio::test]
-async fn pod_health_explains_example_users_and_volume_usage() {
-    use app::backend::cluster::{ClusterHandle, ClusterOptions};
-    use app::domain::cluster::PodState;
-    let sim = Simulator::new(SimConfig::for_tests());
-    let servers = sim.populate_example_users("data8-jupyterhub", "kube-public");
-    assert_eq!(servers.len(), 6);
-    sim.advance(Duration::from_secs(10));
-    let cluster = ClusterHandle::with_simulator(sim.clone(), ClusterOptions::for_tests()).await;
-    let stores = cluster.stores().unwrap();
-    assert!(stores.wait_until_ready(Duration::from_secs(5)).await);
-    let health = |user: &str| {
-        let pod = stores
-            .pods
-            .get(Some("kube-public"), &format!("jupyter-{user}"))
-            .expect("pod cached");
-        cluster.pod_health(&pod)
-    };
-    for u in ["ada", "grace", "linus"] {
-        let h = health(u);
-        assert_eq!(h.state, PodState::Running, "{u}: {h:?}");
-        assert!(h.ready && !h.state.is_problem());
-    }
-    let ken = health("ken");
-    assert_eq!(ken.state, PodState::ImagePullFailed);
-    assert!(ken.detail.unwrap().contains("v2-typo"));
-    assert!(ken.hint.unwrap().contains("image name"));
-    let barbara = health("barbara");
-    assert_eq!(barbara.state, PodState::Unschedulable);
-    assert_eq!(
-        barbara.detail.as_deref(),
-        Some("0/3 nodes are available: 3 Insufficient memory.")
-    );
-    assert!(barbara.hint.unwrap().contains("memory guarantee"));
-    let dennis = health("dennis");
-    assert_eq!(dennis.state, PodState::OomKilled);
-    assert_eq!(dennis.restarts, 1);
-    assert!(dennis.hint.unwrap().contains("memory limit"));
-
-    let usage = cluster.volume_usage().await;
-    // Volumes are reported while a running pod mounts them (dennis restarts in place).
-    let mounted: Vec<&str> = usage.iter().map(|u| u.pvc.as_str()).collect();
-    assert_eq!(
-        mounted,
-        vec!["claim-ada", "claim-dennis", "claim-grace", "claim-linus"]
-    );
-    assert!(
-        usage
-            .iter()
-            .all(|u| u.capacity_bytes == 10 << 30 && u.used_bytes > 0 && u.fraction_used() < 0.01)
-    );
-    sim.set_volume_usage("kube-public", "claim-ada", 9 << 30);
-    let ada = cluster
-        .volume_usage()
-        .await
-        .into_iter()
-        .find(|u| u.pvc == "claim-ada")
-        .unwrap();
-    assert!((ada.fraction_used() - 0.9).abs() < 1e-9);
-    assert_eq!(ada.available_bytes, 1 << 30);
 }

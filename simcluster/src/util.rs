@@ -84,40 +84,28 @@ pub fn fmt_micro_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-pub use crate::backend::cluster::quantity::{parse as parse_quantity, to_u64 as f64_to_u64};
+pub use clusterkit::quantity::{
+    format_bytes as fmt_bytes_quantity, format_cpu_millis as fmt_cpu_quantity,
+    of_json as quantity_of, parse as parse_quantity, to_u64 as f64_to_u64,
+};
 
-/// A quantity given as a JSON string or number.
-pub fn quantity_of(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::String(s) => parse_quantity(s),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
+/// A pod's requested (cpu millicores, memory bytes): requests, or limits where no request.
+pub fn pod_requests(pod: &Value) -> (u64, u64) {
+    let mut cpu = 0.0;
+    let mut mem = 0.0;
+    if let Some(cs) = pod.pointer("/spec/containers").and_then(Value::as_array) {
+        for c in cs {
+            let r = &c["resources"];
+            let pick = |k: &str| {
+                quantity_of(r.get("requests").and_then(|x| x.get(k)))
+                    .or_else(|| quantity_of(r.get("limits").and_then(|x| x.get(k))))
+                    .unwrap_or(0.0)
+            };
+            cpu += pick("cpu");
+            mem += pick("memory");
+        }
     }
-}
-
-/// Formats bytes the way `kubectl` shows allocatable memory (`16Gi`, `512Mi`, else bytes).
-pub fn fmt_bytes_quantity(bytes: u64) -> String {
-    const GI: u64 = 1024 * 1024 * 1024;
-    const MI: u64 = 1024 * 1024;
-    const KI: u64 = 1024;
-    if bytes > 0 && bytes.is_multiple_of(GI) {
-        format!("{}Gi", bytes / GI)
-    } else if bytes > 0 && bytes.is_multiple_of(MI) {
-        format!("{}Mi", bytes / MI)
-    } else if bytes > 0 && bytes.is_multiple_of(KI) {
-        format!("{}Ki", bytes / KI)
-    } else {
-        bytes.to_string()
-    }
-}
-
-/// Formats millicores as a CPU quantity (`4`, `1500m`).
-pub fn fmt_cpu_quantity(millis: u64) -> String {
-    if millis.is_multiple_of(1000) {
-        (millis / 1000).to_string()
-    } else {
-        format!("{millis}m")
-    }
+    (f64_to_u64(cpu * 1000.0), f64_to_u64(mem))
 }
 
 /// The value at a path of object keys.
@@ -180,18 +168,6 @@ pub fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("500m"), Some(0.5));
-        assert_eq!(parse_quantity("1.5"), Some(1.5));
-        assert_eq!(parse_quantity("3G"), Some(3e9));
-        assert_eq!(parse_quantity("512Mi"), Some(512.0 * 1024.0 * 1024.0));
-        assert_eq!(parse_quantity("1e3"), Some(1000.0));
-        assert_eq!(parse_quantity("x"), None);
-        assert_eq!(fmt_bytes_quantity(16 * 1024 * 1024 * 1024), "16Gi");
-        assert_eq!(fmt_cpu_quantity(1500), "1500m");
-    }
 
     #[test]
     fn rng_is_deterministic() {

@@ -2,12 +2,13 @@
 //! concurrency, server-side apply, dry runs, cascading deletes. Both the HTTP layer and the
 //! controllers write through here so watches see every change.
 
-use super::SimConfig;
-use super::controllers::Controllers;
-use super::fields::{self, Writer};
-use super::resources::{self, ResourceType};
-use super::store::ObjectStore;
-use super::util::{Rng, fmt_time, str_at};
+use crate::config::SimConfig;
+use crate::controller_state::Controllers;
+use crate::fields::{self, Writer};
+use crate::resources::{self, ResourceType};
+use crate::store::Change;
+use crate::store::ObjectStore;
+use crate::util::{Rng, fmt_time, pod_requests, str_at};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -180,8 +181,26 @@ pub enum Action {
     },
 }
 
+/// What the controllers plug into the write path and the clock. The crate root passes
+/// `controllers::HOOKS`; the indirection keeps this module below the controllers in the
+/// module graph (they read and write through it).
+#[derive(Clone, Copy)]
+pub struct Hooks {
+    /// Defaulting of a new object (admission plugins).
+    pub default_new: fn(&mut SimState, &ResourceType, &mut Value),
+    /// Validating admission of a create or update.
+    pub admit: fn(&SimState, &ResourceType, Option<&Value>, &Value) -> Result<(), ApiError>,
+    /// Reaction to a committed change.
+    pub on_change: fn(&mut SimState, &Change),
+    /// A scheduled step that fell due.
+    pub run_action: fn(&mut SimState, Action),
+    /// Storage usage growing with time.
+    pub grow_usage: fn(&mut SimState, std::time::Duration),
+}
+
 pub struct SimState {
     pub config: SimConfig,
+    hooks: Hooks,
     pub store: ObjectStore,
     pub rng: Rng,
     pub now: DateTime<Utc>,
@@ -234,8 +253,9 @@ fn spec_part(v: &Value) -> Value {
 }
 
 impl SimState {
-    pub fn new(config: SimConfig, now: DateTime<Utc>) -> Self {
+    pub fn new(config: SimConfig, now: DateTime<Utc>, hooks: Hooks) -> Self {
         Self {
+            hooks,
             store: ObjectStore::new(config.history_limit),
             rng: Rng::new(config.seed),
             now,
@@ -303,12 +323,12 @@ impl SimState {
                     self.refresh_crds();
                 }
                 for change in pending {
-                    super::controllers::on_change(self, &change);
+                    (self.hooks.on_change)(self, &change);
                 }
                 continue;
             }
             match self.pop_due() {
-                Some(action) => super::controllers::run_action(self, action),
+                Some(action) => (self.hooks.run_action)(self, action),
                 None => return,
             }
         }
@@ -332,7 +352,7 @@ impl SimState {
         self.now = target;
         self.settle();
         let elapsed = (target - start).to_std().unwrap_or_default();
-        super::controllers::grow_usage(self, elapsed);
+        (self.hooks.grow_usage)(self, elapsed);
         self.settle();
     }
 
@@ -404,12 +424,12 @@ impl SimState {
             meta.remove("deletionTimestamp");
             meta.remove("managedFields");
         }
-        super::controllers::default_new(self, rt, &mut obj);
+        (self.hooks.default_new)(self, rt, &mut obj);
         Ok((obj, name))
     }
 
     fn admit(&self, rt: &ResourceType, old: Option<&Value>, new: &Value) -> Result<(), ApiError> {
-        super::controllers::admit(self, rt, old, new)
+        (self.hooks.admit)(self, rt, old, new)
     }
 
     /// Creates an object (`POST`).
@@ -852,7 +872,7 @@ impl SimState {
             if node.is_empty() || phase == "Succeeded" || phase == "Failed" {
                 continue;
             }
-            let (c, m) = super::controllers::pod_requests(pod);
+            let (c, m) = pod_requests(pod);
             let e = out.entry(node.to_string()).or_default();
             e.0 += c;
             e.1 += m;

@@ -6,7 +6,7 @@
 //! one manager owns a whole object. `metadata.managedFields` is written in the real
 //! `FieldsV1` shape so clients can read it.
 
-use super::util::{get_path, remove_path, set_path};
+use crate::util::{get_path, remove_path, set_path};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
