@@ -46,10 +46,7 @@ pub async fn connect_cluster(
     pool: &SqlitePool,
     opts: &ServeOpts,
 ) -> Result<ClusterHandle, BoxError> {
-    let mut namespaces: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT namespace FROM hubs ORDER BY 1")
-            .fetch_all(pool)
-            .await?;
+    let mut namespaces = app::backend::hubs::namespaces(pool).await?;
     if namespaces.is_empty() {
         namespaces.push("default".into());
     }
