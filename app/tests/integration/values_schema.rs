@@ -1,11 +1,9 @@
 //! Generated values against the chart's own JSON schema (merged over the chart's defaults, as
 //! helm does), and the rules the schema does not know.
 
-mod values_support;
-
+use crate::values_support::*;
 use app::values::{ValuesInput, check_values, generate, schema};
 use serde_json::json;
-use values_support::*;
 
 fn sample_json() -> (serde_json::Value, app::values::SourceMap) {
     let (h, p, v) = sample();

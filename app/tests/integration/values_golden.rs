@@ -2,13 +2,11 @@
 //! reading back as the values that were generated.
 //!
 //! To accept a deliberate change of the generated values: `UPDATE_GOLDEN=1 cargo test -p app
-//! --features ssr --test values_golden`, then review the golden file's diff.
+//! --features ssr --test integration values_golden`, then review the golden file's diff.
 
-mod values_support;
-
+use crate::values_support::*;
 use app::backend::{hubs, profiles, seed, values, volumes};
 use app::values::{ValuesInput, generate, schema};
-use values_support::*;
 
 const PORTAL: &str = "https://hubfleet.example.org";
 

@@ -1,5 +1,4 @@
 //! The `hubfleet` command line, run as a real process against a temporary data directory.
-#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

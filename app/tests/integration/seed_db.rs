@@ -1,13 +1,11 @@
 //! The first-run example: exact values, and idempotence.
 
-mod common;
-
+use crate::common::*;
 use app::backend::{hubs, profiles, seed, volumes};
 use app::domain::hub::Driver;
 use app::domain::profile::PullPolicy;
 use app::domain::quantity::GIB;
 use app::domain::volume::{AccessMode, VolumeMode};
-use common::*;
 
 #[tokio::test]
 async fn seed_example_creates_the_data8_setup_once() {

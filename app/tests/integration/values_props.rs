@@ -2,13 +2,11 @@
 //! deterministic, passes the chart's schema and KubeSpawner's rules, and its YAML reads back
 //! as the generated values. For arbitrary (even invalid) stored records it never panics.
 
-mod values_support;
-
+use crate::values_support::*;
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, ProfileForm};
 use app::domain::volume::SharedVolume;
 use app::values::{ValuesInput, generate, schema};
 use proptest::prelude::*;
-use values_support::*;
 
 #[derive(Debug, Clone)]
 struct ProfileCase {

@@ -2,8 +2,7 @@
 //! SQLite file: role checks on every server function, field errors, stale versions, reverts
 //! and the audit export.
 
-mod common;
-
+use crate::common::{TestApp, enc, fn_path};
 use app::api::audit::{AuditEvents, PreviewRevert, RevertToEvent};
 use app::api::hubs::{CreateHub, DeleteHub, GetHub, ListHubs, UpdateHub};
 use app::api::profiles::{
@@ -17,7 +16,6 @@ use app::backend::{profiles, seed, volumes};
 use app::domain::profile::ProfileForm;
 use app::domain::user::Role;
 use axum::body::Body;
-use common::{TestApp, enc, fn_path};
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;

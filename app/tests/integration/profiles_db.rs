@@ -1,14 +1,12 @@
 //! Profiles against a real SQLite database: CRUD, cross-row rules as field errors, stale
 //! versions, audit in the same transaction, and 100 concurrent writers losing nothing.
 
-mod common;
-
+use crate::common::*;
 use app::backend::profiles;
 use app::domain::hub::Hub;
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::quantity::GIB;
 use app::error::AppError;
-use common::*;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

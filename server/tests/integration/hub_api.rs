@@ -2,8 +2,7 @@
 //! server functions and the `config.yaml` download, through the real router and SQLite; and
 //! the generated Python run by JupyterHub 5.5.0 + KubeSpawner 7.0.0 against a served portal.
 
-mod common;
-
+use crate::common::{PASSWORD, TestApp, fn_path};
 use app::api::tokens::{CreateHubToken, ListHubTokens, RevokeHubToken};
 use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions};
 use app::backend::audit::{Actor, RequestMeta};
@@ -15,7 +14,6 @@ use app::domain::user::{NewUser, Role, SessionUser};
 use app::domain::volume::VolumeForm;
 use axum::Router;
 use axum::body::Body;
-use common::{PASSWORD, TestApp, fn_path};
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};

@@ -1,14 +1,12 @@
 //! Hubs and shared volumes against a real SQLite database: CRUD, field errors from cross-row
 //! rules, stale versions, and one audit event per change.
 
-mod common;
-
+use crate::common::*;
 use app::backend::{hubs, profiles, volumes};
 use app::domain::hub::{Driver, Hub};
 use app::domain::profile::{MountForm, ProfileForm};
 use app::domain::volume::{SharedVolume, VolumeMode};
 use app::error::AppError;
-use common::*;
 
 fn profile_form(name: &str, slug: &str, mounts: &[(i64, &str)]) -> ProfileForm {
     ProfileForm {

@@ -1,13 +1,11 @@
 //! Accounts, sessions, CSRF and role checks through the real router and a real SQLite file.
 
-mod common;
-
+use crate::common::{PASSWORD, TestApp, enc, fn_path};
 use app::api::auth::Logout;
 use app::api::users::{CreateUser, ListUsers, RecentAudit, UpdateUser};
 use app::domain::access::{Access, PAGES};
 use app::domain::user::Role;
 use axum::body::Body;
-use common::{PASSWORD, TestApp, enc, fn_path};
 use http::{Request, StatusCode, header};
 
 #[tokio::test]

@@ -2,12 +2,10 @@
 //! each row breaks one value of a valid hub's generated values (or one record) and says which
 //! profile, volume or hub field the error must name.
 
-mod values_support;
-
+use crate::values_support::*;
 use app::domain::profile::ProfileForm;
 use app::values::{TargetKind, ValuesError, ValuesInput, check_values, generate, schema};
 use serde_json::{Value, json};
-use values_support::*;
 
 /// Sets `pointer` in `doc` to `value`, creating the last key if needed.
 fn set(doc: &mut Value, pointer: &str, value: Value) {
