@@ -58,6 +58,8 @@ pub enum Command {
         /// The hub's release name, e.g. data8-jupyterhub.
         #[arg(long)]
         hub: String,
+        #[command(flatten)]
+        portal: PortalOpts,
     },
     /// Load example data into the database.
     Seed {
@@ -78,6 +80,15 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+}
+
+/// How hub pods reach the portal (for the values' profile API); `serve` and `values` take it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PortalOpts {
+    /// The portal's URL as hub pods reach it, e.g. `https://hubfleet.example.org`: written
+    /// into the values as `HUBFLEET_URL`, so the hub asks the portal for its profile list.
+    #[arg(long, env = "HUBFLEET_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -122,6 +133,8 @@ pub struct ServeOpts {
     /// Simulated cluster only: synthetic users created at start (up to 10000).
     #[arg(long, env = "HUBFLEET_SIM_USERS", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=10000))]
     pub sim_users: u16,
+    #[command(flatten)]
+    pub portal: PortalOpts,
 }
 
 #[derive(Parser)]
@@ -135,6 +148,19 @@ impl ServeOpts {
     /// command).
     pub fn from_env() -> Result<Self, clap::Error> {
         ServeOnly::try_parse_from(["hubfleet"]).map(|s| s.opts)
+    }
+}
+
+/// Parses `--public-url`: trimmed, without a trailing `/`. An empty value counts as unset
+/// (an empty `HUBFLEET_PUBLIC_URL`).
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    Ok(s.trim().trim_end_matches('/').to_string())
+}
+
+impl PortalOpts {
+    /// The configured URL, `None` when unset or empty.
+    pub fn public_url(&self) -> Option<String> {
+        self.public_url.clone().filter(|u| !u.is_empty())
     }
 }
 
@@ -202,5 +228,22 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.database_url(), "sqlite:///tmp/x/hubfleet.db");
+        let cli = Cli::try_parse_from([
+            "hubfleet",
+            "values",
+            "--hub",
+            "h",
+            "--public-url",
+            " https://portal.example.org/ ",
+        ])
+        .unwrap();
+        let Some(Command::Values { portal, .. }) = cli.command else {
+            panic!("values command");
+        };
+        assert_eq!(
+            portal.public_url().as_deref(),
+            Some("https://portal.example.org")
+        );
+        assert_eq!(PortalOpts::default().public_url(), None);
     }
 }

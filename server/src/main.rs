@@ -26,7 +26,9 @@ async fn main() -> ExitCode {
             admin_create(&cli.global, &username).await
         }
         Some(Command::Seed { example: _ }) => seed_example(&cli.global).await,
-        Some(Command::Values { hub }) => print_values(&cli.global, &hub).await,
+        Some(Command::Values { hub, portal }) => {
+            print_values(&cli.global, &hub, portal.public_url().as_deref()).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,9 +43,10 @@ async fn main() -> ExitCode {
 async fn print_values(
     global: &server::config::GlobalOpts,
     hub: &str,
+    public_url: Option<&str>,
 ) -> Result<(), startup::BoxError> {
     let pool = startup::open_database(global).await?;
-    let result = app::backend::values::render_hub_by_name(&pool, hub).await;
+    let result = app::backend::values::render_hub_by_name(&pool, hub, public_url).await;
     pool.close().await;
     let (yaml, errors) = result?;
     if errors.is_empty() {

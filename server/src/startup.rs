@@ -3,11 +3,12 @@
 
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
-use app::backend::cluster::sim::{NodeSpec, SimConfig};
 use app::backend::cluster::{ClusterHandle, ClusterOptions};
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
+use app::domain::cluster::ClusterSource;
 use leptos::config::LeptosOptions;
+use simcluster::{NodeSpec, SimConfig};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower_sessions_sqlx_store::SqliteStore;
@@ -45,34 +46,47 @@ pub async fn connect_cluster(
     pool: &SqlitePool,
     opts: &ServeOpts,
 ) -> Result<ClusterHandle, BoxError> {
-    let mut namespaces: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT namespace FROM hubs ORDER BY 1")
-            .fetch_all(pool)
-            .await?;
+    let mut namespaces = app::backend::hubs::namespaces(pool).await?;
     if namespaces.is_empty() {
         namespaces.push("default".into());
     }
-    let (cpus, memory_gib) = opts.sim_node_size;
-    let sim = SimConfig {
-        seed: opts.sim_seed,
-        nodes: (1..=opts.sim_nodes)
-            .map(|i| NodeSpec::new(&format!("sim-node-{i}"), cpus, memory_gib))
-            .collect(),
-        synthetic_users: usize::from(opts.sim_users),
-        ..SimConfig::demo()
-    };
     let options = ClusterOptions {
         namespaces,
-        sim,
         ..ClusterOptions::default()
     };
-    let handle = ClusterHandle::connect(opts.cluster.clone(), options).await?;
+    let handle = if opts.cluster.is_simulated() {
+        let (cpus, memory_gib) = opts.sim_node_size;
+        let sim = SimConfig {
+            seed: opts.sim_seed,
+            nodes: (1..=opts.sim_nodes)
+                .map(|i| NodeSpec::new(&format!("sim-node-{i}"), cpus, memory_gib))
+                .collect(),
+            synthetic_users: usize::from(opts.sim_users),
+            ..SimConfig::demo()
+        };
+        simulated_cluster(sim, options).await
+    } else {
+        ClusterHandle::connect(opts.cluster.clone(), options).await?
+    };
     tracing::info!(
         source = %handle.overview().source.label(),
         status = handle.status().label(),
         "cluster connection"
     );
     Ok(handle)
+}
+
+/// The simulated cluster built from `sim`, handed to the portal as its cluster (the app
+/// itself does not depend on the simulator). The simulator lives as long as the client.
+pub async fn simulated_cluster(sim: SimConfig, options: ClusterOptions) -> ClusterHandle {
+    let client = simcluster::Simulator::new(sim).client();
+    ClusterHandle::from_client(
+        client,
+        ClusterSource::Simulated,
+        "simulated://hubfleet".to_string(),
+        options,
+    )
+    .await
 }
 
 /// Builds the shared state from the options.
@@ -94,6 +108,7 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppS
             allowed_origins: opts.allowed_origins.clone(),
             secure_cookies: opts.secure_cookies,
             session_idle_minutes: opts.session_idle_minutes,
+            public_url: opts.portal.public_url(),
         }),
         cluster,
     }
@@ -102,9 +117,7 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppS
 /// First run: creates the first administrator when none exists (printing its password once)
 /// and, on a database that has never held a hub, the example from the original setup.
 pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxError> {
-    let fresh: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
-        .fetch_one(pool)
-        .await?;
+    let fresh = app::backend::audit::is_empty(pool).await?;
     if let Some((username, password)) = users::bootstrap_admin(pool).await? {
         tracing::warn!(
             "first run: created administrator \"{username}\" with password: {password}  \
@@ -112,7 +125,7 @@ pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxE
              `hubfleet admin create --username NAME`)"
         );
     }
-    if seed_example && fresh == 0 && app::backend::seed::seed_example(pool).await? {
+    if seed_example && fresh && app::backend::seed::seed_example(pool).await? {
         tracing::info!(
             "first run: added the example hub data8-jupyterhub (disable with --seed-example=false)"
         );
@@ -154,11 +167,7 @@ fn spawn_session_cleanup(pool: SqlitePool) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) =
-                sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
-                    .execute(&pool)
-                    .await
-            {
+            if let Err(e) = app::backend::auth::delete_expired_sessions(&pool).await {
                 tracing::warn!(error = %e, "session cleanup failed");
             }
         }

@@ -97,8 +97,9 @@ pub struct RevertPreview {
 
 #[server]
 pub async fn audit_events(query: AuditQuery) -> Result<AuditPage, AppError> {
-    use crate::backend::audit::{self, AuditFilter, REVERTIBLE};
+    use crate::backend::audit::{self, AuditFilter};
     use crate::backend::context;
+    use crate::backend::revert::is_revertible;
     context::require_admin()?;
     let pool = context::state().pool;
     let filter = AuditFilter {
@@ -118,7 +119,7 @@ pub async fn audit_events(query: AuditQuery) -> Result<AuditPage, AppError> {
             .events
             .into_iter()
             .map(|(event, has_after)| AuditEntry {
-                revertible: has_after && REVERTIBLE.contains(&event.target_type.as_str()),
+                revertible: is_revertible(&event, has_after),
                 event,
             })
             .collect(),
@@ -133,9 +134,9 @@ pub async fn audit_events(query: AuditQuery) -> Result<AuditPage, AppError> {
 
 #[server]
 pub async fn preview_revert(event_id: i64) -> Result<RevertPreview, AppError> {
-    use crate::backend::{audit, context};
+    use crate::backend::{context, revert};
     context::require_admin()?;
-    let plan = context::respond(audit::revert_plan(&context::state().pool, event_id).await)?;
+    let plan = context::respond(revert::revert_plan(&context::state().pool, event_id).await)?;
     Ok(RevertPreview {
         event: plan.event,
         current_version: plan.current_version,
@@ -147,10 +148,10 @@ pub async fn preview_revert(event_id: i64) -> Result<RevertPreview, AppError> {
 /// record is still at `version` (else 409 with the stored record). Returns the new version.
 #[server]
 pub async fn revert_to_event(event_id: i64, version: i64, reason: String) -> Result<i64, AppError> {
-    use crate::backend::{audit, context};
+    use crate::backend::{context, revert};
     let admin = context::require_admin()?;
     context::respond(
-        audit::revert(
+        revert::revert(
             &context::state().pool,
             &context::actor(&admin),
             &context::request_meta(),

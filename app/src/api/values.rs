@@ -14,13 +14,15 @@ pub async fn get_values_preview(
 ) -> Result<ValuesPreview, AppError> {
     use crate::backend::{context, values};
     let admin = context::require_admin()?;
+    let state = context::state();
     context::respond(
         values::preview(
-            &context::state().pool,
+            &state.pool,
             &context::actor(&admin),
             &context::request_meta(),
             hub_id,
             against,
+            state.settings.public_url.as_deref(),
         )
         .await,
     )

@@ -87,6 +87,14 @@ struct Row {
     client_addr: String,
 }
 
+/// Whether the trail is empty (a database that has never been used).
+pub async fn is_empty(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let any: Option<i64> = sqlx::query_scalar("SELECT id FROM audit_events LIMIT 1")
+        .fetch_optional(pool)
+        .await?;
+    Ok(any.is_none())
+}
+
 /// The newest events first.
 pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
@@ -97,9 +105,12 @@ pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditEvent>, sq
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEvent {
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+impl From<Row> for AuditEvent {
+    fn from(r: Row) -> Self {
+        AuditEvent {
             id: r.id,
             occurred_at: r.occurred_at,
             actor: r.actor,
@@ -111,8 +122,8 @@ pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditEvent>, sq
             reason: r.reason,
             request_id: r.request_id,
             client_addr: r.client_addr,
-        })
-        .collect())
+        }
+    }
 }
 
 /// The audit page's filter as typed by the admin (also the export route's query string).
@@ -243,17 +254,8 @@ fn push_where(qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>, c: &Conditions) {
 
 #[derive(sqlx::FromRow)]
 struct SearchRow {
-    id: i64,
-    occurred_at: String,
-    actor: String,
-    action: String,
-    target_type: String,
-    target_id: String,
-    target_name: String,
-    diff_json: String,
-    reason: String,
-    request_id: String,
-    client_addr: String,
+    #[sqlx(flatten)]
+    event: Row,
     has_after: bool,
 }
 
@@ -273,7 +275,7 @@ pub async fn search(
     limit: i64,
 ) -> crate::error::AppResult<SearchPage> {
     let c = filter.conditions()?;
-    let db = |e: sqlx::Error| super::hubs::internal(e);
+    let db = |e: sqlx::Error| super::db::internal(e);
     let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_events");
     push_where(&mut count, &c);
     let total: i64 = count
@@ -295,23 +297,8 @@ pub async fn search(
     let events = rows
         .into_iter()
         .map(|r| {
-            (
-                AuditEvent {
-                    id: r.id,
-                    occurred_at: r.occurred_at,
-                    actor: r.actor,
-                    action: r.action,
-                    target_type: r.target_type,
-                    target_id: r.target_id,
-                    target_name: r.target_name,
-                    diff: serde_json::from_str::<Vec<FieldChange>>(&r.diff_json)
-                        .unwrap_or_default(),
-                    reason: r.reason,
-                    request_id: r.request_id,
-                    client_addr: r.client_addr,
-                },
-                r.has_after,
-            )
+            let has_after = r.has_after;
+            (r.event.into(), has_after)
         })
         .collect();
     Ok(SearchPage { events, total })
@@ -331,7 +318,7 @@ pub async fn filter_choices(pool: &SqlitePool) -> crate::error::AppResult<Filter
         ))
         .fetch_all(pool)
         .await
-        .map_err(super::hubs::internal)
+        .map_err(super::db::internal)
     };
     Ok(FilterChoices {
         actors: distinct("actor").await?,
@@ -340,101 +327,8 @@ pub async fn filter_choices(pool: &SqlitePool) -> crate::error::AppResult<Filter
     })
 }
 
-/// Kinds of records whose audit entries can be reverted to.
-pub const REVERTIBLE: [&str; 2] = ["profile", "volume"];
-
-/// What reverting to an audit entry would do: the record's current version and the field
-/// changes from its current values to the entry's.
-pub struct RevertPlan {
-    pub event: AuditEvent,
-    pub current_version: i64,
-    pub changes: Vec<FieldChange>,
-}
-
-#[derive(sqlx::FromRow)]
-struct SnapshotRow {
-    id: i64,
-    action: String,
-    target_type: String,
-    target_id: String,
-    target_name: String,
-    after_json: Option<String>,
-}
-
-/// The record values an entry left behind, typed by target.
-enum Target {
-    Profile(i64, Box<crate::domain::profile::ProfileSpec>),
-    Volume(i64, crate::domain::volume::VolumeSpec),
-}
-
-async fn revert_target(pool: &SqlitePool, event_id: i64) -> crate::error::AppResult<Target> {
-    use crate::error::AppError;
-    let row: Option<SnapshotRow> = sqlx::query_as(
-        "SELECT id, action, target_type, target_id, target_name, after_json
-         FROM audit_events WHERE id = ?",
-    )
-    .bind(event_id)
-    .fetch_optional(pool)
-    .await
-    .map_err(super::hubs::internal)?;
-    let row = row.ok_or_else(|| AppError::NotFound(format!("Audit entry #{event_id}")))?;
-    if !REVERTIBLE.contains(&row.target_type.as_str()) {
-        return Err(AppError::invalid(
-            "event",
-            format!(
-                "Entry #{} changed a {}: only profile and shared-volume entries can be reverted.",
-                row.id, row.target_type
-            ),
-        ));
-    }
-    let Some(after) = row.after_json else {
-        return Err(AppError::invalid(
-            "event",
-            format!(
-                "Entry #{} ({}) removed {}: there is no version to go back to. Create it again instead.",
-                row.id, row.action, row.target_name
-            ),
-        ));
-    };
-    let target_id: i64 = row.target_id.parse().map_err(|_| {
-        AppError::Internal(format!("audit entry #{} has no numeric target", row.id))
-    })?;
-    let bad = |e: serde_json::Error| {
-        AppError::Internal(format!(
-            "audit entry #{}: stored values unreadable: {e}",
-            row.id
-        ))
-    };
-    // The stored values go through today's form validation again: rules may have become
-    // stricter since the entry was written.
-    let revalidate = |e: crate::domain::FieldErrors| {
-        AppError::Invalid(crate::domain::FieldErrors(vec![
-            crate::domain::FieldError::new(
-                "event",
-                format!(
-                    "The values of entry #{} no longer pass today's checks, so they cannot be restored as they are: {e}. Edit the {} instead.",
-                    row.id, row.target_type
-                ),
-            ),
-        ]))
-    };
-    match row.target_type.as_str() {
-        "profile" => {
-            let spec: crate::domain::profile::ProfileSpec =
-                serde_json::from_str(&after).map_err(bad)?;
-            let spec = spec.to_form().validate().map_err(revalidate)?;
-            Ok(Target::Profile(target_id, Box::new(spec)))
-        }
-        _ => {
-            let spec: crate::domain::volume::VolumeSpec =
-                serde_json::from_str(&after).map_err(bad)?;
-            let spec = spec.to_form().validate().map_err(revalidate)?;
-            Ok(Target::Volume(target_id, spec))
-        }
-    }
-}
-
-async fn event_by_id(pool: &SqlitePool, id: i64) -> crate::error::AppResult<AuditEvent> {
+/// Audit entry `id`.
+pub(crate) async fn event_by_id(pool: &SqlitePool, id: i64) -> crate::error::AppResult<AuditEvent> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
                 reason, request_id, client_addr
@@ -443,90 +337,9 @@ async fn event_by_id(pool: &SqlitePool, id: i64) -> crate::error::AppResult<Audi
     .bind(id)
     .fetch_optional(pool)
     .await
-    .map_err(super::hubs::internal)?;
+    .map_err(super::db::internal)?;
     let r = row.ok_or_else(|| crate::error::AppError::NotFound(format!("Audit entry #{id}")))?;
-    Ok(AuditEvent {
-        id: r.id,
-        occurred_at: r.occurred_at,
-        actor: r.actor,
-        action: r.action,
-        target_type: r.target_type,
-        target_id: r.target_id,
-        target_name: r.target_name,
-        diff: serde_json::from_str::<Vec<FieldChange>>(&r.diff_json).unwrap_or_default(),
-        reason: r.reason,
-        request_id: r.request_id,
-        client_addr: r.client_addr,
-    })
-}
-
-/// What [`revert`] would change, for the confirmation the admin sees first.
-pub async fn revert_plan(pool: &SqlitePool, event_id: i64) -> crate::error::AppResult<RevertPlan> {
-    let event = event_by_id(pool, event_id).await?;
-    let (current_version, current, target) = match revert_target(pool, event_id).await? {
-        Target::Profile(id, spec) => {
-            let p = super::profiles::get(pool, id).await?;
-            (
-                p.version,
-                super::hubs::snapshot(&p.spec),
-                super::hubs::snapshot(&spec),
-            )
-        }
-        Target::Volume(id, spec) => {
-            let v = super::volumes::get(pool, id).await?;
-            (
-                v.version,
-                super::hubs::snapshot(&v.spec),
-                super::hubs::snapshot(&spec),
-            )
-        }
-    };
-    Ok(RevertPlan {
-        event,
-        current_version,
-        changes: field_diff(Some(&current), Some(&target)),
-    })
-}
-
-/// Restores the values entry `event_id` left behind, as a new change of the record (audited
-/// like any edit, with a reason naming the entry). `expected_version` is the record's version
-/// the admin saw in the [`RevertPlan`]; if it changed since, nothing is written and the stale
-/// error carries the stored record. The values are validated again, with every rule involving
-/// other records (e.g. a mounted volume that no longer exists).
-pub async fn revert(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    event_id: i64,
-    expected_version: i64,
-    reason: &str,
-) -> crate::error::AppResult<i64> {
-    let plan = revert_plan(pool, event_id).await?;
-    if plan.changes.is_empty() && plan.current_version == expected_version {
-        return Err(crate::error::AppError::invalid(
-            "event",
-            format!(
-                "{} already has the values of entry #{event_id}: there is nothing to revert.",
-                plan.event.target_name
-            ),
-        ));
-    }
-    let why = match reason.trim() {
-        "" => format!("Revert to the version of audit entry #{event_id}"),
-        r => format!("Revert to the version of audit entry #{event_id}: {r}"),
-    };
-    match revert_target(pool, event_id).await? {
-        Target::Profile(id, spec) => {
-            super::profiles::update(pool, actor, meta, id, expected_version, *spec, &why)
-                .await
-                .map(|p| p.version)
-        }
-        Target::Volume(id, spec) => {
-            super::volumes::update(pool, actor, meta, id, expected_version, spec, &why)
-                .await
-                .map(|v| v.version)
-        }
-    }
+    Ok(r.into())
 }
 
 /// Every event matching `filter`, newest first, at most `cap` (for exports).

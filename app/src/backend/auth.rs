@@ -197,6 +197,14 @@ pub async fn login(
         .ok_or(AppError::Unauthorized)
 }
 
+/// Deletes the sessions that have expired (run periodically by the server).
+pub async fn delete_expired_sessions(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < unixepoch()")
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn logout(session: &Session) -> AppResult<()> {
     session
         .flush()

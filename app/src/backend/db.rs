@@ -43,3 +43,9 @@ pub fn now() -> String {
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }
+
+/// A database error the user cannot fix: logged in full, answered as a generic 500.
+pub(crate) fn internal(e: sqlx::Error) -> crate::error::AppError {
+    tracing::error!(error = %e, "database error");
+    crate::error::AppError::Internal("the database refused the request; see the server log".into())
+}

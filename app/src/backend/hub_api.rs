@@ -16,8 +16,8 @@ use super::AppState;
 use super::audit::RequestMeta;
 use super::auth::CurrentUser;
 use super::context::request_meta_from;
-use super::hubs::internal;
-use super::{db, hubs, profiles, tokens, values, volumes};
+use super::db::{self, internal};
+use super::{contents, hubs, profiles, tokens, values};
 use crate::error::{AppError, AppResult};
 use crate::values::{ValuesInput, hub_key, profiles_for_user};
 use axum::Router;
@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// The routes of this module; the server merges them into its router.
 pub fn routes() -> Router<AppState> {
@@ -62,6 +62,11 @@ struct HubQuery {
 /// The groups of portal account `name` (case-insensitive), empty for an unknown or disabled
 /// account.
 pub async fn user_groups(pool: &SqlitePool, name: &str) -> AppResult<Vec<String>> {
+    let mut conn = pool.acquire().await.map_err(internal)?;
+    user_groups_on(&mut conn, name).await
+}
+
+async fn user_groups_on(conn: &mut SqliteConnection, name: &str) -> AppResult<Vec<String>> {
     sqlx::query_scalar(
         "SELECT g.name FROM users u
          JOIN user_groups ug ON ug.user_id = u.id
@@ -70,7 +75,7 @@ pub async fn user_groups(pool: &SqlitePool, name: &str) -> AppResult<Vec<String>
          ORDER BY g.name",
     )
     .bind(name)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(internal)
 }
@@ -81,10 +86,19 @@ pub async fn remembered_selection(
     hub_id: i64,
     name: &str,
 ) -> AppResult<Option<i64>> {
+    let mut conn = pool.acquire().await.map_err(internal)?;
+    remembered_on(&mut conn, hub_id, name).await
+}
+
+async fn remembered_on(
+    conn: &mut SqliteConnection,
+    hub_id: i64,
+    name: &str,
+) -> AppResult<Option<i64>> {
     sqlx::query_scalar("SELECT profile_id FROM user_selections WHERE hub_id = ? AND user_name = ?")
         .bind(hub_id)
         .bind(name)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(internal)
 }
@@ -127,23 +141,25 @@ pub async fn remember_selection(
     Ok(())
 }
 
-/// The profiles user `name` may use on hub `hub_id`, as the API answers them.
+/// The profiles user `name` may use on hub `hub_id`, as the API answers them: the hub's
+/// contents, the user's groups and remembered choice, read in one transaction.
+/// `portal_url` is the portal's URL for hub pods (`--public-url`), if configured.
 pub async fn profiles_for(
     pool: &SqlitePool,
     hub_id: i64,
     name: &str,
+    portal_url: Option<&str>,
 ) -> AppResult<Vec<crate::values::ProfileEntry>> {
-    let hub = hubs::get(pool, hub_id).await?;
-    let p = profiles::list(pool, hub_id).await?;
-    let v = volumes::list(pool, hub_id).await?;
-    let groups = user_groups(pool, name).await?;
-    let remembered = remembered_selection(pool, hub_id, name).await?;
-    let portal = values::portal_url();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let c = contents::load_on(&mut tx, hub_id).await?;
+    let groups = user_groups_on(&mut tx, name).await?;
+    let remembered = remembered_on(&mut tx, hub_id, name).await?;
+    tx.commit().await.map_err(internal)?;
     let input = ValuesInput {
-        hub: &hub,
-        profiles: &p,
-        volumes: &v,
-        portal_url: portal.as_deref(),
+        hub: &c.hub,
+        profiles: &c.profiles,
+        volumes: &c.volumes,
+        portal_url,
     };
     Ok(profiles_for_user(&input, &groups, remembered))
 }
@@ -169,7 +185,8 @@ async fn user_profiles(
             Err(e) => return error_response(&e),
         }
     }
-    match profiles_for(&state.pool, hub_id, &name).await {
+    let portal_url = state.settings.public_url.as_deref();
+    match profiles_for(&state.pool, hub_id, &name, portal_url).await {
         Ok(list) => (
             StatusCode::OK,
             [
@@ -225,9 +242,15 @@ async fn download_values(
         Some(v) => values::version_yaml(&state.pool, id, v)
             .await
             .map(|y| (y, format!("config-v{v}.yaml"))),
-        None => values::record(&state.pool, &actor, &meta, id)
-            .await
-            .map(|(r, _, _)| (r.yaml, "config.yaml".to_string())),
+        None => values::record(
+            &state.pool,
+            &actor,
+            &meta,
+            id,
+            state.settings.public_url.as_deref(),
+        )
+        .await
+        .map(|(r, _, _)| (r.yaml, "config.yaml".to_string())),
     };
     match result {
         Ok((yaml, name)) => {

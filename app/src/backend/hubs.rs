@@ -1,83 +1,14 @@
-//! Hubs in SQLite: list, get, create, update (optimistic locking on `version`), delete. Every
-//! change writes one audit event in the same transaction.
-//!
-//! Also the helpers the hub, profile and volume repositories share: write transactions that
-//! take SQLite's write lock up front, the stale-version error, and the mapping of constraint
-//! violations to field errors.
+//! Hubs in SQLite: list, get, find, and create, update, delete through the shared versioned
+//! write path ([`super::write`]). A hub with profiles or shared volumes cannot be deleted nor
+//! move to another namespace.
 
-use super::audit::{self, Actor, Change, RequestMeta};
-use super::db;
+use super::audit::{Actor, RequestMeta};
+use super::db::{self, internal};
+use super::write::{self, By, ConstraintRule, Statement, Versioned};
 use crate::domain::hub::{Driver, Hub, HubSpec};
-use crate::domain::volume::quoted_list;
+use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
-use serde::Serialize;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-
-pub(crate) fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal("the database refused the request; see the server log".into())
-}
-
-/// Starts a write transaction with `BEGIN IMMEDIATE`: the write lock is taken before the
-/// first read, so the checks made inside the transaction (version, unique slug, volume in use)
-/// still hold when it commits, and concurrent writers queue on the busy timeout instead of
-/// failing to upgrade a read lock.
-pub(crate) async fn begin_write(pool: &SqlitePool) -> AppResult<Transaction<'static, Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)
-}
-
-/// How one constraint's violation reads as a field error: when the database message contains
-/// `needle`, the error goes to `field` with `message`.
-pub(crate) struct ConstraintRule<'a> {
-    pub needle: &'a str,
-    pub field: &'a str,
-    pub message: String,
-}
-
-/// Maps a constraint violation to a field error (never a 500). The rules are tried in order;
-/// a violation no rule names still becomes a form-level field error.
-pub(crate) fn constraint_error(e: sqlx::Error, rules: &[ConstraintRule<'_>]) -> AppError {
-    let sqlx::Error::Database(d) = &e else {
-        return internal(e);
-    };
-    use sqlx::error::ErrorKind as K;
-    let is_constraint = matches!(
-        d.kind(),
-        K::UniqueViolation | K::ForeignKeyViolation | K::NotNullViolation | K::CheckViolation
-    );
-    if !is_constraint {
-        return internal(e);
-    }
-    let text = d.message();
-    if let Some(r) = rules.iter().find(|r| text.contains(r.needle)) {
-        return AppError::invalid(r.field, r.message.clone());
-    }
-    tracing::warn!(error = %text, "constraint violation without a specific rule");
-    AppError::invalid(
-        "form",
-        format!("The database refused the change ({text}): reload the page and try again."),
-    )
-}
-
-/// The error for a save or delete made against an old version. Nothing has been written.
-pub(crate) fn stale<T: Serialize>(
-    what: &str,
-    name: &str,
-    expected: i64,
-    stored_version: i64,
-    stored: &T,
-) -> AppError {
-    AppError::StaleWrite {
-        message: format!(
-            "{what} \"{name}\" was changed by someone else after you opened it (your version {expected}, stored version {stored_version}). Nothing was saved: compare the stored values with yours, then save again."
-        ),
-        stored: serde_json::to_value(stored).unwrap_or_default(),
-    }
-}
-
-pub(crate) fn snapshot<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or_default()
-}
+use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(sqlx::FromRow)]
 struct HubRow {
@@ -124,9 +55,7 @@ pub(crate) async fn get_on(conn: &mut SqliteConnection, id: i64) -> AppResult<Op
 }
 
 pub(crate) async fn require_on(conn: &mut SqliteConnection, id: i64) -> AppResult<Hub> {
-    get_on(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Hub #{id}")))
+    write::require(conn, id).await
 }
 
 pub async fn list(pool: &SqlitePool) -> AppResult<Vec<Hub>> {
@@ -199,6 +128,127 @@ async fn check_release_free(
     }
 }
 
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them.
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q HubSpec) -> Statement<'q> {
+    q.bind(&spec.release_name)
+        .bind(&spec.namespace)
+        .bind(&spec.chart_version)
+        .bind(&spec.ingress_host)
+        .bind(spec.driver.as_str())
+}
+
+impl Versioned for Hub {
+    type Spec = HubSpec;
+    type Parent = ();
+    const KIND: &'static str = "Hub";
+    const TARGET: &'static str = "hub";
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn spec(&self) -> &HubSpec {
+        &self.spec
+    }
+    fn parent(&self) {}
+    fn name(&self) -> &str {
+        &self.spec.release_name
+    }
+
+    async fn load(conn: &mut SqliteConnection, id: i64) -> AppResult<Option<Hub>> {
+        get_on(conn, id).await
+    }
+
+    async fn audit_name(_: &mut SqliteConnection, _: (), spec: &HubSpec) -> AppResult<String> {
+        Ok(spec.release_name.clone())
+    }
+
+    async fn insert(conn: &mut SqliteConnection, _: (), spec: &HubSpec) -> AppResult<i64> {
+        check_release_free(conn, None, spec).await?;
+        let now = db::now();
+        let insert = sqlx::query(
+            "INSERT INTO hubs (release_name, namespace, chart_version, ingress_host, driver,
+                 created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        );
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        write::insert_returning_id(conn, insert, &rules(spec)).await
+    }
+
+    async fn overwrite(
+        conn: &mut SqliteConnection,
+        before: &Hub,
+        spec: &HubSpec,
+    ) -> AppResult<u64> {
+        let id = before.id;
+        check_release_free(conn, Some(id), spec).await?;
+        if spec.namespace != before.spec.namespace {
+            // A pod mounts only claims of its own namespace, and volumes live in the hub's.
+            let volumes: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM shared_volumes WHERE hub_id = ? ORDER BY name",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+            if !volumes.is_empty() {
+                return Err(AppError::invalid(
+                    "namespace",
+                    format!(
+                        "The shared volumes {} live in namespace \"{}\": a hub with shared volumes cannot move to another namespace. Keep \"{}\", or delete those volumes first.",
+                        quoted_list(volumes.iter().map(String::as_str)),
+                        before.spec.namespace,
+                        before.spec.namespace
+                    ),
+                ));
+            }
+        }
+        let update = sqlx::query(
+            "UPDATE hubs SET release_name = ?, namespace = ?, chart_version = ?, ingress_host = ?,
+                 driver = ?, version = version + 1, updated_at = ?
+             WHERE id = ? AND version = ?",
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(id)
+            .bind(before.version);
+        write::update_rows(conn, update, &rules(spec)).await
+    }
+
+    async fn remove(conn: &mut SqliteConnection, before: &Hub) -> AppResult<()> {
+        let id = before.id;
+        let (profiles, volumes): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM profiles WHERE hub_id = ?1),
+                    (SELECT COUNT(*) FROM shared_volumes WHERE hub_id = ?1)",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let in_use = || {
+            AppError::invalid(
+                "hub",
+                format!(
+                    "Hub \"{}\" still has {profiles} profile(s) and {volumes} shared volume(s): delete them first.",
+                    before.spec.release_name
+                ),
+            )
+        };
+        if profiles + volumes > 0 {
+            return Err(in_use());
+        }
+        sqlx::query("DELETE FROM hubs WHERE id = ? AND version = ?")
+            .bind(id)
+            .bind(before.version)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => in_use(),
+                _ => internal(e),
+            })?;
+        Ok(())
+    }
+}
+
 /// Creates a hub on `conn` (the caller owns the transaction), with its audit event.
 pub(crate) async fn create_on(
     conn: &mut SqliteConnection,
@@ -207,40 +257,8 @@ pub(crate) async fn create_on(
     spec: &HubSpec,
     reason: &str,
 ) -> AppResult<Hub> {
-    check_release_free(conn, None, spec).await?;
-    let now = db::now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO hubs (release_name, namespace, chart_version, ingress_host, driver,
-             created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&spec.release_name)
-    .bind(&spec.namespace)
-    .bind(&spec.chart_version)
-    .bind(&spec.ingress_host)
-    .bind(spec.driver.as_str())
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| constraint_error(e, &rules(spec)))?;
-    audit::record(
-        conn,
-        actor,
-        meta,
-        &Change {
-            action: "hub.create".into(),
-            target_type: "hub".into(),
-            target_id: id.to_string(),
-            target_name: spec.release_name.clone(),
-            before: None,
-            after: Some(snapshot(spec)),
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    require_on(conn, id).await
+    let by = By::new(actor, meta, reason);
+    write::create_on(conn, &by, (), spec).await
 }
 
 pub async fn create(
@@ -250,10 +268,7 @@ pub async fn create(
     spec: HubSpec,
     reason: &str,
 ) -> AppResult<Hub> {
-    let mut tx = begin_write(pool).await?;
-    let hub = create_on(&mut tx, actor, meta, &spec, reason).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(hub)
+    write::create(pool, &By::new(actor, meta, reason), (), &spec).await
 }
 
 /// Saves `spec` over hub `id` if it is still at `expected_version`; otherwise returns
@@ -267,82 +282,14 @@ pub async fn update(
     spec: HubSpec,
     reason: &str,
 ) -> AppResult<Hub> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Hub",
-            &before.spec.release_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    check_release_free(&mut tx, Some(id), &spec).await?;
-    if spec.namespace != before.spec.namespace {
-        // A pod mounts only claims of its own namespace, and volumes live in the hub's.
-        let volumes: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM shared_volumes WHERE hub_id = ? ORDER BY name")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(internal)?;
-        if !volumes.is_empty() {
-            return Err(AppError::invalid(
-                "namespace",
-                format!(
-                    "The shared volumes {} live in namespace \"{}\": a hub with shared volumes cannot move to another namespace. Keep \"{}\", or delete those volumes first.",
-                    quoted_list(volumes.iter().map(String::as_str)),
-                    before.spec.namespace,
-                    before.spec.namespace
-                ),
-            ));
-        }
-    }
-    let updated = sqlx::query(
-        "UPDATE hubs SET release_name = ?, namespace = ?, chart_version = ?, ingress_host = ?,
-             driver = ?, version = version + 1, updated_at = ?
-         WHERE id = ? AND version = ?",
-    )
-    .bind(&spec.release_name)
-    .bind(&spec.namespace)
-    .bind(&spec.chart_version)
-    .bind(&spec.ingress_host)
-    .bind(spec.driver.as_str())
-    .bind(db::now())
-    .bind(id)
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| constraint_error(e, &rules(&spec)))?;
-    if updated.rows_affected() == 0 {
-        return Err(stale(
-            "Hub",
-            &before.spec.release_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "hub.update".into(),
-            target_type: "hub".into(),
-            target_id: id.to_string(),
-            target_name: spec.release_name.clone(),
-            before: Some(snapshot(&before.spec)),
-            after: Some(snapshot(&spec)),
-            reason: reason.into(),
-        },
+    write::update(
+        pool,
+        &By::new(actor, meta, reason),
+        id,
+        expected_version,
+        &spec,
     )
     .await
-    .map_err(internal)?;
-    let after = require_on(&mut tx, id).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(after)
 }
 
 /// Deletes hub `id` (at `expected_version`). Refused while it still has profiles or shared
@@ -356,62 +303,14 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Hub",
-            &before.spec.release_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    let (profiles, volumes): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM profiles WHERE hub_id = ?1),
-                (SELECT COUNT(*) FROM shared_volumes WHERE hub_id = ?1)",
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let in_use = || {
-        AppError::invalid(
-            "hub",
-            format!(
-                "Hub \"{}\" still has {profiles} profile(s) and {volumes} shared volume(s): delete them first.",
-                before.spec.release_name
-            ),
-        )
-    };
-    if profiles + volumes > 0 {
-        return Err(in_use());
-    }
-    sqlx::query("DELETE FROM hubs WHERE id = ? AND version = ?")
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
+    write::delete::<Hub>(pool, &By::new(actor, meta, reason), id, expected_version).await
+}
+
+/// Every namespace that holds a hub, sorted (the cluster connection checks its permissions
+/// there).
+pub async fn namespaces(pool: &SqlitePool) -> AppResult<Vec<String>> {
+    sqlx::query_scalar("SELECT DISTINCT namespace FROM hubs ORDER BY 1")
+        .fetch_all(pool)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => in_use(),
-            _ => internal(e),
-        })?;
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "hub.delete".into(),
-            target_type: "hub".into(),
-            target_id: id.to_string(),
-            target_name: before.spec.release_name.clone(),
-            before: Some(snapshot(&before.spec)),
-            after: None,
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    Ok(())
+        .map_err(internal)
 }

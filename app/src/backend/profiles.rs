@@ -1,19 +1,20 @@
-//! Environment profiles in SQLite: list, get, create, update (optimistic locking), delete.
-//! Rules that involve other rows (unique slug, one default per hub, the replacement, mounted
-//! volumes) are checked inside the write transaction with the same pure functions the browser
-//! uses, and the database constraints back them up. Every change writes one audit event in
-//! the same transaction.
+//! Environment profiles in SQLite: list, get, find by slug, and create, update, delete
+//! through the shared versioned write path ([`super::write`]). Rules that involve other rows
+//! (unique slug, one default per hub, the replacement, mounted volumes) are checked inside the
+//! write transaction with the same pure functions the browser uses, and the database
+//! constraints back them up.
 
-use super::audit::{self, Actor, Change, RequestMeta};
-use super::db;
-use super::hubs::{self, ConstraintRule, begin_write, constraint_error, internal, snapshot, stale};
+use super::audit::{Actor, RequestMeta};
+use super::db::{self, internal};
+use super::write::{self, By, ConstraintRule, Statement, Versioned, constraint_error};
+use super::{hubs, volumes};
 use crate::domain::FieldErrors;
+use crate::domain::mount::check_mounts;
 use crate::domain::profile::{
-    EnvVar, HomeStorage, ImageSpec, Profile, ProfileSpec, PullPolicy, VolumeMount, check_mounts,
-    check_siblings,
+    EnvVar, HomeStorage, ImageSpec, Profile, ProfileSpec, PullPolicy, VolumeMount, check_siblings,
 };
 use crate::domain::quantity::{Memory, Quantity};
-use crate::domain::volume::quoted_list;
+use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
 use std::collections::{BTreeMap, HashMap};
 
@@ -151,12 +152,6 @@ pub(crate) async fn get_on(conn: &mut SqliteConnection, id: i64) -> AppResult<Op
     from_row(row, mounts.remove(&id).unwrap_or_default()).map(Some)
 }
 
-async fn require_on(conn: &mut SqliteConnection, id: i64) -> AppResult<Profile> {
-    get_on(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Profile #{id}")))
-}
-
 /// The profiles of hub `hub_id`: the default first, then by display name.
 pub(crate) async fn list_on(conn: &mut SqliteConnection, hub_id: i64) -> AppResult<Vec<Profile>> {
     let rows: Vec<ProfileRow> = sqlx::query_as(&format!(
@@ -183,7 +178,7 @@ pub async fn list(pool: &SqlitePool, hub_id: i64) -> AppResult<Vec<Profile>> {
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Profile> {
     let mut conn = pool.acquire().await.map_err(internal)?;
-    require_on(&mut conn, id).await
+    write::require(&mut conn, id).await
 }
 
 /// The profile with `slug` in hub `hub_id`, if any.
@@ -243,7 +238,7 @@ async fn check(
     spec: &ProfileSpec,
 ) -> AppResult<()> {
     let siblings = list_on(conn, hub_id).await?;
-    let volumes = super::volumes::list_on(conn, hub_id).await?;
+    let volumes = volumes::list_on(conn, hub_id).await?;
     let mut errors = FieldErrors::new();
     if let Err(e) = check_siblings(id, spec, &siblings) {
         errors.0.extend(e.0);
@@ -287,6 +282,160 @@ async fn write_mounts(
     Ok(())
 }
 
+fn bytes_i64(b: u64) -> i64 {
+    i64::try_from(b).unwrap_or(i64::MAX)
+}
+
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them (from
+/// `slug` to `replaced_by`).
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q ProfileSpec) -> Statement<'q> {
+    q.bind(&spec.slug)
+        .bind(&spec.display_name)
+        .bind(&spec.description)
+        .bind(&spec.image.name)
+        .bind(&spec.image.tag)
+        .bind(spec.image.pull_policy.as_str())
+        .bind(&spec.image.pull_secret)
+        .bind(spec.cpu_limit)
+        .bind(spec.cpu_guarantee)
+        .bind(spec.mem_limit.as_ref().map(Memory::as_str))
+        .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
+        .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
+        .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
+        .bind(spec.home.capacity.as_str())
+        .bind(&spec.home.storage_class)
+        .bind(&spec.home.mount_path)
+        .bind(json_text(&spec.env))
+        .bind(json_text(&spec.node_selector))
+        .bind(json_text(&spec.allowed_groups))
+        .bind(spec.is_default)
+        .bind(spec.replaced_by)
+}
+
+impl Versioned for Profile {
+    type Spec = ProfileSpec;
+    type Parent = i64;
+    const KIND: &'static str = "Profile";
+    const TARGET: &'static str = "profile";
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn spec(&self) -> &ProfileSpec {
+        &self.spec
+    }
+    fn parent(&self) -> i64 {
+        self.hub_id
+    }
+    fn name(&self) -> &str {
+        &self.spec.display_name
+    }
+
+    async fn load(conn: &mut SqliteConnection, id: i64) -> AppResult<Option<Profile>> {
+        get_on(conn, id).await
+    }
+
+    /// `release/slug`: a slug is unique only within its hub.
+    async fn audit_name(
+        conn: &mut SqliteConnection,
+        hub_id: i64,
+        spec: &ProfileSpec,
+    ) -> AppResult<String> {
+        let hub = hubs::require_on(conn, hub_id).await?;
+        Ok(format!("{}/{}", hub.spec.release_name, spec.slug))
+    }
+
+    async fn insert(
+        conn: &mut SqliteConnection,
+        hub_id: i64,
+        spec: &ProfileSpec,
+    ) -> AppResult<i64> {
+        hubs::require_on(conn, hub_id).await?;
+        check(conn, hub_id, None, spec).await?;
+        let now = db::now();
+        let insert = sqlx::query(
+            "INSERT INTO profiles (hub_id, slug, display_name, description, image_name, image_tag,
+                 image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
+                 mem_limit_bytes, mem_guarantee, mem_guarantee_bytes, home_capacity,
+                 home_storage_class, home_mount_path, env_json, node_selector_json,
+                 allowed_groups_json, is_default, replaced_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(hub_id);
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        let id = write::insert_returning_id(conn, insert, &rules(spec)).await?;
+        write_mounts(conn, hub_id, id, spec).await?;
+        Ok(id)
+    }
+
+    async fn overwrite(
+        conn: &mut SqliteConnection,
+        before: &Profile,
+        spec: &ProfileSpec,
+    ) -> AppResult<u64> {
+        hubs::require_on(conn, before.hub_id).await?;
+        check(conn, before.hub_id, Some(before.id), spec).await?;
+        let update = sqlx::query(
+            "UPDATE profiles SET slug = ?, display_name = ?, description = ?, image_name = ?,
+                 image_tag = ?, image_pull_policy = ?, image_pull_secret = ?, cpu_limit = ?,
+                 cpu_guarantee = ?, mem_limit = ?, mem_limit_bytes = ?, mem_guarantee = ?,
+                 mem_guarantee_bytes = ?, home_capacity = ?, home_storage_class = ?,
+                 home_mount_path = ?, env_json = ?, node_selector_json = ?, allowed_groups_json = ?,
+                 is_default = ?, replaced_by = ?, version = version + 1, updated_at = ?
+             WHERE id = ? AND version = ?",
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(before.id)
+            .bind(before.version);
+        let updated = write::update_rows(conn, update, &rules(spec)).await?;
+        if updated > 0 {
+            write_mounts(conn, before.hub_id, before.id, spec).await?;
+        }
+        Ok(updated)
+    }
+
+    async fn remove(conn: &mut SqliteConnection, before: &Profile) -> AppResult<()> {
+        let id = before.id;
+        let replaced: Vec<String> = sqlx::query_scalar(
+            "SELECT display_name FROM profiles WHERE replaced_by = ? ORDER BY display_name",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let in_use = |names: &[String]| {
+            AppError::invalid(
+                "profile",
+                format!(
+                    "\"{}\" replaces the deprecated {} {}: choose another replacement there first.",
+                    before.spec.display_name,
+                    if names.len() == 1 {
+                        "profile"
+                    } else {
+                        "profiles"
+                    },
+                    quoted_list(names.iter().map(String::as_str))
+                ),
+            )
+        };
+        if !replaced.is_empty() {
+            return Err(in_use(&replaced));
+        }
+        sqlx::query("DELETE FROM profiles WHERE id = ? AND version = ?")
+            .bind(id)
+            .bind(before.version)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => in_use(&[]),
+                _ => internal(e),
+            })?;
+        Ok(())
+    }
+}
+
 /// Creates a profile of hub `hub_id` on `conn` (the caller owns the transaction).
 pub(crate) async fn create_on(
     conn: &mut SqliteConnection,
@@ -296,67 +445,7 @@ pub(crate) async fn create_on(
     spec: &ProfileSpec,
     reason: &str,
 ) -> AppResult<Profile> {
-    let hub = hubs::require_on(conn, hub_id).await?;
-    check(conn, hub_id, None, spec).await?;
-    let now = db::now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO profiles (hub_id, slug, display_name, description, image_name, image_tag,
-             image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
-             mem_limit_bytes, mem_guarantee, mem_guarantee_bytes, home_capacity,
-             home_storage_class, home_mount_path, env_json, node_selector_json,
-             allowed_groups_json, is_default, replaced_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         RETURNING id",
-    )
-    .bind(hub_id)
-    .bind(&spec.slug)
-    .bind(&spec.display_name)
-    .bind(&spec.description)
-    .bind(&spec.image.name)
-    .bind(&spec.image.tag)
-    .bind(spec.image.pull_policy.as_str())
-    .bind(&spec.image.pull_secret)
-    .bind(spec.cpu_limit)
-    .bind(spec.cpu_guarantee)
-    .bind(spec.mem_limit.as_ref().map(Memory::as_str))
-    .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
-    .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
-    .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
-    .bind(spec.home.capacity.as_str())
-    .bind(&spec.home.storage_class)
-    .bind(&spec.home.mount_path)
-    .bind(json_text(&spec.env))
-    .bind(json_text(&spec.node_selector))
-    .bind(json_text(&spec.allowed_groups))
-    .bind(spec.is_default)
-    .bind(spec.replaced_by)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| constraint_error(e, &rules(spec)))?;
-    write_mounts(conn, hub_id, id, spec).await?;
-    audit::record(
-        conn,
-        actor,
-        meta,
-        &Change {
-            action: "profile.create".into(),
-            target_type: "profile".into(),
-            target_id: id.to_string(),
-            target_name: format!("{}/{}", hub.spec.release_name, spec.slug),
-            before: None,
-            after: Some(snapshot(spec)),
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    require_on(conn, id).await
-}
-
-fn bytes_i64(b: u64) -> i64 {
-    i64::try_from(b).unwrap_or(i64::MAX)
+    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
 }
 
 pub async fn create(
@@ -367,10 +456,7 @@ pub async fn create(
     spec: ProfileSpec,
     reason: &str,
 ) -> AppResult<Profile> {
-    let mut tx = begin_write(pool).await?;
-    let p = create_on(&mut tx, actor, meta, hub_id, &spec, reason).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(p)
+    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
 }
 
 /// Saves `spec` over profile `id` if it is still at `expected_version`; otherwise returns
@@ -384,84 +470,14 @@ pub async fn update(
     spec: ProfileSpec,
     reason: &str,
 ) -> AppResult<Profile> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Profile",
-            &before.spec.display_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    let hub = hubs::require_on(&mut tx, before.hub_id).await?;
-    check(&mut tx, before.hub_id, Some(id), &spec).await?;
-    let updated = sqlx::query(
-        "UPDATE profiles SET slug = ?, display_name = ?, description = ?, image_name = ?,
-             image_tag = ?, image_pull_policy = ?, image_pull_secret = ?, cpu_limit = ?,
-             cpu_guarantee = ?, mem_limit = ?, mem_limit_bytes = ?, mem_guarantee = ?,
-             mem_guarantee_bytes = ?, home_capacity = ?, home_storage_class = ?,
-             home_mount_path = ?, env_json = ?, node_selector_json = ?, allowed_groups_json = ?,
-             is_default = ?, replaced_by = ?, version = version + 1, updated_at = ?
-         WHERE id = ? AND version = ?",
-    )
-    .bind(&spec.slug)
-    .bind(&spec.display_name)
-    .bind(&spec.description)
-    .bind(&spec.image.name)
-    .bind(&spec.image.tag)
-    .bind(spec.image.pull_policy.as_str())
-    .bind(&spec.image.pull_secret)
-    .bind(spec.cpu_limit)
-    .bind(spec.cpu_guarantee)
-    .bind(spec.mem_limit.as_ref().map(Memory::as_str))
-    .bind(spec.mem_limit.as_ref().map(|m| bytes_i64(m.bytes())))
-    .bind(spec.mem_guarantee.as_ref().map(Memory::as_str))
-    .bind(spec.mem_guarantee.as_ref().map(|m| bytes_i64(m.bytes())))
-    .bind(spec.home.capacity.as_str())
-    .bind(&spec.home.storage_class)
-    .bind(&spec.home.mount_path)
-    .bind(json_text(&spec.env))
-    .bind(json_text(&spec.node_selector))
-    .bind(json_text(&spec.allowed_groups))
-    .bind(spec.is_default)
-    .bind(spec.replaced_by)
-    .bind(db::now())
-    .bind(id)
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| constraint_error(e, &rules(&spec)))?;
-    if updated.rows_affected() == 0 {
-        return Err(stale(
-            "Profile",
-            &before.spec.display_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    write_mounts(&mut tx, before.hub_id, id, &spec).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "profile.update".into(),
-            target_type: "profile".into(),
-            target_id: id.to_string(),
-            target_name: format!("{}/{}", hub.spec.release_name, spec.slug),
-            before: Some(snapshot(&before.spec)),
-            after: Some(snapshot(&spec)),
-            reason: reason.into(),
-        },
+    write::update(
+        pool,
+        &By::new(actor, meta, reason),
+        id,
+        expected_version,
+        &spec,
     )
     .await
-    .map_err(internal)?;
-    let after = require_on(&mut tx, id).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(after)
 }
 
 /// Deletes profile `id` (at `expected_version`) and its mounts. Refused (field `profile`) while
@@ -474,70 +490,7 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Profile",
-            &before.spec.display_name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    let hub = hubs::require_on(&mut tx, before.hub_id).await?;
-    let replaced: Vec<String> = sqlx::query_scalar(
-        "SELECT display_name FROM profiles WHERE replaced_by = ? ORDER BY display_name",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let in_use = |names: &[String]| {
-        AppError::invalid(
-            "profile",
-            format!(
-                "\"{}\" replaces the deprecated {} {}: choose another replacement there first.",
-                before.spec.display_name,
-                if names.len() == 1 {
-                    "profile"
-                } else {
-                    "profiles"
-                },
-                quoted_list(names.iter().map(String::as_str))
-            ),
-        )
-    };
-    if !replaced.is_empty() {
-        return Err(in_use(&replaced));
-    }
-    sqlx::query("DELETE FROM profiles WHERE id = ? AND version = ?")
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => in_use(&[]),
-            _ => internal(e),
-        })?;
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "profile.delete".into(),
-            target_type: "profile".into(),
-            target_id: id.to_string(),
-            target_name: format!("{}/{}", hub.spec.release_name, before.spec.slug),
-            before: Some(snapshot(&before.spec)),
-            after: None,
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    Ok(())
+    write::delete::<Profile>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! profile "Data science".
 
 use super::audit::{Actor, RequestMeta};
-use super::hubs::{begin_write, internal};
+use super::db::internal;
+use super::write::begin_write;
 use super::{hubs, profiles, volumes};
 use crate::domain::hub::HubForm;
 use crate::domain::profile::{MountForm, ProfileForm};

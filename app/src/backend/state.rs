@@ -17,6 +17,9 @@ pub struct RuntimeSettings {
     pub secure_cookies: bool,
     /// Minutes of inactivity before a session expires.
     pub session_idle_minutes: i64,
+    /// The portal's URL as hub pods reach it (`--public-url`), written into the values as
+    /// `HUBFLEET_URL`; `None` when not configured.
+    pub public_url: Option<String>,
 }
 
 impl Default for RuntimeSettings {
@@ -25,6 +28,7 @@ impl Default for RuntimeSettings {
             allowed_origins: vec![],
             secure_cookies: false,
             session_idle_minutes: 480,
+            public_url: None,
         }
     }
 }

@@ -6,7 +6,9 @@
 
 use super::audit::{self, Actor, Change, RequestMeta};
 use super::db;
-use super::hubs::{self, begin_write, internal};
+use super::db::internal;
+use super::hubs;
+use super::write::begin_write;
 use crate::error::{AppError, AppResult};
 pub use crate::values::{ApiToken, NewToken};
 use sha2::{Digest, Sha256};

@@ -4,9 +4,11 @@
 //! `hubfleet values` command.
 
 use super::audit::{self, Actor, Change, RequestMeta};
+use super::contents::{self, HubContents};
 use super::db;
-use super::hubs::{self, begin_write, internal};
-use super::{profiles, volumes};
+use super::db::internal;
+use super::hubs;
+use super::write::begin_write;
 use crate::domain::hub::Hub;
 use crate::domain::profile::Profile;
 use crate::domain::volume::SharedVolume;
@@ -17,18 +19,6 @@ use crate::values::{
 };
 use sha2::{Digest, Sha256};
 use sqlx::{SqliteConnection, SqlitePool};
-
-/// Environment variable with the portal's URL as hub pods reach it (written into the values
-/// as `HUBFLEET_URL`), e.g. `https://hubfleet.example.org`.
-pub const PUBLIC_URL_ENV: &str = "HUBFLEET_PUBLIC_URL";
-
-/// The portal's URL for hub pods, from [`PUBLIC_URL_ENV`].
-pub fn portal_url() -> Option<String> {
-    std::env::var(PUBLIC_URL_ENV)
-        .ok()
-        .map(|s| s.trim().trim_end_matches('/').to_string())
-        .filter(|s| !s.is_empty())
-}
 
 /// sha256 of `text`, lowercase hex.
 pub fn digest(text: &str) -> String {
@@ -84,22 +74,15 @@ pub fn render(
     })
 }
 
-/// The hub, its profiles and volumes, read on one connection.
-async fn load_on(
-    conn: &mut SqliteConnection,
+/// Generates and validates the values of hub `hub_id` as stored now. `portal_url` is the
+/// portal's URL for hub pods (`--public-url`), if configured.
+pub async fn render_hub(
+    pool: &SqlitePool,
     hub_id: i64,
-) -> AppResult<(Hub, Vec<Profile>, Vec<SharedVolume>)> {
-    let hub = hubs::require_on(conn, hub_id).await?;
-    let p = profiles::list_on(conn, hub_id).await?;
-    let v = volumes::list_on(conn, hub_id).await?;
-    Ok((hub, p, v))
-}
-
-/// Generates and validates the values of hub `hub_id` as stored now.
-pub async fn render_hub(pool: &SqlitePool, hub_id: i64) -> AppResult<Rendered> {
-    let mut conn = pool.acquire().await.map_err(internal)?;
-    let (hub, p, v) = load_on(&mut conn, hub_id).await?;
-    render(&hub, &p, &v, portal_url().as_deref())
+    portal_url: Option<&str>,
+) -> AppResult<Rendered> {
+    let c = contents::load(pool, hub_id).await?;
+    render(&c.hub, &c.profiles, &c.volumes, portal_url)
 }
 
 /// The hub called `name`: a release name, or `namespace/release` when several namespaces
@@ -137,13 +120,14 @@ pub async fn find_hub(pool: &SqlitePool, name: &str) -> AppResult<Hub> {
 pub async fn render_hub_by_name(
     pool: &SqlitePool,
     name: &str,
+    portal_url: Option<&str>,
 ) -> Result<(String, Vec<ValuesError>), AppError> {
     let hub = find_hub(pool, name).await?;
     let meta = RequestMeta {
         request_id: "cli".into(),
         client_addr: "local".into(),
     };
-    let (r, _, _) = record(pool, &Actor::system("cli"), &meta, hub.id).await?;
+    let (r, _, _) = record(pool, &Actor::system("cli"), &meta, hub.id, portal_url).await?;
     Ok((r.yaml, r.errors))
 }
 
@@ -267,10 +251,15 @@ pub async fn record(
     actor: &Actor,
     meta: &RequestMeta,
     hub_id: i64,
+    portal_url: Option<&str>,
 ) -> AppResult<(Rendered, VersionSummary, bool)> {
     let mut tx = begin_write(pool).await?;
-    let (hub, p, v) = load_on(&mut tx, hub_id).await?;
-    let r = render(&hub, &p, &v, portal_url().as_deref())?;
+    let HubContents {
+        hub,
+        profiles,
+        volumes,
+    } = contents::load_on(&mut tx, hub_id).await?;
+    let r = render(&hub, &profiles, &volumes, portal_url)?;
     let latest = latest_on(&mut tx, hub_id).await?;
     if let Some((v, _)) = &latest
         && v.digest == r.digest
@@ -288,7 +277,7 @@ pub async fn record(
         Some((prev, prev_mark)) => {
             let lines = changes_since(&mut tx, &hub, *prev_mark).await?;
             let cause = if lines.is_empty() {
-                "No change of the hub, its profiles or volumes was recorded since the previous version: the portal's settings (e.g. HUBFLEET_PUBLIC_URL) or its generator changed.".to_string()
+                "No change of the hub, its profiles or volumes was recorded since the previous version: the portal's settings (e.g. --public-url / HUBFLEET_PUBLIC_URL) or its generator changed.".to_string()
             } else {
                 lines.join("\n")
             };
@@ -433,8 +422,9 @@ pub async fn preview(
     meta: &RequestMeta,
     hub_id: i64,
     against: Option<i64>,
+    portal_url: Option<&str>,
 ) -> AppResult<ValuesPreview> {
-    let (r, version, recorded) = record(pool, actor, meta, hub_id).await?;
+    let (r, version, recorded) = record(pool, actor, meta, hub_id, portal_url).await?;
     let all = versions(pool, hub_id).await?;
     let from = match against {
         Some(v) if v != version.version => Some(v),

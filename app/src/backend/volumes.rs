@@ -1,15 +1,16 @@
-//! Shared volumes in SQLite: list, get, create, update (optimistic locking), delete (refused
-//! while a profile mounts the volume). Every change writes one audit event in the same
-//! transaction.
+//! Shared volumes in SQLite: list, get, and create, update, delete through the shared
+//! versioned write path ([`super::write`]). A volume cannot be deleted while a profile mounts
+//! it, nor changed in a way its mounts forbid.
 
-use super::audit::{self, Actor, Change, RequestMeta};
-use super::db;
-use super::hubs::{self, ConstraintRule, begin_write, constraint_error, internal, snapshot, stale};
+use super::audit::{Actor, RequestMeta};
+use super::db::{self, internal};
+use super::hubs;
+use super::write::{self, By, ConstraintRule, Statement, Versioned};
 use crate::domain::FieldErrors;
+use crate::domain::mount::{MountUse, check_against_uses, in_use_error};
 use crate::domain::quantity::Quantity;
 use crate::domain::volume::{
-    AccessMode, SharedVolume, VolumeMode, VolumeSpec, check_against_mounts, check_hub_namespace,
-    in_use_error,
+    AccessMode, SharedVolume, VolumeMode, VolumeSpec, check_hub_namespace,
 };
 use crate::error::{AppError, AppResult};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -76,12 +77,6 @@ pub(crate) async fn get_on(
     row.map(from_row).transpose()
 }
 
-async fn require_on(conn: &mut SqliteConnection, id: i64) -> AppResult<SharedVolume> {
-    get_on(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Shared volume #{id}")))
-}
-
 /// The shared volumes of hub `hub_id`, by name.
 pub(crate) async fn list_on(
     conn: &mut SqliteConnection,
@@ -104,7 +99,35 @@ pub async fn list(pool: &SqlitePool, hub_id: i64) -> AppResult<Vec<SharedVolume>
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<SharedVolume> {
     let mut conn = pool.acquire().await.map_err(internal)?;
-    require_on(&mut conn, id).await
+    write::require(&mut conn, id).await
+}
+
+#[derive(sqlx::FromRow)]
+struct UseRow {
+    display_name: String,
+    read_only: bool,
+}
+
+/// The mounts of volume `id`, in the order profiles are listed (default first, then by
+/// display name).
+async fn uses_on(conn: &mut SqliteConnection, id: i64) -> AppResult<Vec<MountUse>> {
+    let rows: Vec<UseRow> = sqlx::query_as(
+        "SELECT p.display_name, m.read_only FROM profile_volume_mounts m
+         JOIN profiles p ON p.id = m.profile_id
+         WHERE m.volume_id = ?
+         ORDER BY p.is_default DESC, p.display_name COLLATE NOCASE, p.id, m.position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MountUse {
+            profile: r.display_name,
+            read_only: r.read_only,
+        })
+        .collect())
 }
 
 /// Display names of the profiles that mount volume `id`, sorted.
@@ -182,13 +205,108 @@ async fn check(
             errors.push("pvc_name", pvc_taken(spec, Some(&v.spec.name)));
         }
     }
-    if let Some(id) = id {
-        let profiles = super::profiles::list_on(conn, hub_id).await?;
-        if let Err(e) = check_against_mounts(id, spec, &profiles) {
-            errors.0.extend(e.0);
-        }
+    if let Some(id) = id
+        && let Err(e) = check_against_uses(spec, &uses_on(conn, id).await?)
+    {
+        errors.0.extend(e.0);
     }
     errors.into_result().map_err(AppError::Invalid)
+}
+
+/// Binds the spec's columns, in the order both the INSERT and the UPDATE list them (from
+/// `name` to `create_pvc`).
+fn bind_spec<'q>(q: Statement<'q>, spec: &'q VolumeSpec) -> Statement<'q> {
+    q.bind(&spec.name)
+        .bind(&spec.pvc_name)
+        .bind(&spec.namespace)
+        .bind(spec.size.as_ref().map(Quantity::as_str))
+        .bind(spec.access_mode.as_str())
+        .bind(&spec.storage_class)
+        .bind(spec.volume_mode.as_str())
+        .bind(spec.create_pvc)
+}
+
+impl Versioned for SharedVolume {
+    type Spec = VolumeSpec;
+    type Parent = i64;
+    const KIND: &'static str = "Shared volume";
+    const TARGET: &'static str = "volume";
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn spec(&self) -> &VolumeSpec {
+        &self.spec
+    }
+    fn parent(&self) -> i64 {
+        self.hub_id
+    }
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    async fn load(conn: &mut SqliteConnection, id: i64) -> AppResult<Option<SharedVolume>> {
+        get_on(conn, id).await
+    }
+
+    async fn audit_name(_: &mut SqliteConnection, _: i64, spec: &VolumeSpec) -> AppResult<String> {
+        Ok(spec.name.clone())
+    }
+
+    async fn insert(conn: &mut SqliteConnection, hub_id: i64, spec: &VolumeSpec) -> AppResult<i64> {
+        check(conn, hub_id, None, spec).await?;
+        let now = db::now();
+        let insert = sqlx::query(
+            "INSERT INTO shared_volumes (hub_id, name, pvc_name, namespace, size, access_mode,
+                 storage_class, volume_mode, create_pvc, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(hub_id);
+        let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
+        write::insert_returning_id(conn, insert, &rules(spec)).await
+    }
+
+    async fn overwrite(
+        conn: &mut SqliteConnection,
+        before: &SharedVolume,
+        spec: &VolumeSpec,
+    ) -> AppResult<u64> {
+        check(conn, before.hub_id, Some(before.id), spec).await?;
+        let update = sqlx::query(
+            "UPDATE shared_volumes SET name = ?, pvc_name = ?, namespace = ?, size = ?,
+                 access_mode = ?, storage_class = ?, volume_mode = ?, create_pvc = ?,
+                 version = version + 1, updated_at = ?
+             WHERE id = ? AND version = ?",
+        );
+        let update = bind_spec(update, spec)
+            .bind(db::now())
+            .bind(before.id)
+            .bind(before.version);
+        write::update_rows(conn, update, &rules(spec)).await
+    }
+
+    async fn remove(conn: &mut SqliteConnection, before: &SharedVolume) -> AppResult<()> {
+        let id = before.id;
+        let in_use = |users: &[String]| {
+            AppError::Invalid(FieldErrors(vec![in_use_error(&before.spec.name, users)]))
+        };
+        let users = mounted_by_on(conn, id).await?;
+        if !users.is_empty() {
+            return Err(in_use(&users));
+        }
+        let deleted = sqlx::query("DELETE FROM shared_volumes WHERE id = ? AND version = ?")
+            .bind(id)
+            .bind(before.version)
+            .execute(&mut *conn)
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                Err(in_use(&mounted_by_on(conn, id).await?))
+            }
+            Err(e) => Err(internal(e)),
+        }
+    }
 }
 
 /// Creates a volume of hub `hub_id` on `conn` (the caller owns the transaction).
@@ -200,44 +318,7 @@ pub(crate) async fn create_on(
     spec: &VolumeSpec,
     reason: &str,
 ) -> AppResult<SharedVolume> {
-    check(conn, hub_id, None, spec).await?;
-    let now = db::now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO shared_volumes (hub_id, name, pvc_name, namespace, size, access_mode,
-             storage_class, volume_mode, create_pvc, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(hub_id)
-    .bind(&spec.name)
-    .bind(&spec.pvc_name)
-    .bind(&spec.namespace)
-    .bind(spec.size.as_ref().map(Quantity::as_str))
-    .bind(spec.access_mode.as_str())
-    .bind(&spec.storage_class)
-    .bind(spec.volume_mode.as_str())
-    .bind(spec.create_pvc)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| constraint_error(e, &rules(spec)))?;
-    audit::record(
-        conn,
-        actor,
-        meta,
-        &Change {
-            action: "volume.create".into(),
-            target_type: "volume".into(),
-            target_id: id.to_string(),
-            target_name: spec.name.clone(),
-            before: None,
-            after: Some(snapshot(spec)),
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    require_on(conn, id).await
+    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
 }
 
 pub async fn create(
@@ -248,10 +329,7 @@ pub async fn create(
     spec: VolumeSpec,
     reason: &str,
 ) -> AppResult<SharedVolume> {
-    let mut tx = begin_write(pool).await?;
-    let v = create_on(&mut tx, actor, meta, hub_id, &spec, reason).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(v)
+    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
 }
 
 /// Saves `spec` over volume `id` if it is still at `expected_version`; otherwise returns
@@ -265,66 +343,14 @@ pub async fn update(
     spec: VolumeSpec,
     reason: &str,
 ) -> AppResult<SharedVolume> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Shared volume",
-            &before.spec.name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    check(&mut tx, before.hub_id, Some(id), &spec).await?;
-    let updated = sqlx::query(
-        "UPDATE shared_volumes SET name = ?, pvc_name = ?, namespace = ?, size = ?,
-             access_mode = ?, storage_class = ?, volume_mode = ?, create_pvc = ?,
-             version = version + 1, updated_at = ?
-         WHERE id = ? AND version = ?",
-    )
-    .bind(&spec.name)
-    .bind(&spec.pvc_name)
-    .bind(&spec.namespace)
-    .bind(spec.size.as_ref().map(Quantity::as_str))
-    .bind(spec.access_mode.as_str())
-    .bind(&spec.storage_class)
-    .bind(spec.volume_mode.as_str())
-    .bind(spec.create_pvc)
-    .bind(db::now())
-    .bind(id)
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| constraint_error(e, &rules(&spec)))?;
-    if updated.rows_affected() == 0 {
-        return Err(stale(
-            "Shared volume",
-            &before.spec.name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "volume.update".into(),
-            target_type: "volume".into(),
-            target_id: id.to_string(),
-            target_name: spec.name.clone(),
-            before: Some(snapshot(&before.spec)),
-            after: Some(snapshot(&spec)),
-            reason: reason.into(),
-        },
+    write::update(
+        pool,
+        &By::new(actor, meta, reason),
+        id,
+        expected_version,
+        &spec,
     )
     .await
-    .map_err(internal)?;
-    let after = require_on(&mut tx, id).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(after)
 }
 
 /// Deletes volume `id` (at `expected_version`). Refused with a field error on `volume`,
@@ -338,54 +364,5 @@ pub async fn delete(
     expected_version: i64,
     reason: &str,
 ) -> AppResult<()> {
-    let mut tx = begin_write(pool).await?;
-    let before = require_on(&mut tx, id).await?;
-    if before.version != expected_version {
-        return Err(stale(
-            "Shared volume",
-            &before.spec.name,
-            expected_version,
-            before.version,
-            &before,
-        ));
-    }
-    let users = mounted_by_on(&mut tx, id).await?;
-    if !users.is_empty() {
-        return Err(AppError::Invalid(FieldErrors(vec![in_use_error(
-            &before.spec.name,
-            &users,
-        )])));
-    }
-    let deleted = sqlx::query("DELETE FROM shared_volumes WHERE id = ? AND version = ?")
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await;
-    if let Err(e) = deleted {
-        return Err(match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                let users = mounted_by_on(&mut tx, id).await?;
-                AppError::Invalid(FieldErrors(vec![in_use_error(&before.spec.name, &users)]))
-            }
-            _ => internal(e),
-        });
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "volume.delete".into(),
-            target_type: "volume".into(),
-            target_id: id.to_string(),
-            target_name: before.spec.name.clone(),
-            before: Some(snapshot(&before.spec)),
-            after: None,
-            reason: reason.into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    Ok(())
+    write::delete::<SharedVolume>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }

@@ -283,6 +283,16 @@ impl ClusterOverview {
         self.source == ClusterSource::Simulated
     }
 
+    /// Whether a Helm kind is served, as the Cluster page words it. Until discovery has
+    /// succeeded once nothing is known, so "unknown" rather than "not served".
+    pub fn served_label(&self, served: impl Fn(&DriverSupport) -> bool) -> &'static str {
+        match (self.discovered_at.is_some(), served(&self.drivers)) {
+            (false, _) => "unknown",
+            (true, true) => "served",
+            (true, false) => "not served",
+        }
+    }
+
     pub fn storage_class(&self, name: &str) -> Option<&StorageClassInfo> {
         self.storage_classes.iter().find(|s| s.name == name)
     }
@@ -515,6 +525,21 @@ pub struct PodHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helm_kinds_are_unknown_until_discovery_succeeds() {
+        let mut o = ClusterOverview::empty(
+            ClusterSource::Kubeconfig { context: None },
+            "https://127.0.0.1:6443",
+        );
+        assert_eq!(o.served_label(|d| d.flux_helm_release), "unknown");
+        assert_eq!(o.served_label(|d| d.flux_helm_repository), "unknown");
+        assert_eq!(o.served_label(|d| d.k3s_helm_chart), "unknown");
+        o.discovered_at = Some("2026-01-01T00:00:00Z".into());
+        o.drivers.k3s_helm_chart = true;
+        assert_eq!(o.served_label(|d| d.flux_helm_release), "not served");
+        assert_eq!(o.served_label(|d| d.k3s_helm_chart), "served");
+    }
 
     #[test]
     fn drivers_prefer_flux_and_always_offer_job() {

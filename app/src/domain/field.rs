@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// A value the same validator accepts, when the message offers one ("write ..."): what
+    /// the form may put in the field for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 impl FieldError {
@@ -15,7 +19,20 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            suggestion: None,
         }
+    }
+
+    /// The same error offering `fix` (see [`FieldError::suggestion`]).
+    pub fn with_suggestion(mut self, fix: impl Into<String>) -> Self {
+        self.suggestion = Some(fix.into());
+        self
+    }
+
+    /// The same error offering `fix` when there is one.
+    pub fn with_fix(mut self, fix: Option<String>) -> Self {
+        self.suggestion = fix;
+        self
     }
 }
 

@@ -8,9 +8,11 @@ pub mod audit;
 pub mod cluster;
 pub mod field;
 pub mod hub;
+pub mod mount;
 pub mod profile;
 pub mod quantity;
 pub mod user;
+pub mod validate;
 pub mod volume;
 
 pub use field::{FieldError, FieldErrors};

@@ -22,15 +22,15 @@
 //! without a volume is an error: remove it), while `env` and `node_selector` rows left
 //! entirely blank are ignored. Server-side checks that need other rows (unique slug, one
 //! default, replacement, volumes) use the same names and are pure functions here too
-//! ([`check_siblings`], [`check_mounts`]), so the browser can run them on the lists it shows.
+//! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
-use super::hub::{
-    checkbox_value, parse_checkbox, validate_absolute_path, validate_display_name,
-    validate_dns1123_label, validate_dns1123_subdomain, validate_label_key, validate_label_value,
-};
-use super::quantity::{Memory, Quantity, format_cores, validate_cpu};
+use super::quantity::{Memory, Quantity, Shown, check_guarantee, format_cores, validate_cpu};
 use super::user::parse_groups;
-use super::volume::{AccessMode, SharedVolume, VolumeMode, quoted_list};
+use super::validate::{
+    checkbox_value, parse_checkbox, quoted_list, valid_fix, validate_absolute_path,
+    validate_display_name, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
+    validate_label_value,
+};
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -180,10 +180,15 @@ pub fn validate_image_name(field: &str, input: &str) -> Result<String, FieldErro
     }
     for p in &parts {
         if p.chars().any(|c| c.is_ascii_uppercase()) {
-            return err(format!(
-                "\"{s}\": repository names must be lowercase: write \"{}\".",
-                s.to_ascii_lowercase()
-            ));
+            let said = format!("\"{s}\": repository names must be lowercase");
+            return Err(
+                match valid_fix(s.to_ascii_lowercase(), |f| validate_image_name(field, f)) {
+                    Some(f) => {
+                        FieldError::new(field, format!("{said}: write \"{f}\".")).with_suggestion(f)
+                    }
+                    None => FieldError::new(field, format!("{said}.")),
+                },
+            );
         }
         if !path_component_ok(p) {
             return err(format!(
@@ -607,31 +612,25 @@ impl ProfileForm {
         let cpu_guarantee = optional(&mut e, &self.cpu_guarantee, |s| {
             validate_cpu("cpu_guarantee", s)
         });
-        if let (Some(g), Some(l)) = (cpu_guarantee, cpu_limit)
-            && g > l
-        {
-            e.push(
+        if let (Some(g), Some(l)) = (cpu_guarantee, cpu_limit) {
+            e.check(check_guarantee(
                 "cpu_guarantee",
-                format!(
-                    "The CPU guarantee ({}) is more than the CPU limit ({}): lower the guarantee or raise the limit.",
-                    format_cores(g),
-                    format_cores(l)
-                ),
-            );
+                "CPU",
+                &Shown::cores(g),
+                &Shown::cores(l),
+            ));
         }
         let mem_limit = optional(&mut e, &self.mem_limit, |s| Memory::parse("mem_limit", s));
         let mem_guarantee = optional(&mut e, &self.mem_guarantee, |s| {
             Memory::parse("mem_guarantee", s)
         });
-        if let (Some(g), Some(l)) = (&mem_guarantee, &mem_limit)
-            && g.bytes() > l.bytes()
-        {
-            e.push(
+        if let (Some(g), Some(l)) = (&mem_guarantee, &mem_limit) {
+            e.check(check_guarantee(
                 "mem_guarantee",
-                format!(
-                    "The memory guarantee ({g}) is more than the memory limit ({l}): lower the guarantee or raise the limit."
-                ),
-            );
+                "memory",
+                &Shown::memory(g),
+                &Shown::memory(l),
+            ));
         }
 
         let home_capacity = keep(
@@ -896,41 +895,12 @@ pub fn check_siblings(
     e.into_result()
 }
 
-/// Rules between a profile's mounts and the hub's shared volumes: the volume exists in this
-/// hub, is a Filesystem volume, and a ReadOnlyMany volume is mounted read-only.
-pub fn check_mounts(spec: &ProfileSpec, volumes: &[SharedVolume]) -> Result<(), FieldErrors> {
-    let mut e = FieldErrors::new();
-    for (i, m) in spec.mounts.iter().enumerate() {
-        match volumes.iter().find(|v| v.id == m.volume_id) {
-            None => e.push(
-                format!("mounts[{i}].volume_id"),
-                format!(
-                    "Shared volume #{} does not exist in this hub: choose one from the list.",
-                    m.volume_id
-                ),
-            ),
-            Some(v) if v.spec.volume_mode == VolumeMode::Block => e.push(
-                format!("mounts[{i}].volume_id"),
-                format!(
-                    "\"{}\" is a Block volume, which cannot be mounted as a directory: choose a Filesystem volume.",
-                    v.spec.name
-                ),
-            ),
-            Some(v) if v.spec.access_mode == AccessMode::ReadOnlyMany && !m.read_only => e.push(
-                format!("mounts[{i}].read_only"),
-                format!("\"{}\" is ReadOnlyMany: tick read-only.", v.spec.name),
-            ),
-            Some(_) => {}
-        }
-    }
-    e.into_result()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::mount::check_mounts;
     use crate::domain::quantity::GIB;
-    use crate::domain::volume::VolumeSpec;
+    use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode, VolumeSpec};
     use proptest::prelude::*;
 
     fn example() -> ProfileForm {

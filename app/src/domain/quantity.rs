@@ -11,6 +11,7 @@
 //! Messages say what is wrong and what to write instead.
 
 use super::FieldError;
+use super::validate::valid_fix;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const KIB: u64 = 1024;
@@ -260,12 +261,36 @@ fn kubespawner_multiplier(c: char) -> Option<u64> {
     }
 }
 
+/// An error offering `candidate` (in the message by `with`, and as the suggestion) when
+/// KubeSpawner's memory syntax accepts it; otherwise the `without` message and no suggestion.
+fn offer(
+    field: &str,
+    fixes: bool,
+    candidate: String,
+    with: impl FnOnce(&str) -> String,
+    without: String,
+) -> FieldError {
+    let fix = fixes
+        .then(|| valid_fix(candidate, |f| kubespawner_memory(field, f, false)))
+        .flatten();
+    match fix {
+        Some(f) => FieldError::new(field, with(&f)).with_suggestion(f),
+        None => FieldError::new(field, without),
+    }
+}
+
 /// Parses memory the way KubeSpawner's `ByteSpecification` does: a whole number of bytes, or a
 /// number followed by `K`, `M`, `G` or `T`, each 1024-based (so `3G` = 3 × 1024³ bytes).
 /// Fractions are allowed before a suffix (`1.5G`) and truncated to whole bytes, as KubeSpawner
 /// does. Kubernetes spellings (`3Gi`), byte suffixes (`3GB`) and lowercase units are rejected
 /// with the spelling to use instead.
 pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldError> {
+    kubespawner_memory(field, input, true)
+}
+
+/// [`parse_kubespawner_memory`]; `fixes` says whether to look for a fix to offer (off while
+/// checking a candidate fix, so a check never recurses).
+fn kubespawner_memory(field: &str, input: &str, fixes: bool) -> Result<u64, FieldError> {
     let err = |m: String| Err(FieldError::new(field, m));
     let s = input.trim();
     if s.is_empty() {
@@ -273,8 +298,12 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
     }
     if s.chars().any(char::is_whitespace) {
         let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        return err(format!(
-            "\"{s}\" contains a space: write it without spaces, e.g. {compact}."
+        return Err(offer(
+            field,
+            fixes,
+            compact,
+            |f| format!("\"{s}\" contains a space: write it without spaces, e.g. {f}."),
+            format!("\"{s}\" contains a space: write it without spaces."),
         ));
     }
     if s.starts_with('-') {
@@ -292,8 +321,16 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
     };
     let mult = if suffix.is_empty() {
         if num.contains('.') {
-            return err(format!(
-                "\"{s}\" is a fraction of a byte: write whole bytes, or add a unit, e.g. {num}G."
+            return Err(offer(
+                field,
+                fixes,
+                format!("{num}G"),
+                |f| {
+                    format!(
+                        "\"{s}\" is a fraction of a byte: write whole bytes, or add a unit, e.g. {f}."
+                    )
+                },
+                format!("\"{s}\" is a fraction of a byte: write whole bytes, or add a unit."),
             ));
         }
         1
@@ -310,13 +347,27 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
                         .trim_end_matches('b')
                         .ends_with('i') =>
                 {
-                    return err(format!(
-                        "\"{s}\" is Kubernetes notation, which KubeSpawner does not understand: the hub would accept it and the user's server would then fail to start. KubeSpawner's {l} is already 1024-based: write {num}{l} (the same amount)."
+                    let said = format!(
+                        "\"{s}\" is Kubernetes notation, which KubeSpawner does not understand: the hub would accept it and the user's server would then fail to start. KubeSpawner's {l} is already 1024-based"
+                    );
+                    return Err(offer(
+                        field,
+                        fixes,
+                        format!("{num}{l}"),
+                        |f| format!("{said}: write {f} (the same amount)."),
+                        format!("{said}."),
                     ));
                 }
                 Some(l @ ('K' | 'M' | 'G' | 'T')) => {
-                    return err(format!(
-                        "\"{s}\" is not a unit KubeSpawner understands (it takes one uppercase letter, 1024-based): write {num}{l}."
+                    let said = format!(
+                        "\"{s}\" is not a unit KubeSpawner understands (it takes one uppercase letter, 1024-based)"
+                    );
+                    return Err(offer(
+                        field,
+                        fixes,
+                        format!("{num}{l}"),
+                        |f| format!("{said}: write {f}."),
+                        format!("{said}."),
                     ));
                 }
                 Some(_) => {
@@ -344,8 +395,19 @@ pub fn parse_kubespawner_memory(field: &str, input: &str) -> Result<u64, FieldEr
         ));
     }
     if bytes < MEMORY_MIN_BYTES {
-        return err(format!(
-            "\"{s}\" is only {bytes} bytes, too little for a notebook server: add a unit, e.g. {num}M or {num}G."
+        let said = format!("\"{s}\" is only {bytes} bytes, too little for a notebook server");
+        let mega = format!("{num}M");
+        let fix = if fixes && kubespawner_memory(field, &mega, false).is_ok() {
+            mega
+        } else {
+            format!("{num}G")
+        };
+        return Err(offer(
+            field,
+            fixes,
+            fix,
+            |f| format!("{said}: add a unit, e.g. {f}."),
+            format!("{said}: add a unit such as M or G."),
         ));
     }
     Ok(bytes)
@@ -479,7 +541,54 @@ pub fn validate_cpu(field: &str, input: &str) -> Result<f64, FieldError> {
     Ok((cores * 1000.0).round() / 1000.0)
 }
 
+/// An amount compared by `value` and shown in messages as `text` (e.g. bytes shown as the
+/// `3G` the admin wrote).
+#[derive(Debug, Clone)]
+pub struct Shown<T> {
+    pub value: T,
+    pub text: String,
+}
+
+impl Shown<f64> {
+    /// Cores, shown as written in forms (`1.5`).
+    pub fn cores(cores: f64) -> Self {
+        Shown {
+            value: cores,
+            text: format_cores(cores),
+        }
+    }
+}
+
+impl Shown<u64> {
+    /// Memory, compared in bytes and shown as written (`3G`).
+    pub fn memory(m: &Memory) -> Self {
+        Shown {
+            value: m.bytes(),
+            text: m.to_string(),
+        }
+    }
+}
+
+impl<T: PartialOrd> PartialEq for Shown<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value.partial_cmp(&other.value) == Some(std::cmp::Ordering::Equal)
+    }
+}
+
+impl<T: PartialOrd> PartialOrd for Shown<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(&other.value)
+    }
+}
+
+impl<T> std::fmt::Display for Shown<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// `guarantee <= limit` for any pair of amounts; the error is reported on the guarantee field.
+/// The one place this rule lives: the profile form and the values checks both call it.
 pub fn check_guarantee<T: PartialOrd + std::fmt::Display>(
     guarantee_field: &str,
     what: &str,

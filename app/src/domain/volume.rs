@@ -5,11 +5,10 @@
 //! `access_mode`, `storage_class`, `volume_mode`, `create_pvc` (checkbox: `on` or empty).
 //! Errors about deleting a volume use the field `volume`.
 
-use super::hub::{
+use super::quantity::Quantity;
+use super::validate::{
     parse_checkbox, validate_display_name, validate_dns1123_subdomain, validate_namespace,
 };
-use super::profile::Profile;
-use super::quantity::Quantity;
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -243,7 +242,7 @@ impl VolumeSpec {
             access_mode: self.access_mode.as_str().to_string(),
             storage_class: self.storage_class.clone().unwrap_or_default(),
             volume_mode: self.volume_mode.as_str().to_string(),
-            create_pvc: super::hub::checkbox_value(self.create_pvc),
+            create_pvc: super::validate::checkbox_value(self.create_pvc),
         }
     }
 }
@@ -260,16 +259,6 @@ pub struct SharedVolume {
     pub spec: VolumeSpec,
 }
 
-/// `"A", "B" and "C"` for messages.
-pub fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.into_iter().map(|n| format!("\"{n}\"")).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// Rules between a volume and the hub it belongs to (checked by the server on every save).
 pub fn check_hub_namespace(spec: &VolumeSpec, hub_namespace: &str) -> Result<(), FieldError> {
     if spec.namespace != hub_namespace {
@@ -283,76 +272,11 @@ pub fn check_hub_namespace(spec: &VolumeSpec, hub_namespace: &str) -> Result<(),
     Ok(())
 }
 
-/// Rules between a volume and the profiles that mount it: a Block volume cannot be mounted
-/// as a directory, and a ReadOnlyMany volume must be mounted read-only. `mounted_by` are the
-/// profiles mounting volume `volume_id`.
-pub fn check_against_mounts(
-    volume_id: i64,
-    spec: &VolumeSpec,
-    mounted_by: &[Profile],
-) -> Result<(), FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let users: Vec<&Profile> = mounted_by
-        .iter()
-        .filter(|p| p.spec.mounts.iter().any(|m| m.volume_id == volume_id))
-        .collect();
-    if spec.volume_mode == VolumeMode::Block && !users.is_empty() {
-        errors.push(
-            "volume_mode",
-            format!(
-                "A Block volume cannot be mounted as a directory, and profiles {} mount this one: remove those mounts first or keep Filesystem.",
-                quoted_list(users.iter().map(|p| p.spec.display_name.as_str()))
-            ),
-        );
-    }
-    if spec.access_mode == AccessMode::ReadOnlyMany {
-        let writers: Vec<&str> = users
-            .iter()
-            .filter(|p| {
-                p.spec
-                    .mounts
-                    .iter()
-                    .any(|m| m.volume_id == volume_id && !m.read_only)
-            })
-            .map(|p| p.spec.display_name.as_str())
-            .collect();
-        if !writers.is_empty() {
-            errors.push(
-                "access_mode",
-                format!(
-                    "ReadOnlyMany volumes must be mounted read-only, and profiles {} mount this one read-write: make those mounts read-only first.",
-                    quoted_list(writers)
-                ),
-            );
-        }
-    }
-    errors.into_result()
-}
-
-/// The error for deleting a volume that profiles still mount.
-pub fn in_use_error(volume_name: &str, profile_names: &[String]) -> FieldError {
-    FieldError::new(
-        "volume",
-        format!(
-            "Shared volume \"{volume_name}\" is mounted by {} {}: remove it from {} first.",
-            if profile_names.len() == 1 {
-                "profile"
-            } else {
-                "profiles"
-            },
-            quoted_list(profile_names.iter().map(String::as_str)),
-            if profile_names.len() == 1 {
-                "that profile"
-            } else {
-                "those profiles"
-            },
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::mount::in_use_error;
+    use crate::domain::validate::quoted_list;
 
     pub(crate) fn example_form() -> VolumeForm {
         VolumeForm {

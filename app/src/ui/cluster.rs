@@ -97,8 +97,9 @@ fn Overview(status: ClusterStatus, overview: ClusterOverview) -> impl IntoView {
         .as_ref()
         .map(|v| v.git_version.clone())
         .unwrap_or_else(|| "unknown".into());
-    let d = overview.drivers;
-    let yes_no = |b: bool| if b { "served" } else { "not served" };
+    let flux_release = overview.served_label(|d| d.flux_helm_release);
+    let flux_repository = overview.served_label(|d| d.flux_helm_repository);
+    let k3s_chart = overview.served_label(|d| d.k3s_helm_chart);
     view! {
         <div class="cards">
             <div class="card stat">
@@ -128,9 +129,9 @@ fn Overview(status: ClusterStatus, overview: ClusterOverview) -> impl IntoView {
             <table class="table">
                 <tbody>
                     <tr><td>"Job running Helm"</td><td>"always available"</td></tr>
-                    <tr><td><code>"helm.toolkit.fluxcd.io/v2"</code>" HelmRelease (Flux)"</td><td>{yes_no(d.flux_helm_release)}</td></tr>
-                    <tr><td><code>"source.toolkit.fluxcd.io/v1"</code>" HelmRepository (Flux)"</td><td>{yes_no(d.flux_helm_repository)}</td></tr>
-                    <tr><td><code>"helm.cattle.io/v1"</code>" HelmChart (k3s / RKE2)"</td><td>{yes_no(d.k3s_helm_chart)}</td></tr>
+                    <tr><td><code>"helm.toolkit.fluxcd.io/v2"</code>" HelmRelease (Flux)"</td><td>{flux_release}</td></tr>
+                    <tr><td><code>"source.toolkit.fluxcd.io/v1"</code>" HelmRepository (Flux)"</td><td>{flux_repository}</td></tr>
+                    <tr><td><code>"helm.cattle.io/v1"</code>" HelmChart (k3s / RKE2)"</td><td>{k3s_chart}</td></tr>
                 </tbody>
             </table>
         </section>

@@ -8,13 +8,14 @@
 use super::errors::{SourceMap, ValuesError, escape_segment};
 use super::model::KNOWN_OVERRIDE_KEYS;
 use super::{CHART_HOME_MOUNT_PATH, CHART_MEM_GUARANTEE, HOME_VOLUME_KEY, cores_text};
-use crate::domain::hub::{
-    validate_absolute_path, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
-    validate_label_value,
-};
 use crate::domain::profile::validate_env_name;
 use crate::domain::quantity::{
-    CPU_MAX_CORES, CPU_MAX_DECIMALS, MEMORY_MIN_BYTES, parse_kubespawner_memory, parse_quantity,
+    CPU_MAX_CORES, CPU_MAX_DECIMALS, MEMORY_MIN_BYTES, Shown, check_guarantee,
+    parse_kubespawner_memory, parse_quantity,
+};
+use crate::domain::validate::{
+    validate_absolute_path, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
+    validate_label_value,
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,15 +147,15 @@ fn guarantee_le_limit<T: PartialOrd>(
     guarantee: Option<(T, String)>,
     limit: Option<(T, String)>,
 ) {
-    if let (Some((g, gt)), Some((l, lt))) = (guarantee, limit)
-        && g > l
-    {
-        c.err(
+    if let (Some((value, text)), Some((l, lt))) = (guarantee, limit)
+        && let Err(e) = check_guarantee(
             at,
-            format!(
-                "The {what} guarantee ({gt}) is more than the {what} limit ({lt}): lower the guarantee or raise the limit."
-            ),
-        );
+            what,
+            &Shown { value, text },
+            &Shown { value: l, text: lt },
+        )
+    {
+        c.err(at, e.message);
     }
 }
 

@@ -808,7 +808,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
     match input.portal_url.map(str::trim).filter(|u| !u.is_empty()) {
         Some(url) => extra_env.insert(ENV_URL, HubEnv::Value(url.trim_end_matches('/').into())),
         None => notes.push(format!(
-            "The portal's URL is not configured (HUBFLEET_PUBLIC_URL), so {ENV_URL} is not set: the hub will use the static profile list until it is."
+            "The portal's URL is not configured (--public-url or HUBFLEET_PUBLIC_URL), so {ENV_URL} is not set: the hub will use the static profile list until it is."
         )),
     }
     extra_env.insert(ENV_HUB, HubEnv::Value(hub_key(hub)));

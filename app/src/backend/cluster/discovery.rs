@@ -150,8 +150,8 @@ fn quantity_to_u64(
     q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
     scale: f64,
 ) -> u64 {
-    q.and_then(|q| crate::backend::cluster::quantity::parse(&q.0))
-        .map(|v| crate::backend::cluster::quantity::to_u64(v * scale))
+    q.and_then(|q| clusterkit::quantity::parse(&q.0))
+        .map(|v| clusterkit::quantity::to_u64(v * scale))
         .unwrap_or(0)
 }
 

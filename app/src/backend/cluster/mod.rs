@@ -1,8 +1,9 @@
-//! Cluster access: the connection to the Kubernetes API server (kubeconfig, in-cluster or the
-//! built-in simulated cluster), its status (connected / unreachable since, with the last
+//! Cluster access: the connection to the Kubernetes API server (kubeconfig, in-cluster, or a
+//! client handed over by the caller, such as the simulated cluster's), its status (connected / unreachable since, with the last
 //! error), API discovery, the watch-fed stores pages read, and Helm release Secret decoding.
 //!
-//! Start-up calls [`ClusterHandle::connect`] once; the handle is cheap to clone. A monitor
+//! Start-up calls [`ClusterHandle::connect`] (or, for the simulated cluster, which lives in the
+//! separate `simcluster` crate, [`ClusterHandle::from_client`]) once; the handle is cheap to clone. A monitor
 //! task probes the API server (`/version`) and re-runs discovery on reconnect; while the API
 //! server is unreachable the probes back off exponentially, the last known overview and store
 //! contents stay available, and [`ClusterHandle::ensure_connected`] refuses state-changing
@@ -19,8 +20,6 @@
 pub mod discovery;
 pub mod health;
 pub mod helm;
-pub mod quantity;
-pub mod sim;
 pub mod stats;
 pub mod watch;
 
@@ -30,13 +29,12 @@ use crate::domain::cluster::{
 };
 use chrono::{SecondsFormat, Utc};
 use kube::ResourceExt;
-use sim::{SimConfig, Simulator};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::{Notify, watch as tokio_watch};
 use tokio::task::AbortHandle;
-pub use watch::{ClusterStores, ScopedStore, WatchScope};
+pub use watch::{ClusterStores, ScopedStore, WatchRetry, WatchScope};
 
 /// Which cluster to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +42,8 @@ pub enum ClusterSelection {
     /// A kubeconfig (`KUBECONFIG` or `~/.kube/config`) or the in-cluster service account when
     /// present, else the simulated cluster.
     Auto,
-    /// The simulated cluster.
+    /// The simulated cluster. The app does not build it: the caller creates it and hands its
+    /// client to [`ClusterHandle::from_client`] with [`ClusterSource::Simulated`].
     Demo,
     /// A kubeconfig, with an optional context (default: its current context).
     Kubeconfig(Option<String>),
@@ -79,8 +78,6 @@ pub fn kube_config_present() -> bool {
 /// How to connect and what to watch.
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
-    /// The simulated cluster's configuration (used when the selection resolves to it).
-    pub sim: SimConfig,
     /// Namespaces whose permissions discovery checks (e.g. every hub's namespace).
     pub namespaces: Vec<String>,
     /// Permissions to check per namespace (default: what hub management needs).
@@ -104,7 +101,6 @@ pub struct ClusterOptions {
 impl Default for ClusterOptions {
     fn default() -> Self {
         Self {
-            sim: SimConfig::default(),
             namespaces: vec!["default".to_string()],
             access_checks: discovery::default_access_checks(),
             watch: WatchScope::default(),
@@ -120,10 +116,9 @@ impl Default for ClusterOptions {
 }
 
 impl ClusterOptions {
-    /// Options for tests: the test simulator, quick probes and short backoff.
+    /// Options for tests: quick probes and short backoff.
     pub fn for_tests() -> Self {
         Self {
-            sim: SimConfig::for_tests(),
             probe_interval: Duration::from_millis(100),
             min_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(400),
@@ -141,6 +136,11 @@ pub enum ClusterError {
     Config(String),
     #[error("could not build a Kubernetes client: {0}")]
     Client(String),
+    /// The selection resolves to the simulated cluster, which the caller must supply.
+    #[error(
+        "the simulated cluster is not built here: pass its client to ClusterHandle::from_client"
+    )]
+    SimulatedClientRequired,
 }
 
 /// A state-changing action was refused because the cluster is not reachable.
@@ -153,7 +153,7 @@ pub struct ClusterUnavailable {
 
 struct Inner {
     client: kube::Client,
-    simulator: Option<Simulator>,
+    simulated: bool,
     status: tokio_watch::Sender<ClusterStatus>,
     overview: RwLock<ClusterOverview>,
     stores: Option<ClusterStores>,
@@ -217,7 +217,9 @@ fn describe(e: &kube::Error) -> String {
 impl ClusterHandle {
     /// Connects as selected. Returns once the first probe and discovery finished or
     /// `connect_timeout` passed (then the handle starts out unreachable and keeps retrying).
-    /// Fails only when no configuration can be loaded.
+    /// Fails when no configuration can be loaded, and for a selection that resolves to the
+    /// simulated cluster (see [`ClusterSelection::is_simulated`]; use
+    /// [`ClusterHandle::from_client`] then).
     pub async fn connect(
         selection: ClusterSelection,
         options: ClusterOptions,
@@ -237,16 +239,7 @@ impl ClusterHandle {
         };
         match resolved {
             ClusterSelection::Demo | ClusterSelection::Auto => {
-                let sim = Simulator::new(options.sim.clone());
-                let client = sim.client();
-                Ok(Self::start(
-                    client,
-                    ClusterSource::Simulated,
-                    "simulated://hubfleet".to_string(),
-                    Some(sim),
-                    options,
-                )
-                .await)
+                Err(ClusterError::SimulatedClientRequired)
             }
             ClusterSelection::Kubeconfig(context) => {
                 let kopts = kube::config::KubeConfigOptions {
@@ -271,7 +264,6 @@ impl ClusterHandle {
                         context: context_name,
                     },
                     url,
-                    None,
                     options,
                 )
                 .await)
@@ -282,51 +274,40 @@ impl ClusterHandle {
                 let url = config.cluster_url.to_string();
                 let client = kube::Client::try_from(config)
                     .map_err(|e| ClusterError::Client(e.to_string()))?;
-                Ok(Self::start(client, ClusterSource::InCluster, url, None, options).await)
+                Ok(Self::start(client, ClusterSource::InCluster, url, options).await)
             }
         }
     }
 
-    /// Connects to the simulated cluster built from `options.sim`.
-    pub async fn simulated(options: ClusterOptions) -> Self {
-        let sim = Simulator::new(options.sim.clone());
-        Self::with_simulator(sim, options).await
-    }
-
-    /// Connects to an existing simulator (tests that prepare it first).
-    pub async fn with_simulator(sim: Simulator, options: ClusterOptions) -> Self {
-        let client = sim.client();
-        Self::start(
-            client,
-            ClusterSource::Simulated,
-            "simulated://hubfleet".to_string(),
-            Some(sim),
-            options,
-        )
-        .await
-    }
-
-    /// Wraps any client (e.g. one built from a custom `kube::Config`).
+    /// Wraps a client built elsewhere: the simulated cluster's (with
+    /// [`ClusterSource::Simulated`], which turns on the "Simulated cluster" banner) or one
+    /// built from a custom `kube::Config`. `api_server` is what the Cluster page shows as the
+    /// address (e.g. `simulated://hubfleet`).
     pub async fn from_client(
         client: kube::Client,
         source: ClusterSource,
         api_server: String,
         options: ClusterOptions,
     ) -> Self {
-        Self::start(client, source, api_server, None, options).await
+        Self::start(client, source, api_server, options).await
     }
 
     async fn start(
         client: kube::Client,
         source: ClusterSource,
         api_server: String,
-        simulator: Option<Simulator>,
         options: ClusterOptions,
     ) -> Self {
-        let (status, _) = tokio_watch::channel(ClusterStatus::Connecting);
+        let simulated = source == ClusterSource::Simulated;
+        let (status, status_rx) = tokio_watch::channel(ClusterStatus::Connecting);
         let probe_now = Arc::new(Notify::new());
         let (stores, tasks) = if options.start_watchers {
-            let (s, t) = ClusterStores::start(&client, &options.watch, probe_now.clone());
+            let retry = WatchRetry {
+                min_backoff: options.min_backoff,
+                max_backoff: options.max_backoff,
+                status: status_rx,
+            };
+            let (s, t) = ClusterStores::start(&client, &options.watch, probe_now.clone(), retry);
             (Some(s), t)
         } else {
             (None, Vec::new())
@@ -334,7 +315,7 @@ impl ClusterHandle {
         let handle = Self {
             inner: Arc::new(Inner {
                 client,
-                simulator,
+                simulated,
                 status,
                 overview: RwLock::new(ClusterOverview::empty(source, api_server)),
                 stores,
@@ -398,13 +379,9 @@ impl ClusterHandle {
         self.inner.stores.as_ref()
     }
 
-    /// The simulated cluster, when connected to one (tests and demo scripting only).
-    pub fn simulator(&self) -> Option<&Simulator> {
-        self.inner.simulator.as_ref()
-    }
-
+    /// Whether the client talks to the simulated cluster (the caller said so).
     pub fn is_simulated(&self) -> bool {
-        self.inner.simulator.is_some()
+        self.inner.simulated
     }
 
     /// Asks the monitor to probe now (e.g. after a failed request).
@@ -534,7 +511,13 @@ impl ClusterHandle {
             }
         }
         if !was_connected {
-            tracing::info!("Kubernetes API server reachable");
+            match self.status() {
+                ClusterStatus::Unreachable { since, .. } => tracing::info!(
+                    unreachable_since = %since,
+                    "Kubernetes API server reachable again"
+                ),
+                _ => tracing::info!("Kubernetes API server reachable"),
+            }
             self.inner
                 .status
                 .send_replace(ClusterStatus::Connected { since: seen });
@@ -560,10 +543,20 @@ impl ClusterHandle {
     }
 }
 
-/// Probes periodically; backs off while unreachable; rediscovers on reconnect and on schedule.
+/// While the API server stays unreachable, the log repeats that it is at most this often.
+const UNREACHABLE_REMINDER: Duration = Duration::from_secs(600);
+
+/// Probes periodically; backs off while unreachable (exponentially, capped; watch errors do
+/// not cut the wait short then, so the monitor is the only thing asking a dead API server);
+/// rediscovers on reconnect and on schedule.
 async fn monitor(weak: std::sync::Weak<Inner>) {
-    let mut backoff: Option<Duration> = None;
+    // Unreachable from the start: back off from the first retry on.
+    let mut backoff: Option<Duration> = weak
+        .upgrade()
+        .filter(|i| !i.status.borrow().is_connected())
+        .map(|i| i.options.min_backoff);
     let mut last_discovery = tokio::time::Instant::now();
+    let mut last_reminder = tokio::time::Instant::now();
     loop {
         let (wait, notify) = {
             let Some(inner) = weak.upgrade() else {
@@ -572,9 +565,13 @@ async fn monitor(weak: std::sync::Weak<Inner>) {
             let wait = backoff.unwrap_or(inner.options.probe_interval);
             (wait, inner.probe_now.clone())
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = notify.notified() => {}
+        if backoff.is_some() {
+            tokio::time::sleep(wait).await;
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = notify.notified() => {}
+            }
         }
         let Some(inner) = weak.upgrade() else {
             return;
@@ -590,6 +587,18 @@ async fn monitor(weak: std::sync::Weak<Inner>) {
                 backoff = None;
             }
             Err(e) => {
+                if backoff.is_none() {
+                    last_reminder = tokio::time::Instant::now();
+                } else if last_reminder.elapsed() >= UNREACHABLE_REMINDER {
+                    last_reminder = tokio::time::Instant::now();
+                    if let ClusterStatus::Unreachable { since, .. } = handle.status() {
+                        tracing::warn!(
+                            unreachable_since = %since,
+                            error = %e,
+                            "Kubernetes API server still unreachable"
+                        );
+                    }
+                }
                 handle.mark_unreachable(e);
                 backoff = Some(match backoff {
                     None => opts.min_backoff,

@@ -1,22 +1,30 @@
 //! In-memory stores fed by watches (kube reflectors): pods, PVCs, events, Helm release
 //! Secrets and nodes, scoped by namespace and label selector. Pages read these stores, never
 //! the API server per request. Each store reports readiness (its first full list arrived) and
-//! metrics (objects cached, last event, errors). Watch errors are retried with kube's default
-//! backoff; the last known objects stay in the store meanwhile.
+//! metrics (objects cached, last event, errors). The last known objects stay in the store
+//! while watches fail.
+//!
+//! Retrying: kube's `default_backoff()` resets on every successful stream item, and a
+//! watcher yields `Event::Init` before each (re)list, so against a dead API server it never
+//! grew past its first step (about one request per watch and second). Watches here retry
+//! with their own exponential, capped delay that only a real list or watch event resets, and
+//! while the connection monitor reports the API server unreachable they do not ask at all:
+//! they wait for the monitor (the only prober then) to see it back.
 
 use super::helm;
-use crate::domain::cluster::{ReleaseRevision, StoreMetrics};
+use crate::domain::cluster::{ClusterStatus, ReleaseRevision, StoreMetrics};
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Secret};
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch as tokio_watch};
 use tokio::task::AbortHandle;
 
 /// What the stores watch.
@@ -45,6 +53,79 @@ impl Default for WatchScope {
             release_secret_selector: helm::RELEASE_SECRET_SELECTOR.to_string(),
         }
     }
+}
+
+/// How failed watches retry.
+#[derive(Debug, Clone)]
+pub struct WatchRetry {
+    /// Delay after the first failure; doubles with every further failure.
+    pub min_backoff: Duration,
+    /// Cap of the delay.
+    pub max_backoff: Duration,
+    /// The connection monitor's status: while it says unreachable, watches wait for it.
+    pub status: tokio_watch::Receiver<ClusterStatus>,
+}
+
+impl WatchRetry {
+    /// The delay after `failures` consecutive failures (at least one).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let exp = failures.saturating_sub(1).min(20);
+        self.min_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.max_backoff)
+    }
+}
+
+/// Waits while the monitor reports the API server unreachable (returns at once otherwise,
+/// and when the handle is gone).
+async fn wait_while_unreachable(status: &mut tokio_watch::Receiver<ClusterStatus>) {
+    loop {
+        if !matches!(
+            *status.borrow_and_update(),
+            ClusterStatus::Unreachable { .. }
+        ) {
+            return;
+        }
+        if status.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A watcher stream that pauses after each error: `retry.delay(failures)`, then as long as
+/// the monitor reports the API server unreachable. Only objects or a completed list reset the
+/// failure count (not `Event::Init`, which the watcher yields before every list attempt).
+fn with_retry<K, S>(
+    stream: S,
+    retry: WatchRetry,
+) -> impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send
+where
+    K: Send + 'static,
+    S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+{
+    struct Retrying<S> {
+        inner: Pin<Box<S>>,
+        failures: u32,
+        retry: WatchRetry,
+    }
+    let start = Retrying {
+        inner: Box::pin(stream),
+        failures: 0,
+        retry,
+    };
+    futures::stream::unfold(start, |mut s| async move {
+        if s.failures > 0 {
+            tokio::time::sleep(s.retry.delay(s.failures)).await;
+            wait_while_unreachable(&mut s.retry.status).await;
+        }
+        let item = s.inner.next().await?;
+        match &item {
+            Err(_) => s.failures = s.failures.saturating_add(1),
+            Ok(watcher::Event::Init) => {}
+            Ok(_) => s.failures = 0,
+        }
+        Some((item, s))
+    })
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +176,7 @@ struct Spawn<'a> {
     label_selector: Option<&'a str>,
     field_selector: Option<&'a str>,
     on_error: Arc<Notify>,
+    retry: WatchRetry,
     tasks: &'a mut Vec<AbortHandle>,
 }
 
@@ -131,7 +213,7 @@ where
             let state = Arc::new(Mutex::new(PartState::default()));
             let st = state.clone();
             let notify = s.on_error.clone();
-            let stream = watcher(api, config).default_backoff().inspect(move |ev| {
+            let stream = with_retry(watcher(api, config), s.retry.clone()).inspect(move |ev| {
                 let mut g = st.lock().unwrap_or_else(PoisonError::into_inner);
                 match ev {
                     Ok(e) => {
@@ -251,11 +333,13 @@ pub struct ClusterStores {
 
 impl ClusterStores {
     /// Starts one watch per kind (and namespace); the returned abort handles stop them.
-    /// `on_error` is notified on every watch error (the connection monitor probes then).
+    /// `on_error` is notified on every watch error (the connection monitor probes then, unless
+    /// it already knows the API server is down); `retry` says how failed watches retry.
     pub fn start(
         client: &Client,
         scope: &WatchScope,
         on_error: Arc<Notify>,
+        retry: WatchRetry,
     ) -> (Self, Vec<AbortHandle>) {
         let mut tasks = Vec::new();
         let nss = scope.namespaces.as_deref();
@@ -267,6 +351,7 @@ impl ClusterStores {
                     label_selector: $label,
                     field_selector: $field,
                     on_error: on_error.clone(),
+                    retry: retry.clone(),
                     tasks: &mut tasks,
                 }
             };
@@ -369,5 +454,25 @@ impl ClusterStores {
                 .then_with(|| a.name_any().cmp(&b.name_any()))
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_up_to_the_cap() {
+        let (_tx, status) = tokio_watch::channel(ClusterStatus::Connecting);
+        let retry = WatchRetry {
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            status,
+        };
+        let delays: Vec<u64> = [1, 2, 3, 4, 8, 200]
+            .iter()
+            .map(|&n| u64::try_from(retry.delay(n).as_millis()).unwrap_or(u64::MAX))
+            .collect();
+        assert_eq!(delays, vec![500, 1_000, 2_000, 4_000, 60_000, 60_000]);
     }
 }

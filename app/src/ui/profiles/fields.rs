@@ -2,11 +2,12 @@
 //! browser's checks (the domain validators the server runs) and the conflict view's rows.
 
 use crate::domain::FieldErrors;
-use crate::domain::hub::{checkbox_value, parse_checkbox};
+use crate::domain::mount::check_mounts;
 use crate::domain::profile::{
     DEFAULT_HOME_MOUNT_PATH, EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, PullPolicy,
-    check_mounts, check_siblings,
+    check_siblings,
 };
+use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::SharedVolume;
 use crate::ui::form::{ConflictRow, Errors, FormFields, Problem};
 use leptos::prelude::*;

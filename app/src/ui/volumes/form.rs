@@ -2,11 +2,10 @@
 //! create and the edit page.
 
 use crate::domain::FieldErrors;
-use crate::domain::hub::{checkbox_value, parse_checkbox};
+use crate::domain::mount::check_against_mounts;
 use crate::domain::profile::{Profile, slugify};
-use crate::domain::volume::{
-    AccessMode, VolumeForm, VolumeMode, check_against_mounts, check_hub_namespace,
-};
+use crate::domain::validate::{checkbox_value, parse_checkbox};
+use crate::domain::volume::{AccessMode, VolumeForm, VolumeMode, check_hub_namespace};
 use crate::ui::form::{
     CheckRow, ConflictRow, Errors, FieldRow, FormFields, SelectInput, TextField,
 };

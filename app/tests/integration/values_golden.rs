@@ -1,0 +1,174 @@
+//! The first-run example's values against a checked-in golden file, determinism, and the YAML
+//! reading back as the values that were generated.
+//!
+//! To accept a deliberate change of the generated values: `UPDATE_GOLDEN=1 cargo test -p app
+//! --features ssr --test integration values_golden`, then review the golden file's diff.
+
+use crate::values_support::*;
+use app::backend::{hubs, profiles, seed, values, volumes};
+use app::values::{ValuesInput, generate, schema};
+
+const PORTAL: &str = "https://hubfleet.example.org";
+
+fn golden_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn compare_golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let (hunks, added, removed) = values::diff_text(&expected, actual, 2);
+        let mut report = format!("{name} differs from the golden file (+{added} -{removed}):\n");
+        for h in hunks {
+            for l in h.lines {
+                let mark = match l.change {
+                    app::values::LineChange::Same => ' ',
+                    app::values::LineChange::Removed => '-',
+                    app::values::LineChange::Added => '+',
+                };
+                report.push_str(&format!("{mark}{}\n", l.text));
+            }
+            report.push_str("...\n");
+        }
+        panic!("{report}\nIf the change is intended, run with UPDATE_GOLDEN=1.");
+    }
+}
+
+#[tokio::test]
+async fn first_run_example_matches_the_golden_file() {
+    let (_dir, pool) = database().await;
+    assert!(seed::seed_example(&pool).await.unwrap());
+    let hub = values::find_hub(&pool, "data8-jupyterhub").await.unwrap();
+    let p = profiles::list(&pool, hub.id).await.unwrap();
+    let v = volumes::list(&pool, hub.id).await.unwrap();
+    let r = values::render(&hub, &p, &v, Some(PORTAL)).unwrap();
+    assert_eq!(r.errors, vec![], "the example must be valid");
+    compare_golden("data8-jupyterhub.yaml", &r.yaml);
+    assert_eq!(r.digest, values::digest(&r.yaml));
+    assert_eq!(r.digest.len(), 64);
+
+    // What `hubfleet values --hub data8-jupyterhub` prints: valid as well.
+    let (yaml, errors) = values::render_hub_by_name(&pool, "data8-jupyterhub", None)
+        .await
+        .unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(yaml.contains("claimName: claim-share"), "{yaml}");
+    assert!(
+        values::render_hub_by_name(&pool, "kube-public/data8-jupyterhub", None)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        values::render_hub_by_name(&pool, "nope", None).await,
+        Err(app::error::AppError::NotFound(_))
+    ));
+    let _ = hubs::list(&pool).await.unwrap();
+}
+
+#[test]
+fn sample_hub_matches_the_golden_file() {
+    let (h, p, v) = sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    assert_eq!(r.errors, vec![], "{:#?}", r.errors);
+    compare_golden("sample-physics-hub.yaml", &r.yaml);
+}
+
+#[test]
+fn generation_is_deterministic_and_independent_of_input_order() {
+    let (h, p, v) = sample();
+    let input = ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: Some(PORTAL),
+    };
+    let a = generate(&input).yaml(&h).unwrap();
+    let b = generate(&input).yaml(&h).unwrap();
+    assert_eq!(a, b);
+    let mut p2 = p.clone();
+    p2.reverse();
+    let mut v2 = v.clone();
+    v2.reverse();
+    let c = generate(&ValuesInput {
+        profiles: &p2,
+        volumes: &v2,
+        ..input
+    })
+    .yaml(&h)
+    .unwrap();
+    assert_eq!(a, c);
+    assert_eq!(values::digest(&a), values::digest(&c));
+}
+
+#[test]
+fn yaml_reads_back_as_the_generated_values() {
+    let (h, p, v) = sample();
+    let g = generate(&ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: Some(PORTAL),
+    });
+    let yaml = g.yaml(&h).unwrap();
+    let back: serde_json::Value = serde_saphyr::from_str(&yaml).expect("YAML parses");
+    assert_eq!(back, g.json());
+    assert!(schema::is_valid(&back));
+}
+
+#[test]
+fn strings_that_yaml_1_1_reads_as_other_types_are_quoted() {
+    // Helm's YAML reader would take these for booleans or numbers if written plainly.
+    let (h, _, v) = sample();
+    let tricky = [
+        "on", "yes", "no", "off", "y", "n", "1.10", "0777", "null", "~", "true",
+    ];
+    for (i, t) in tricky.iter().enumerate() {
+        let p = vec![profile(
+            1,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                env: vec![env("X", t)],
+                node_selector: vec![label(
+                    "tier",
+                    if t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+                        t
+                    } else {
+                        "x"
+                    },
+                )],
+                ..form("P", "p")
+            },
+        )];
+        let g = generate(&ValuesInput {
+            hub: &h,
+            profiles: &p,
+            volumes: &v,
+            portal_url: None,
+        });
+        let yaml = g.yaml(&h).unwrap();
+        let line = yaml
+            .lines()
+            .find(|l| l.trim_start().starts_with("X:"))
+            .unwrap_or_else(|| panic!("case {i}: no X in\n{yaml}"));
+        let value = line.trim_start().trim_start_matches("X:").trim();
+        assert!(
+            value.starts_with('\'') || value.starts_with('"'),
+            "{t:?} written unquoted: {line}"
+        );
+    }
+}
+
+use app::domain::profile::ProfileForm;

@@ -1,0 +1,12 @@
+//! The server crate's integration tests, linked into one binary: accounts, sessions, CSRF and
+//! roles through the real router; the hub profile API; the profile, volume and hub server
+//! functions; the `hubfleet` command line; and the binary against the simulated cluster served
+//! on loopback through a kubeconfig.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod cli;
+mod cluster_kubeconfig;
+mod common;
+mod hub_api;
+mod profiles_api;
