@@ -73,7 +73,7 @@ fn parse_args() -> Result<Options> {
 
 fn run() -> Result<()> {
     let options = parse_args()?;
-    let workspace = workspace_root();
+    let workspace = workspace_root()?;
     std::env::set_current_dir(&workspace)?;
     let profile = if options.release {
         "wasm-release"
@@ -162,13 +162,26 @@ fn kib(v: &serde_json::Value) -> String {
     format!("{:.1}", bytes as f64 / 1024.0)
 }
 
-/// The workspace this tool belongs to (it is always run from its own checkout).
-fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
+/// The root of the workspace cargo is working in (`cargo run -p sitebuild` from anywhere in the
+/// checkout). Asked of cargo at run time: a path compiled into this binary would point at
+/// whichever checkout built it last when several share one target directory.
+fn workspace_root() -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo locate-project failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    let manifest = PathBuf::from(String::from_utf8(out.stdout)?.trim());
+    Ok(manifest
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or(manifest_dir)
+        .ok_or("cargo named no workspace manifest")?)
 }
 
 fn target_dir(workspace: &Path) -> PathBuf {
