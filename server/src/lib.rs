@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use http::StatusCode;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -35,9 +35,21 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
+/// The app's routes, generated once per process.
+///
+/// Generating them renders the app with resource loading switched off through a process-wide
+/// flag (leptos_server's `SuppressResourceLoad`). Generating them again while another router in
+/// the same process renders a page makes that page's resources wait forever: the hang seen when
+/// many server tests shared one process. Once per process, no render can overlap it: every
+/// router, and so every render, waits for this.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface of the portal.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let idle = tower_sessions::cookie::time::Duration::minutes(state.settings.session_idle_minutes);
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
