@@ -44,6 +44,11 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_opts(|_| {}).await
+    }
+
+    /// A test app whose `serve` options are adjusted first (e.g. another site root).
+    pub async fn with_opts(adjust: impl FnOnce(&mut ServeOpts)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let global = GlobalOpts {
             data_dir: dir.path().to_path_buf(),
@@ -51,7 +56,8 @@ impl TestApp {
             log_level: "warn".into(),
         };
         let pool = server::startup::open_database(&global).await.unwrap();
-        let opts = ServeOpts::from_env().unwrap();
+        let mut opts = ServeOpts::from_env().unwrap();
+        adjust(&mut opts);
         let cluster = server::startup::simulated_cluster(
             simcluster::SimConfig::for_tests(),
             app::backend::cluster::ClusterOptions {

@@ -10,3 +10,4 @@ mod cluster_kubeconfig;
 mod common;
 mod hub_api;
 mod profiles_api;
+mod site;
