@@ -14,6 +14,9 @@ scripts/setup.sh --test
 step "cargo fmt --check"
 cargo fmt --all --check
 
+step "module graph: no import cycles (non-test code)"
+python3 scripts/module-cycles.py app/src server/src clusterkit/src simcluster/src sitebuild/src
+
 step "clippy (server build: app with ssr, server, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
