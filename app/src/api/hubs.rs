@@ -60,19 +60,7 @@ pub async fn get_hub(id: i64) -> Result<HubDetail, AppError> {
 
 #[server]
 pub async fn create_hub(form: HubForm, reason: String) -> Result<Hub, AppError> {
-    use crate::backend::{context, hubs};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        hubs::create(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_create::<Hub>((), || form.validate(), &reason).await
 }
 
 /// Saves the hub if it is still at `version`; a stale version answers 409 with the stored hub.
@@ -83,37 +71,11 @@ pub async fn update_hub(
     form: HubForm,
     reason: String,
 ) -> Result<Hub, AppError> {
-    use crate::backend::{context, hubs};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        hubs::update(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_update::<Hub>(id, version, || form.validate(), &reason).await
 }
 
 /// Removes the portal's record of a hub without profiles or shared volumes.
 #[server]
 pub async fn delete_hub(id: i64, version: i64, reason: String) -> Result<(), AppError> {
-    use crate::backend::{context, hubs};
-    let admin = context::require_admin()?;
-    context::respond(
-        hubs::delete(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_delete::<Hub>(id, version, &reason).await
 }

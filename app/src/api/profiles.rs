@@ -89,20 +89,7 @@ pub async fn create_profile(
     form: ProfileForm,
     reason: String,
 ) -> Result<Profile, AppError> {
-    use crate::backend::{context, profiles};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        profiles::create(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            hub_id,
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_create::<Profile>(hub_id, || form.validate(), &reason).await
 }
 
 /// Saves the profile if it is still at `version`; a stale version answers 409 with the stored
@@ -114,38 +101,12 @@ pub async fn update_profile(
     form: ProfileForm,
     reason: String,
 ) -> Result<Profile, AppError> {
-    use crate::backend::{context, profiles};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        profiles::update(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_update::<Profile>(id, version, || form.validate(), &reason).await
 }
 
 /// Deletes the profile; refused (422, field `profile`) while deprecated profiles name it as
 /// their replacement.
 #[server]
 pub async fn delete_profile(id: i64, version: i64, reason: String) -> Result<(), AppError> {
-    use crate::backend::{context, profiles};
-    let admin = context::require_admin()?;
-    context::respond(
-        profiles::delete(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_delete::<Profile>(id, version, &reason).await
 }

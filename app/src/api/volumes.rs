@@ -78,20 +78,7 @@ pub async fn create_volume(
     form: VolumeForm,
     reason: String,
 ) -> Result<SharedVolume, AppError> {
-    use crate::backend::{context, volumes};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        volumes::create(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            hub_id,
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_create::<SharedVolume>(hub_id, || form.validate(), &reason).await
 }
 
 /// Saves the volume if it is still at `version`; a stale version answers 409 with the stored
@@ -103,37 +90,12 @@ pub async fn update_volume(
     form: VolumeForm,
     reason: String,
 ) -> Result<SharedVolume, AppError> {
-    use crate::backend::{context, volumes};
-    let admin = context::require_admin()?;
-    let spec = context::respond(form.validate().map_err(AppError::from))?;
-    context::respond(
-        volumes::update(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            spec,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_update::<SharedVolume>(id, version, || form.validate(), &reason)
+        .await
 }
 
 /// Deletes the volume; refused (422, field `volume`, naming the profiles) while mounted.
 #[server]
 pub async fn delete_volume(id: i64, version: i64, reason: String) -> Result<(), AppError> {
-    use crate::backend::{context, volumes};
-    let admin = context::require_admin()?;
-    context::respond(
-        volumes::delete(
-            &context::state().pool,
-            &context::actor(&admin),
-            &context::request_meta(),
-            id,
-            version,
-            &reason,
-        )
-        .await,
-    )
+    crate::backend::context::admin_delete::<SharedVolume>(id, version, &reason).await
 }

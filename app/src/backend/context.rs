@@ -1,10 +1,14 @@
 //! What a server function knows about its request: the state, the signed-in user, the
 //! request id and client address. Role checks live here so every server function starts
-//! with one line: `let user = require_admin()?;`.
+//! with one line: `let user = require_admin()?;`. An administrator's create, edit or delete
+//! of a versioned record (hub, profile, shared volume) is one call: [`admin_create`],
+//! [`admin_update`], [`admin_delete`].
 
 use super::AppState;
 use super::audit::{Actor, RequestMeta};
 use super::auth::CurrentUser;
+use super::write::{self, By, Versioned};
+use crate::domain::FieldErrors;
 use crate::domain::user::{Role, SessionUser};
 use crate::error::{AppError, AppResult};
 use axum::extract::ConnectInfo;
@@ -81,4 +85,56 @@ pub fn request_meta_from(parts: &Parts) -> RequestMeta {
 /// Maps a result's error to the response status; use as `respond(async { … }.await)`.
 pub fn respond<T>(r: AppResult<T>) -> AppResult<T> {
     r.map_err(fail)
+}
+
+/// The checks every administrator's write starts with, in this order: the role (so anonymous
+/// and user requests get 401/403 before any field error), then the form (422 with the field
+/// errors). `validate` runs only after the role check passed.
+fn admin_with_spec<S>(
+    validate: impl FnOnce() -> Result<S, FieldErrors>,
+) -> AppResult<(SessionUser, S)> {
+    let admin = require_admin()?;
+    let spec = respond(validate().map_err(AppError::from))?;
+    Ok((admin, spec))
+}
+
+/// Who writes (the administrator as the audit event's actor) and this request's metadata.
+fn actor_and_meta(admin: &SessionUser) -> (Actor, RequestMeta) {
+    (actor(admin), request_meta())
+}
+
+/// An administrator creates a record of kind `R` under `parent` from the form `validate`
+/// reads.
+pub async fn admin_create<R: Versioned>(
+    parent: R::Parent,
+    validate: impl FnOnce() -> Result<R::Spec, FieldErrors>,
+    reason: &str,
+) -> AppResult<R> {
+    let (admin, spec) = admin_with_spec(validate)?;
+    let (actor, meta) = actor_and_meta(&admin);
+    let by = By::new(&actor, &meta, reason);
+    respond(write::create(&state().pool, &by, parent, &spec).await)
+}
+
+/// An administrator saves the form `validate` reads over record `id` of kind `R` if it is
+/// still at `version` (otherwise 409 with the stored record).
+pub async fn admin_update<R: Versioned>(
+    id: i64,
+    version: i64,
+    validate: impl FnOnce() -> Result<R::Spec, FieldErrors>,
+    reason: &str,
+) -> AppResult<R> {
+    let (admin, spec) = admin_with_spec(validate)?;
+    let (actor, meta) = actor_and_meta(&admin);
+    let by = By::new(&actor, &meta, reason);
+    respond(write::update(&state().pool, &by, id, version, &spec).await)
+}
+
+/// An administrator deletes record `id` of kind `R` if it is still at `version` and nothing
+/// refuses it.
+pub async fn admin_delete<R: Versioned>(id: i64, version: i64, reason: &str) -> AppResult<()> {
+    let admin = require_admin()?;
+    let (actor, meta) = actor_and_meta(&admin);
+    let by = By::new(&actor, &meta, reason);
+    respond(write::delete::<R>(&state().pool, &by, id, version).await)
 }

@@ -91,7 +91,7 @@ pub(crate) fn snapshot<T: Serialize>(v: &T) -> serde_json::Value {
 }
 
 /// A stored record written with optimistic locking on its `version`.
-pub(crate) trait Versioned: Serialize + Sized + Send + Sync {
+pub trait Versioned: Serialize + Sized + Send + Sync {
     /// The values an edit changes (what the form validates and the audit trail records).
     type Spec: Serialize + Send + Sync;
     /// What the record belongs to: `()` for hubs, the hub's id for profiles and volumes.
@@ -176,14 +176,14 @@ async fn require_at<E: Versioned>(
 }
 
 /// Who makes a change, from where, and why (the audit event's context).
-pub(crate) struct By<'a> {
+pub struct By<'a> {
     pub actor: &'a Actor,
     pub meta: &'a RequestMeta,
     pub reason: &'a str,
 }
 
 impl<'a> By<'a> {
-    pub(crate) fn new(actor: &'a Actor, meta: &'a RequestMeta, reason: &'a str) -> Self {
+    pub fn new(actor: &'a Actor, meta: &'a RequestMeta, reason: &'a str) -> Self {
         By {
             actor,
             meta,
@@ -221,7 +221,7 @@ async fn record<E: Versioned>(
 }
 
 /// Creates a record on `conn` (the caller owns the transaction), with its audit event.
-pub(crate) async fn create_on<E: Versioned>(
+pub async fn create_on<E: Versioned>(
     conn: &mut SqliteConnection,
     by: &By<'_>,
     parent: E::Parent,
@@ -234,7 +234,7 @@ pub(crate) async fn create_on<E: Versioned>(
 }
 
 /// Creates a record in its own write transaction.
-pub(crate) async fn create<E: Versioned>(
+pub async fn create<E: Versioned>(
     pool: &SqlitePool,
     by: &By<'_>,
     parent: E::Parent,
@@ -248,7 +248,7 @@ pub(crate) async fn create<E: Versioned>(
 
 /// Saves `spec` over record `id` if it is still at `expected`; otherwise returns
 /// [`AppError::StaleWrite`] carrying the stored record and writes nothing.
-pub(crate) async fn update<E: Versioned>(
+pub async fn update<E: Versioned>(
     pool: &SqlitePool,
     by: &By<'_>,
     id: i64,
@@ -277,7 +277,7 @@ pub(crate) async fn update<E: Versioned>(
 }
 
 /// Deletes record `id` if it is still at `expected` and nothing refuses it.
-pub(crate) async fn delete<E: Versioned>(
+pub async fn delete<E: Versioned>(
     pool: &SqlitePool,
     by: &By<'_>,
     id: i64,
