@@ -2,9 +2,8 @@
 //! write path ([`super::write`]). A hub with profiles or shared volumes cannot be deleted nor
 //! move to another namespace.
 
-use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
-use super::write::{self, By, ConstraintRule, Statement, Versioned};
+use super::write::{self, ConstraintRule, Statement, Versioned};
 use crate::domain::hub::{Driver, Hub, HubSpec};
 use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
@@ -214,6 +213,8 @@ impl Versioned for Hub {
         write::update_rows(conn, update, &rules(spec)).await
     }
 
+    /// Refused while the hub still has profiles or shared volumes (field `hub`). This removes
+    /// the portal's record only; uninstalling the release is the cluster layer's job.
     async fn remove(conn: &mut SqliteConnection, before: &Hub) -> AppResult<()> {
         let id = before.id;
         let (profiles, volumes): (i64, i64) = sqlx::query_as(
@@ -247,63 +248,6 @@ impl Versioned for Hub {
             })?;
         Ok(())
     }
-}
-
-/// Creates a hub on `conn` (the caller owns the transaction), with its audit event.
-pub(crate) async fn create_on(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    meta: &RequestMeta,
-    spec: &HubSpec,
-    reason: &str,
-) -> AppResult<Hub> {
-    let by = By::new(actor, meta, reason);
-    write::create_on(conn, &by, (), spec).await
-}
-
-pub async fn create(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    spec: HubSpec,
-    reason: &str,
-) -> AppResult<Hub> {
-    write::create(pool, &By::new(actor, meta, reason), (), &spec).await
-}
-
-/// Saves `spec` over hub `id` if it is still at `expected_version`; otherwise returns
-/// [`AppError::StaleWrite`] carrying the stored hub and writes nothing.
-pub async fn update(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    spec: HubSpec,
-    reason: &str,
-) -> AppResult<Hub> {
-    write::update(
-        pool,
-        &By::new(actor, meta, reason),
-        id,
-        expected_version,
-        &spec,
-    )
-    .await
-}
-
-/// Deletes hub `id` (at `expected_version`). Refused while it still has profiles or shared
-/// volumes (field `hub`). This removes the portal's record only; uninstalling the release is
-/// the cluster layer's job.
-pub async fn delete(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    reason: &str,
-) -> AppResult<()> {
-    write::delete::<Hub>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }
 
 /// Every namespace that holds a hub, sorted (the cluster connection checks its permissions

@@ -4,9 +4,8 @@
 //! write transaction with the same pure functions the browser uses, and the database
 //! constraints back them up.
 
-use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
-use super::write::{self, By, ConstraintRule, Statement, Versioned, constraint_error};
+use super::write::{self, ConstraintRule, Statement, Versioned, constraint_error};
 use super::{hubs, volumes};
 use crate::domain::FieldErrors;
 use crate::domain::mount::check_mounts;
@@ -396,6 +395,8 @@ impl Versioned for Profile {
         Ok(updated)
     }
 
+    /// Deletes the profile and its mounts. Refused (field `profile`) while deprecated profiles
+    /// name it as their replacement.
     async fn remove(conn: &mut SqliteConnection, before: &Profile) -> AppResult<()> {
         let id = before.id;
         let replaced: Vec<String> = sqlx::query_scalar(
@@ -434,63 +435,6 @@ impl Versioned for Profile {
             })?;
         Ok(())
     }
-}
-
-/// Creates a profile of hub `hub_id` on `conn` (the caller owns the transaction).
-pub(crate) async fn create_on(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    meta: &RequestMeta,
-    hub_id: i64,
-    spec: &ProfileSpec,
-    reason: &str,
-) -> AppResult<Profile> {
-    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
-}
-
-pub async fn create(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    hub_id: i64,
-    spec: ProfileSpec,
-    reason: &str,
-) -> AppResult<Profile> {
-    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
-}
-
-/// Saves `spec` over profile `id` if it is still at `expected_version`; otherwise returns
-/// [`AppError::StaleWrite`] carrying the stored [`Profile`] and writes nothing.
-pub async fn update(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    spec: ProfileSpec,
-    reason: &str,
-) -> AppResult<Profile> {
-    write::update(
-        pool,
-        &By::new(actor, meta, reason),
-        id,
-        expected_version,
-        &spec,
-    )
-    .await
-}
-
-/// Deletes profile `id` (at `expected_version`) and its mounts. Refused (field `profile`) while
-/// deprecated profiles name it as their replacement.
-pub async fn delete(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    reason: &str,
-) -> AppResult<()> {
-    write::delete::<Profile>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }
 
 #[cfg(test)]

@@ -4,11 +4,10 @@
 
 use super::audit::{Actor, RequestMeta};
 use super::db::internal;
-use super::write::begin_write;
-use super::{hubs, profiles, volumes};
-use crate::domain::hub::HubForm;
-use crate::domain::profile::{MountForm, ProfileForm};
-use crate::domain::volume::VolumeForm;
+use super::write::{self, By, begin_write};
+use crate::domain::hub::{Hub, HubForm};
+use crate::domain::profile::{MountForm, Profile, ProfileForm};
+use crate::domain::volume::{SharedVolume, VolumeForm};
 use crate::error::AppError;
 use sqlx::SqlitePool;
 
@@ -87,25 +86,12 @@ pub async fn seed_example(pool: &SqlitePool) -> Result<bool, AppError> {
     if exists.is_some() {
         return Ok(false);
     }
-    let hub = hubs::create_on(&mut tx, &actor, &meta, &example_hub().validate()?, reason).await?;
-    let volume = volumes::create_on(
-        &mut tx,
-        &actor,
-        &meta,
-        hub.id,
-        &example_volume().validate()?,
-        reason,
-    )
-    .await?;
-    profiles::create_on(
-        &mut tx,
-        &actor,
-        &meta,
-        hub.id,
-        &example_profile(volume.id).validate()?,
-        reason,
-    )
-    .await?;
+    let by = By::new(&actor, &meta, reason);
+    let hub: Hub = write::create_on(&mut tx, &by, (), &example_hub().validate()?).await?;
+    let volume_spec = example_volume().validate()?;
+    let volume: SharedVolume = write::create_on(&mut tx, &by, hub.id, &volume_spec).await?;
+    let profile_spec = example_profile(volume.id).validate()?;
+    write::create_on::<Profile>(&mut tx, &by, hub.id, &profile_spec).await?;
     tx.commit().await.map_err(internal)?;
     Ok(true)
 }

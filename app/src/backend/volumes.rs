@@ -2,10 +2,9 @@
 //! versioned write path ([`super::write`]). A volume cannot be deleted while a profile mounts
 //! it, nor changed in a way its mounts forbid.
 
-use super::audit::{Actor, RequestMeta};
 use super::db::{self, internal};
 use super::hubs;
-use super::write::{self, By, ConstraintRule, Statement, Versioned};
+use super::write::{self, ConstraintRule, Statement, Versioned};
 use crate::domain::FieldErrors;
 use crate::domain::mount::{MountUse, check_against_uses, in_use_error};
 use crate::domain::quantity::Quantity;
@@ -285,6 +284,9 @@ impl Versioned for SharedVolume {
         write::update_rows(conn, update, &rules(spec)).await
     }
 
+    /// Refused with a field error on `volume`, listing the profiles, while any profile mounts
+    /// it (the foreign key refuses it too). This removes the portal's record only; deleting a
+    /// PVC it created is the cluster layer's job.
     async fn remove(conn: &mut SqliteConnection, before: &SharedVolume) -> AppResult<()> {
         let id = before.id;
         let in_use = |users: &[String]| {
@@ -307,62 +309,4 @@ impl Versioned for SharedVolume {
             Err(e) => Err(internal(e)),
         }
     }
-}
-
-/// Creates a volume of hub `hub_id` on `conn` (the caller owns the transaction).
-pub(crate) async fn create_on(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    meta: &RequestMeta,
-    hub_id: i64,
-    spec: &VolumeSpec,
-    reason: &str,
-) -> AppResult<SharedVolume> {
-    write::create_on(conn, &By::new(actor, meta, reason), hub_id, spec).await
-}
-
-pub async fn create(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    hub_id: i64,
-    spec: VolumeSpec,
-    reason: &str,
-) -> AppResult<SharedVolume> {
-    write::create(pool, &By::new(actor, meta, reason), hub_id, &spec).await
-}
-
-/// Saves `spec` over volume `id` if it is still at `expected_version`; otherwise returns
-/// [`AppError::StaleWrite`] with the stored volume and writes nothing.
-pub async fn update(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    spec: VolumeSpec,
-    reason: &str,
-) -> AppResult<SharedVolume> {
-    write::update(
-        pool,
-        &By::new(actor, meta, reason),
-        id,
-        expected_version,
-        &spec,
-    )
-    .await
-}
-
-/// Deletes volume `id` (at `expected_version`). Refused with a field error on `volume`,
-/// listing the profiles, while any profile mounts it (the foreign key refuses it too). This
-/// removes the portal's record only; deleting a PVC it created is the cluster layer's job.
-pub async fn delete(
-    pool: &SqlitePool,
-    actor: &Actor,
-    meta: &RequestMeta,
-    id: i64,
-    expected_version: i64,
-    reason: &str,
-) -> AppResult<()> {
-    write::delete::<SharedVolume>(pool, &By::new(actor, meta, reason), id, expected_version).await
 }

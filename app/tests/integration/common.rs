@@ -4,6 +4,7 @@
 
 use app::backend::audit::{Actor, RequestMeta};
 use app::backend::db;
+use app::backend::write::{self, By};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use sqlx::SqlitePool;
@@ -55,7 +56,7 @@ pub fn hub_form(release: &str, namespace: &str) -> HubForm {
 
 pub async fn hub(pool: &SqlitePool, release: &str, namespace: &str) -> Hub {
     let spec = hub_form(release, namespace).validate().expect("valid hub");
-    app::backend::hubs::create(pool, &actor(), &meta(), spec, "test")
+    write::create::<Hub>(pool, &By::new(&actor(), &meta(), "test"), (), &spec)
         .await
         .expect("create hub")
 }
@@ -77,7 +78,7 @@ pub async fn volume(pool: &SqlitePool, hub: &Hub, name: &str) -> SharedVolume {
     let spec = volume_form(name, &hub.spec.namespace)
         .validate()
         .expect("valid volume");
-    app::backend::volumes::create(pool, &actor(), &meta(), hub.id, spec, "test")
+    write::create::<SharedVolume>(pool, &By::new(&actor(), &meta(), "test"), hub.id, &spec)
         .await
         .expect("create volume")
 }

@@ -2,9 +2,10 @@
 //! rules, stale versions, and one audit event per change.
 
 use crate::common::*;
-use app::backend::{hubs, profiles, volumes};
+use app::backend::write::{self, By};
+use app::backend::{hubs, volumes};
 use app::domain::hub::{Driver, Hub};
-use app::domain::profile::{MountForm, ProfileForm};
+use app::domain::profile::{MountForm, Profile, ProfileForm};
 use app::domain::volume::{SharedVolume, VolumeMode};
 use app::error::AppError;
 
@@ -49,7 +50,7 @@ async fn hub_crud_with_audit_and_versions() {
     let dup = hub_form("data8-jupyterhub", "kube-public")
         .validate()
         .unwrap();
-    let e = hubs::create(pool, &actor(), &meta(), dup, "")
+    let e = write::create::<Hub>(pool, &By::new(&actor(), &meta(), ""), (), &dup)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "release_name");
@@ -62,14 +63,12 @@ async fn hub_crud_with_audit_and_versions() {
     let mut form = h.spec.to_form();
     form.driver = "flux".into();
     form.ingress_host = "hub.example.org".into();
-    let updated = hubs::update(
+    let updated = write::update::<Hub>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), "flux"),
         h.id,
         1,
-        form.validate().unwrap(),
-        "flux",
+        &form.validate().unwrap(),
     )
     .await
     .unwrap();
@@ -94,14 +93,12 @@ async fn hub_crud_with_audit_and_versions() {
     // Renaming onto the other hub's release in its namespace is refused.
     let mut clash = updated.spec.to_form();
     clash.namespace = "staging".into();
-    let e = hubs::update(
+    let e = write::update::<Hub>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
         2,
-        clash.validate().unwrap(),
-        "",
+        &clash.validate().unwrap(),
     )
     .await
     .unwrap_err();
@@ -111,14 +108,12 @@ async fn hub_crud_with_audit_and_versions() {
     let audits = count(pool, "audit_events").await;
     let mut stale_form = h.spec.to_form();
     stale_form.chart_version = "4.3.0".into();
-    let e = hubs::update(
+    let e = write::update::<Hub>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
         1,
-        stale_form.validate().unwrap(),
-        "",
+        &stale_form.validate().unwrap(),
     )
     .await
     .unwrap_err();
@@ -129,11 +124,11 @@ async fn hub_crud_with_audit_and_versions() {
     assert_eq!(count(pool, "audit_events").await, audits);
 
     // Delete: stale first, then for real.
-    let e = hubs::delete(pool, &actor(), &meta(), other.id, 7, "")
+    let e = write::delete::<Hub>(pool, &By::new(&actor(), &meta(), ""), other.id, 7)
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::StaleWrite { .. }), "{e:?}");
-    hubs::delete(pool, &actor(), &meta(), other.id, 1, "cleanup")
+    write::delete::<Hub>(pool, &By::new(&actor(), &meta(), "cleanup"), other.id, 1)
         .await
         .unwrap();
     assert!(matches!(
@@ -154,30 +149,28 @@ async fn hub_with_contents_cannot_be_deleted_or_moved() {
     let pool = &db.pool;
     let h = hub(pool, "hub", "jhub").await;
     let v = volume(pool, &h, "share").await;
-    let e = hubs::delete(pool, &actor(), &meta(), h.id, 1, "")
+    let e = write::delete::<Hub>(pool, &By::new(&actor(), &meta(), ""), h.id, 1)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "hub");
     assert!(e.to_string().contains("1 shared volume"), "{e}");
     let mut moved = h.spec.to_form();
     moved.namespace = "elsewhere".into();
-    let e = hubs::update(
+    let e = write::update::<Hub>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
         1,
-        moved.validate().unwrap(),
-        "",
+        &moved.validate().unwrap(),
     )
     .await
     .unwrap_err();
     assert_eq!(field_of(&e), "namespace");
     assert!(e.to_string().contains("\"share\""), "{e}");
-    volumes::delete(pool, &actor(), &meta(), v.id, 1, "")
+    write::delete::<SharedVolume>(pool, &By::new(&actor(), &meta(), ""), v.id, 1)
         .await
         .unwrap();
-    hubs::delete(pool, &actor(), &meta(), h.id, 1, "")
+    write::delete::<Hub>(pool, &By::new(&actor(), &meta(), ""), h.id, 1)
         .await
         .unwrap();
     assert_eq!(count(pool, "hubs").await, 0);
@@ -198,7 +191,7 @@ async fn volume_crud_and_rules() {
 
     // Namespace must be the hub's.
     let wrong_ns = volume_form("other", "default").validate().unwrap();
-    let e = volumes::create(pool, &actor(), &meta(), h.id, wrong_ns, "")
+    let e = write::create::<SharedVolume>(pool, &By::new(&actor(), &meta(), ""), h.id, &wrong_ns)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "namespace");
@@ -207,19 +200,22 @@ async fn volume_crud_and_rules() {
     // Same name / same claim in the hub.
     let mut same = volume_form("claim-share", "jhub");
     same.pvc_name = "another-claim".into();
-    let e = volumes::create(pool, &actor(), &meta(), h.id, same.validate().unwrap(), "")
-        .await
-        .unwrap_err();
+    let e = write::create::<SharedVolume>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        h.id,
+        &same.validate().unwrap(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(field_of(&e), "name");
     let mut same_pvc = volume_form("Course data", "jhub");
     same_pvc.pvc_name = "claim-share".into();
-    let e = volumes::create(
+    let e = write::create::<SharedVolume>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
-        same_pvc.validate().unwrap(),
-        "",
+        &same_pvc.validate().unwrap(),
     )
     .await
     .unwrap_err();
@@ -229,13 +225,11 @@ async fn volume_crud_and_rules() {
     volume(pool, &other_hub, "claim-share").await;
 
     // Unknown hub.
-    let e = volumes::create(
+    let e = write::create::<SharedVolume>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         999,
-        volume_form("x", "jhub").validate().unwrap(),
-        "",
+        &volume_form("x", "jhub").validate().unwrap(),
     )
     .await
     .unwrap_err();
@@ -245,22 +239,26 @@ async fn volume_crud_and_rules() {
     let mut f = v.spec.to_form();
     f.size = "20Gi".into();
     f.access_mode = "ReadOnlyMany".into();
-    let v2 = volumes::update(
+    let v2 = write::update::<SharedVolume>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), "grow"),
         v.id,
         1,
-        f.validate().unwrap(),
-        "grow",
+        &f.validate().unwrap(),
     )
     .await
     .unwrap();
     assert_eq!(v2.version, 2);
     assert_eq!(v2.spec.size.as_ref().unwrap().as_str(), "20Gi");
-    let e = volumes::update(pool, &actor(), &meta(), v.id, 1, v.spec.clone(), "")
-        .await
-        .unwrap_err();
+    let e = write::update::<SharedVolume>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        v.id,
+        1,
+        &v.spec.clone(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.stored::<SharedVolume>(), Some(v2.clone()));
     assert_eq!(volumes::get(pool, v.id).await.unwrap(), v2);
 
@@ -281,27 +279,23 @@ async fn a_mounted_volume_cannot_be_deleted() {
     let pool = &db.pool;
     let h = hub(pool, "hub", "jhub").await;
     let v = volume(pool, &h, "claim-share").await;
-    let a = profiles::create(
+    let a = write::create::<Profile>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
-        profile_form("Data science", "data-science", &[(v.id, "/mnt")])
+        &profile_form("Data science", "data-science", &[(v.id, "/mnt")])
             .validate()
             .unwrap(),
-        "",
     )
     .await
     .unwrap();
-    let b = profiles::create(
+    let b = write::create::<Profile>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         h.id,
-        profile_form("Astronomy", "astro", &[(v.id, "/data")])
+        &profile_form("Astronomy", "astro", &[(v.id, "/data")])
             .validate()
             .unwrap(),
-        "",
     )
     .await
     .unwrap();
@@ -310,7 +304,7 @@ async fn a_mounted_volume_cannot_be_deleted() {
         ["Astronomy", "Data science"]
     );
     let audits = count(pool, "audit_events").await;
-    let e = volumes::delete(pool, &actor(), &meta(), v.id, 1, "")
+    let e = write::delete::<SharedVolume>(pool, &By::new(&actor(), &meta(), ""), v.id, 1)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "volume");
@@ -330,28 +324,24 @@ async fn a_mounted_volume_cannot_be_deleted() {
     // Block mode or ReadOnlyMany would break the mounts: refused with the profiles named.
     let mut block = v.spec.to_form();
     block.volume_mode = "Block".into();
-    let e = volumes::update(
+    let e = write::update::<SharedVolume>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         v.id,
         1,
-        block.validate().unwrap(),
-        "",
+        &block.validate().unwrap(),
     )
     .await
     .unwrap_err();
     assert_eq!(field_of(&e), "volume_mode");
     let mut rox = v.spec.to_form();
     rox.access_mode = "ReadOnlyMany".into();
-    let e = volumes::update(
+    let e = write::update::<SharedVolume>(
         pool,
-        &actor(),
-        &meta(),
+        &By::new(&actor(), &meta(), ""),
         v.id,
         1,
-        rox.validate().unwrap(),
-        "",
+        &rox.validate().unwrap(),
     )
     .await
     .unwrap_err();
@@ -366,21 +356,24 @@ async fn a_mounted_volume_cannot_be_deleted() {
     for p in [a, b] {
         let mut f = p.spec.to_form();
         f.mounts.clear();
-        profiles::update(
+        write::update::<Profile>(
             pool,
-            &actor(),
-            &meta(),
+            &By::new(&actor(), &meta(), ""),
             p.id,
             p.version,
-            f.validate().unwrap(),
-            "",
+            &f.validate().unwrap(),
         )
         .await
         .unwrap();
     }
-    volumes::delete(pool, &actor(), &meta(), v.id, 1, "no longer needed")
-        .await
-        .unwrap();
+    write::delete::<SharedVolume>(
+        pool,
+        &By::new(&actor(), &meta(), "no longer needed"),
+        v.id,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(count(pool, "shared_volumes").await, 0);
 }
 
@@ -395,9 +388,15 @@ async fn hub_entries_are_revertible() {
     let mut changed = h.spec.clone();
     changed.chart_version = "4.5.0".into();
     changed.ingress_host = Some("hub.example.org".into());
-    let h2 = hubs::update(pool, &actor(), &meta(), h.id, 1, changed, "upgrade")
-        .await
-        .unwrap();
+    let h2 = write::update::<Hub>(
+        pool,
+        &By::new(&actor(), &meta(), "upgrade"),
+        h.id,
+        1,
+        &changed,
+    )
+    .await
+    .unwrap();
     assert_eq!(h2.version, 2);
     let create_event: i64 =
         sqlx::query_scalar("SELECT id FROM audit_events WHERE action = 'hub.create'")

@@ -3,6 +3,7 @@
 
 use crate::common::*;
 use app::backend::profiles;
+use app::backend::write::{self, By};
 use app::domain::hub::Hub;
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::quantity::GIB;
@@ -29,12 +30,19 @@ fn form(name: &str, slug: &str) -> ProfileForm {
 
 async fn create(pool: &SqlitePool, hub: &Hub, f: ProfileForm) -> Result<Profile, AppError> {
     let spec = f.validate().map_err(AppError::Invalid)?;
-    profiles::create(pool, &actor(), &meta(), hub.id, spec, "test").await
+    write::create::<Profile>(pool, &By::new(&actor(), &meta(), "test"), hub.id, &spec).await
 }
 
 async fn save(pool: &SqlitePool, p: &Profile, f: ProfileForm) -> Result<Profile, AppError> {
     let spec = f.validate().map_err(AppError::Invalid)?;
-    profiles::update(pool, &actor(), &meta(), p.id, p.version, spec, "test").await
+    write::update::<Profile>(
+        pool,
+        &By::new(&actor(), &meta(), "test"),
+        p.id,
+        p.version,
+        &spec,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -106,11 +114,11 @@ async fn profile_crud_roundtrips_every_field() {
     assert_eq!(count(pool, "profile_volume_mounts").await, 1);
 
     // Delete (stale first) removes the mounts with it.
-    let e = profiles::delete(pool, &actor(), &meta(), p.id, 1, "")
+    let e = write::delete::<Profile>(pool, &By::new(&actor(), &meta(), ""), p.id, 1)
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::StaleWrite { .. }), "{e:?}");
-    profiles::delete(pool, &actor(), &meta(), p.id, 2, "")
+    write::delete::<Profile>(pool, &By::new(&actor(), &meta(), ""), p.id, 2)
         .await
         .unwrap();
     assert_eq!(count(pool, "profiles").await, 0);
@@ -227,7 +235,7 @@ async fn replacement_rules() {
     assert_eq!(field_of(&e), "replaced_by");
     assert!(e.to_string().contains("loop"), "{e}");
     // The replacement cannot be deleted while it is one.
-    let e = profiles::delete(pool, &actor(), &meta(), new.id, new.version, "")
+    let e = write::delete::<Profile>(pool, &By::new(&actor(), &meta(), ""), new.id, new.version)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "profile");
@@ -366,8 +374,14 @@ async fn hundred_concurrent_updates_lose_nothing() {
                 let mut f = current.spec.to_form();
                 f.description.push_str(&format!(" t{i};"));
                 let spec = f.validate().unwrap();
-                match profiles::update(&pool, &actor(), &meta(), id, current.version, spec, "race")
-                    .await
+                match write::update::<Profile>(
+                    &pool,
+                    &By::new(&actor(), &meta(), "race"),
+                    id,
+                    current.version,
+                    &spec,
+                )
+                .await
                 {
                     Ok(_) => return,
                     Err(e @ AppError::StaleWrite { .. }) => {

@@ -7,11 +7,12 @@ use app::api::tokens::{CreateHubToken, ListHubTokens, RevokeHubToken};
 use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions};
 use app::backend::audit::{Actor, RequestMeta};
 use app::backend::auth::CurrentUser;
+use app::backend::write::{self, By};
 use app::backend::{hub_api, hubs, profiles, tokens, users, values, volumes};
 use app::domain::hub::{Hub, HubForm};
-use app::domain::profile::{EnvVarForm, LabelForm, MountForm, ProfileForm};
+use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::user::{NewUser, Role, SessionUser};
-use app::domain::volume::VolumeForm;
+use app::domain::volume::{SharedVolume, VolumeForm};
 use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
@@ -137,12 +138,22 @@ async fn seed(app: &TestApp) -> Seeded {
         .validate()
         .expect("test setup")
     };
-    let hub = hubs::create(pool, &actor(), &meta(), hub_spec("physics-hub", "jhub"), "")
-        .await
-        .expect("test setup");
-    let other = hubs::create(pool, &actor(), &meta(), hub_spec("other-hub", "jhub2"), "")
-        .await
-        .expect("test setup");
+    let hub = write::create::<Hub>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        (),
+        &hub_spec("physics-hub", "jhub"),
+    )
+    .await
+    .expect("test setup");
+    let other = write::create::<Hub>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        (),
+        &hub_spec("other-hub", "jhub2"),
+    )
+    .await
+    .expect("test setup");
     let volume = |name: &str| {
         VolumeForm {
             name: name.into(),
@@ -157,20 +168,28 @@ async fn seed(app: &TestApp) -> Seeded {
         .validate()
         .expect("test setup")
     };
-    let course = volumes::create(pool, &actor(), &meta(), hub.id, volume("course-data"), "")
-        .await
-        .expect("test setup");
-    let scratch = volumes::create(pool, &actor(), &meta(), hub.id, volume("scratch-data"), "")
-        .await
-        .expect("test setup");
+    let course = write::create::<SharedVolume>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        hub.id,
+        &volume("course-data"),
+    )
+    .await
+    .expect("test setup");
+    let scratch = write::create::<SharedVolume>(
+        pool,
+        &By::new(&actor(), &meta(), ""),
+        hub.id,
+        &volume("scratch-data"),
+    )
+    .await
+    .expect("test setup");
     let create = |hub_id: i64, f: ProfileForm| async move {
-        profiles::create(
+        write::create::<Profile>(
             pool,
-            &actor(),
-            &meta(),
+            &By::new(&actor(), &meta(), ""),
             hub_id,
-            f.validate().expect("test setup"),
-            "",
+            &f.validate().expect("test setup"),
         )
         .await
         .expect("test setup")
@@ -578,14 +597,12 @@ async fn values_preview_versions_diff_and_download() {
     let gpu = profiles::get(&app.state.pool, s.gpu).await.unwrap();
     let mut spec = gpu.spec.clone();
     spec.cpu_limit = Some(16.0);
-    profiles::update(
+    write::update::<Profile>(
         &app.state.pool,
-        &Actor::system("editor"),
-        &meta(),
+        &By::new(&Actor::system("editor"), &meta(), "bigger GPU nodes"),
         gpu.id,
         gpu.version,
-        spec,
-        "bigger GPU nodes",
+        &spec,
     )
     .await
     .unwrap();

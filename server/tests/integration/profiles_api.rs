@@ -12,9 +12,12 @@ use app::api::volumes::{
     CreateVolume, DeleteVolume, ListVolumes, LoadNewVolume, LoadVolume, UpdateVolume,
 };
 use app::backend::audit::{Actor, RequestMeta};
-use app::backend::{profiles, seed, volumes};
-use app::domain::profile::ProfileForm;
+use app::backend::write::{self, By};
+use app::backend::{profiles, seed};
+use app::domain::hub::Hub;
+use app::domain::profile::{Profile, ProfileForm};
 use app::domain::user::Role;
+use app::domain::volume::SharedVolume;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -133,37 +136,39 @@ async fn every_new_server_function_checks_the_role() {
     let system = Actor::system("test");
     let meta = RequestMeta::default();
     // Records the delete calls can remove.
-    let spare_hub = app::backend::hubs::create(
+    let spare_hub = write::create::<Hub>(
         &app.state.pool,
-        &system,
-        &meta,
-        seed::example_hub()
+        &By::new(&system, &meta, ""),
+        (),
+        &seed::example_hub()
             .validate()
             .map(|mut h| {
                 h.release_name = "spare".into();
                 h
             })
             .unwrap(),
-        "",
     )
     .await
     .unwrap();
     let mut spare_volume = seed::example_volume().validate().unwrap();
     spare_volume.name = "spare".into();
     spare_volume.pvc_name = "spare".into();
-    let spare_volume = volumes::create(&app.state.pool, &system, &meta, ex.hub, spare_volume, "")
-        .await
-        .unwrap();
+    let spare_volume = write::create::<SharedVolume>(
+        &app.state.pool,
+        &By::new(&system, &meta, ""),
+        ex.hub,
+        &spare_volume,
+    )
+    .await
+    .unwrap();
     let mut spare_profile = seed::example_profile(ex.volume);
     spare_profile.slug = "spare".into();
     spare_profile.is_default = String::new();
-    let spare_profile = profiles::create(
+    let spare_profile = write::create::<Profile>(
         &app.state.pool,
-        &system,
-        &meta,
+        &By::new(&system, &meta, ""),
         ex.hub,
-        spare_profile.validate().unwrap(),
-        "",
+        &spare_profile.validate().unwrap(),
     )
     .await
     .unwrap();
