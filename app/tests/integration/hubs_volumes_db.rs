@@ -250,15 +250,9 @@ async fn volume_crud_and_rules() {
     .unwrap();
     assert_eq!(v2.version, 2);
     assert_eq!(v2.spec.size.as_ref().unwrap().as_str(), "20Gi");
-    let e = write::update::<SharedVolume>(
-        pool,
-        &By::new(&actor(), &meta(), ""),
-        v.id,
-        1,
-        &v.spec.clone(),
-    )
-    .await
-    .unwrap_err();
+    let e = write::update::<SharedVolume>(pool, &By::new(&actor(), &meta(), ""), v.id, 1, &v.spec)
+        .await
+        .unwrap_err();
     assert_eq!(e.stored::<SharedVolume>(), Some(v2.clone()));
     assert_eq!(volumes::get(pool, v.id).await.unwrap(), v2);
 
