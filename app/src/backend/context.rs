@@ -87,20 +87,34 @@ pub fn respond<T>(r: AppResult<T>) -> AppResult<T> {
     r.map_err(fail)
 }
 
-/// The checks every administrator's write starts with, in this order: the role (so anonymous
-/// and user requests get 401/403 before any field error), then the form (422 with the field
-/// errors). `validate` runs only after the role check passed.
-fn admin_with_spec<S>(
-    validate: impl FnOnce() -> Result<S, FieldErrors>,
-) -> AppResult<(SessionUser, S)> {
-    let admin = require_admin()?;
-    let spec = respond(validate().map_err(AppError::from))?;
-    Ok((admin, spec))
+/// An administrator's write: who makes it (the audit event's actor) and this request's
+/// metadata.
+struct AdminWrite {
+    actor: Actor,
+    meta: RequestMeta,
 }
 
-/// Who writes (the administrator as the audit event's actor) and this request's metadata.
-fn actor_and_meta(admin: &SessionUser) -> (Actor, RequestMeta) {
-    (actor(admin), request_meta())
+impl AdminWrite {
+    /// The role check; 401/403 before anything else is looked at.
+    fn start() -> AppResult<Self> {
+        let admin = require_admin()?;
+        Ok(AdminWrite {
+            actor: actor(&admin),
+            meta: request_meta(),
+        })
+    }
+
+    /// The role check, then the form (422 with the field errors): `validate` runs only after
+    /// the role check passed, so anonymous and user requests never see a field error.
+    fn start_with<S>(validate: impl FnOnce() -> Result<S, FieldErrors>) -> AppResult<(Self, S)> {
+        let write = Self::start()?;
+        let spec = respond(validate().map_err(AppError::from))?;
+        Ok((write, spec))
+    }
+
+    fn by<'a>(&'a self, reason: &'a str) -> By<'a> {
+        By::new(&self.actor, &self.meta, reason)
+    }
 }
 
 /// An administrator creates a record of kind `R` under `parent` from the form `validate`
@@ -110,10 +124,8 @@ pub async fn admin_create<R: Versioned>(
     validate: impl FnOnce() -> Result<R::Spec, FieldErrors>,
     reason: &str,
 ) -> AppResult<R> {
-    let (admin, spec) = admin_with_spec(validate)?;
-    let (actor, meta) = actor_and_meta(&admin);
-    let by = By::new(&actor, &meta, reason);
-    respond(write::create(&state().pool, &by, parent, &spec).await)
+    let (admin, spec) = AdminWrite::start_with(validate)?;
+    respond(write::create(&state().pool, &admin.by(reason), parent, &spec).await)
 }
 
 /// An administrator saves the form `validate` reads over record `id` of kind `R` if it is
@@ -124,17 +136,13 @@ pub async fn admin_update<R: Versioned>(
     validate: impl FnOnce() -> Result<R::Spec, FieldErrors>,
     reason: &str,
 ) -> AppResult<R> {
-    let (admin, spec) = admin_with_spec(validate)?;
-    let (actor, meta) = actor_and_meta(&admin);
-    let by = By::new(&actor, &meta, reason);
-    respond(write::update(&state().pool, &by, id, version, &spec).await)
+    let (admin, spec) = AdminWrite::start_with(validate)?;
+    respond(write::update(&state().pool, &admin.by(reason), id, version, &spec).await)
 }
 
 /// An administrator deletes record `id` of kind `R` if it is still at `version` and nothing
 /// refuses it.
 pub async fn admin_delete<R: Versioned>(id: i64, version: i64, reason: &str) -> AppResult<()> {
-    let admin = require_admin()?;
-    let (actor, meta) = actor_and_meta(&admin);
-    let by = By::new(&actor, &meta, reason);
-    respond(write::delete::<R>(&state().pool, &by, id, version).await)
+    let admin = AdminWrite::start()?;
+    respond(write::delete::<R>(&state().pool, &admin.by(reason), id, version).await)
 }
