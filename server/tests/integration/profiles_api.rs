@@ -125,6 +125,68 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .expect("test harness")
 }
 
+/// The role check comes before validation: an invalid form from an anonymous or user request
+/// answers 401/403, never the field errors (which only an administrator sees, as 422).
+#[tokio::test]
+async fn role_check_comes_before_validation() {
+    let app = TestApp::new().await;
+    app.add_user("root", Role::Admin).await;
+    app.add_user("ursula", Role::User).await;
+    let admin = app.login("root").await;
+    let user = app.login("ursula").await;
+    let ex = example(&app).await;
+    let mut bad_profile = seed::example_profile(ex.volume);
+    bad_profile.display_name = String::new();
+    let hub = |prefix: &str| hub_body(prefix, "", "kube-public", "");
+    let volume = |prefix: &str| volume_body(prefix, "", "1Gi", "");
+    let calls: Vec<(String, String)> = vec![
+        (fn_path::<CreateHub>(), hub("")),
+        (
+            fn_path::<UpdateHub>(),
+            hub(&format!("id={}&version=1&", ex.hub)),
+        ),
+        (
+            fn_path::<CreateVolume>(),
+            volume(&format!("hub_id={}&", ex.hub)),
+        ),
+        (
+            fn_path::<UpdateVolume>(),
+            volume(&format!("id={}&version=1&", ex.volume)),
+        ),
+        (
+            fn_path::<CreateProfile>(),
+            profile_body(&format!("hub_id={}", ex.hub), &bad_profile, ""),
+        ),
+        (
+            fn_path::<UpdateProfile>(),
+            profile_body(&format!("id={}&version=1", ex.profile), &bad_profile, ""),
+        ),
+    ];
+    for (path, body) in &calls {
+        let anon = app.post_form(path, body, None).await;
+        assert_eq!(
+            anon.status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {path}: {}",
+            anon.body
+        );
+        let as_user = app.post_form(path, body, Some(&user)).await;
+        assert_eq!(
+            as_user.status,
+            StatusCode::FORBIDDEN,
+            "user {path}: {}",
+            as_user.body
+        );
+        let as_admin = app.post_form(path, body, Some(&admin)).await;
+        assert_eq!(
+            as_admin.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "admin {path}: {}",
+            as_admin.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_new_server_function_checks_the_role() {
     let app = TestApp::new().await;
