@@ -89,8 +89,8 @@ try {
     const wasm = bundle.find((r) => r.url().endsWith('.wasm'));
     if (!wasm) fail('the page loaded no wasm bundle');
     const headers = await wasm.allHeaders();
-    if (!/^hubfleet\.[0-9a-f]{16}\.wasm$/.test(new URL(wasm.url()).pathname.split('/').pop())) {
-      fail(`the wasm file name carries no content hash: ${wasm.url()}`);
+    if (!/^\/pkg\/[0-9a-f]{16}\/hubfleet\.wasm$/.test(new URL(wasm.url()).pathname)) {
+      fail(`the wasm file is not in a content-hashed directory: ${wasm.url()}`);
     }
     if (!(headers['cache-control'] ?? '').includes('immutable')) fail(`wasm cache-control: ${headers['cache-control']}`);
     if (!['br', 'gzip'].includes(headers['content-encoding'])) fail(`wasm content-encoding: ${headers['content-encoding']}`);

@@ -59,14 +59,13 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(idle));
     let leptos_state = state.clone();
     let site_root = std::path::Path::new(&*state.leptos_options.site_root);
-    let hashed = *state.leptos_options.output_name != *site::PLAIN_OUTPUT_NAME;
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(app::backend::audit_export::routes())
         .merge(app::backend::hub_api::routes())
-        .merge(site::pkg_routes(site_root, hashed))
+        .merge(site::pkg_routes(site_root, &state.leptos_options.site_pkg_dir))
         .leptos_routes(&leptos_state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -92,12 +92,12 @@ pub async fn simulated_cluster(sim: SimConfig, options: ClusterOptions) -> Clust
 /// Builds the shared state from the options.
 pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppState {
     let leptos_options = LeptosOptions::builder()
-        .output_name(
-            crate::site::output_name(std::path::Path::new(&opts.site_root))
-                .unwrap_or_else(|| crate::site::PLAIN_OUTPUT_NAME.to_string()),
-        )
+        .output_name(crate::site::OUTPUT_NAME)
         .site_root(opts.site_root.as_str())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(
+            crate::site::pkg_dir(std::path::Path::new(&opts.site_root))
+                .unwrap_or_else(|| crate::site::PLAIN_PKG_DIR.to_string()),
+        )
         .site_addr(opts.listen)
         .build();
     AppState {

@@ -1,20 +1,24 @@
 //! `sitebuild`: builds Hubfleet's browser bundle into the site root, the job cargo-leptos does
-//! for `cargo leptos build`, without having to compile cargo-leptos and wasm-bindgen-cli on every
-//! fresh machine.
+//! for `cargo leptos build --split`, without having to compile cargo-leptos and
+//! wasm-bindgen-cli on every fresh machine.
 //!
 //! 1. `cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate`
-//!    (profile `wasm-dev`, or `wasm-release` with `--release`);
-//! 2. wasm-bindgen (the same library the CLI uses, pinned to the `wasm-bindgen` version in
-//!    Cargo.lock) generates the JS glue for `--target web`;
-//! 3. with `--release`, `wasm-opt -Oz` (npm package `binaryen`) shrinks the module;
-//! 4. the stylesheet is copied, `public/` is copied to the site root;
-//! 5. the JS, wasm and CSS are named after a hash of their content
-//!    (`pkg/hubfleet.<hash>.js`, `pkg/hubfleet.<hash>.wasm`, `pkg/hubfleet.<hash>.css`),
-//!    so browsers may cache them forever, and `pkg/site.json` tells the server that name (the
-//!    wasm file has no `_bg` suffix, as with cargo-leptos: `.cargo/config.toml` sets
-//!    `LEPTOS_OUTPUT_NAME`, which makes the hydration script ask for `<name>.wasm`);
-//! 6. every bundle file gets precompressed `.br` and `.gz` siblings the server sends to
-//!    browsers that accept them.
+//!    (profile `wasm-dev`, or `wasm-release` with `--release`; `.cargo/config.toml` makes the
+//!    linker keep relocations for the next step);
+//! 2. wasm-split (the `wasm_split_cli_support` crate) cuts every lazy route (`ui::lazy_page`)
+//!    out of the main module: one module per page, chunks shared between pages, a JS loader and
+//!    `__wasm_split_manifest.json` (which modules a page needs; the server preloads them);
+//! 3. wasm-bindgen (the same library the CLI uses, pinned to the `wasm-bindgen` version in
+//!    Cargo.lock) generates the JS glue of the main module for `--target web`;
+//! 4. with `--release`, `wasm-opt -Oz` (npm package `binaryen`) shrinks every module;
+//! 5. the stylesheet is copied, `public/` is copied to the site root;
+//! 6. all of it goes into `pkg/<hash>/`, named after a hash of everything in it, so browsers
+//!    may cache every file forever while the files keep the names they refer to each other by;
+//!    `pkg/site.json` tells the server the directory (the wasm file has no `_bg` suffix, as with
+//!    cargo-leptos: `.cargo/config.toml` sets `LEPTOS_OUTPUT_NAME`, which makes the hydration
+//!    script ask for `<name>.wasm`);
+//! 7. every file gets precompressed `.br` and `.gz` siblings the server sends to browsers that
+//!    accept them.
 //!
 //! Usage: `cargo run -p sitebuild -- [--release] [--site-root target/site]`
 
@@ -27,8 +31,7 @@ use std::process::Command;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// The base name of the bundle files; the server's `LeptosOptions::output_name` is this plus the
-/// content hash (see `pkg/site.json`).
+/// The base name of the main bundle files (the server's `LeptosOptions::output_name`).
 const OUTPUT_NAME: &str = "hubfleet";
 /// The stylesheet of the whole site.
 const STYLE_FILE: &str = "style/main.css";
@@ -36,6 +39,11 @@ const STYLE_FILE: &str = "style/main.css";
 const ASSETS_DIR: &str = "public";
 /// Sub-directory of the site root that holds the bundle.
 const PKG_DIR: &str = "pkg";
+/// The JS module wasm-split writes to load split-off modules, under the name Leptos'
+/// `HydrationScripts` expects when file hashing is off (the directory carries the hash).
+const SPLIT_LOADER: &str = "./__wasm_split.______________________.js";
+/// Which modules each split point needs (read by `HydrationScripts` to preload a page's).
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
 
 struct Options {
     release: bool,
@@ -87,78 +95,78 @@ fn run() -> Result<()> {
         fs::remove_dir_all(&staging)?;
     }
     fs::create_dir_all(&staging)?;
-    bindgen(&wasm, &staging, options.release)?;
-    let wasm_out = staging.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    let main_wasm = split(&wasm, &staging)?;
+    bindgen(&main_wasm, &staging, options.release)?;
+    fs::remove_file(&main_wasm)?;
+    fs::rename(
+        staging.join(format!("{OUTPUT_NAME}_bg.wasm")),
+        staging.join(format!("{OUTPUT_NAME}.wasm")),
+    )?;
     if options.release {
-        wasm_opt(&wasm_out)?;
+        for file in list_files(&staging)? {
+            if file.extension().is_some_and(|e| e == "wasm") {
+                wasm_opt(&file)?;
+            }
+        }
     }
-    let js_out = staging.join(format!("{OUTPUT_NAME}.js"));
-    let css_out = staging.join(format!("{OUTPUT_NAME}.css"));
-    fs::copy(STYLE_FILE, &css_out)?;
+    fs::copy(STYLE_FILE, staging.join(format!("{OUTPUT_NAME}.css")))?;
 
-    let hash = content_hash(&[&js_out, &wasm_out, &css_out])?;
-    let name = format!("{OUTPUT_NAME}.{hash}");
+    // The directory is named after the content of everything in it, so every file keeps the
+    // name the JS glue and the split loader refer to and may still be cached forever.
+    let built = list_files(&staging)?;
+    let hash = content_hash(&staging, &built)?;
     let pkg = options.site_root.join(PKG_DIR);
     if pkg.exists() {
         fs::remove_dir_all(&pkg)?;
     }
     fs::create_dir_all(&pkg)?;
-    let js = pkg.join(format!("{name}.js"));
-    let wasm_file = pkg.join(format!("{name}.wasm"));
-    let css = pkg.join(format!("{name}.css"));
-    fs::rename(&js_out, &js)?;
-    fs::rename(&wasm_out, &wasm_file)?;
-    fs::rename(&css_out, &css)?;
-    // wasm-bindgen puts JS snippets of dependencies under `snippets/`, imported relative to
-    // the glue file.
-    let snippets = staging.join("snippets");
-    if snippets.exists() {
-        fs::rename(&snippets, pkg.join("snippets"))?;
-    }
-    fs::remove_dir_all(&staging)?;
+    let bundle = pkg.join(&hash);
+    fs::rename(&staging, &bundle)?;
 
     copy_dir(Path::new(ASSETS_DIR), &options.site_root)?;
 
     let quality = if options.release { 11 } else { 5 };
     let mut files = Vec::new();
-    for file in [&js, &wasm_file, &css] {
-        let sizes = precompress(file, quality)?;
+    for file in list_files(&bundle)? {
+        let sizes = precompress(&bundle.join(&file), quality)?;
         files.push(serde_json::json!({
-            "file": file.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
+            "file": file.to_string_lossy(),
             "bytes": sizes.0,
             "gzip": sizes.1,
             "brotli": sizes.2,
         }));
     }
+    let prefetch: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(bundle.join(SPLIT_MANIFEST))?)?;
     let manifest = serde_json::json!({
-        "output_name": name,
+        "pkg_dir": format!("{PKG_DIR}/{hash}"),
+        "output_name": OUTPUT_NAME,
         "profile": profile,
         "files": files,
+        "split_prefetch": prefetch,
     });
     fs::write(
         pkg.join("site.json"),
         serde_json::to_string_pretty(&manifest)? + "\n",
     )?;
-    println!(
-        "sitebuild: wrote {} ({profile}): {}",
-        pkg.display(),
+    let total = |key: &str| {
         files
             .iter()
-            .map(|f| format!(
-                "{} {} KiB (gzip {} KiB, brotli {} KiB)",
-                f["file"].as_str().unwrap_or_default(),
-                kib(&f["bytes"]),
-                kib(&f["gzip"]),
-                kib(&f["brotli"])
-            ))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|f| f[key].as_u64().unwrap_or_default())
+            .sum::<u64>()
+    };
+    println!(
+        "sitebuild: wrote {} ({profile}): {} files, {} KiB (gzip {} KiB, brotli {} KiB)",
+        bundle.display(),
+        files.len(),
+        kib(total("bytes")),
+        kib(total("gzip")),
+        kib(total("brotli")),
     );
     Ok(())
 }
 
-fn kib(v: &serde_json::Value) -> String {
-    let bytes = v.as_u64().unwrap_or_default();
+fn kib(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / 1024.0)
 }
 
@@ -240,7 +248,11 @@ fn bindgen(wasm: &Path, out_dir: &Path, release: bool) -> Result<()> {
         .debug(!release)
         .keep_debug(false)
         .remove_name_section(release)
-        .remove_producers_section(true);
+        .remove_producers_section(true)
+        // The split-off modules call into the main one through the linker's exports, by their
+        // mangled names.
+        .keep_lld_exports(true)
+        .demangle(false);
     bindgen
         .generate(out_dir)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
@@ -271,16 +283,61 @@ fn wasm_opt(wasm: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The first 16 hex digits of the SHA-256 of the files' contents, in order.
-fn content_hash(files: &[&Path]) -> Result<String> {
+/// The first 16 hex digits of the SHA-256 of the files (relative paths and contents, in order).
+fn content_hash(dir: &Path, files: &[PathBuf]) -> Result<String> {
     let mut hasher = Sha256::new();
     for file in files {
-        let bytes = fs::read(file)?;
+        let bytes = fs::read(dir.join(file))?;
+        let name = file.to_string_lossy();
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
     }
     let digest = hasher.finalize();
     Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Every file under `dir` (recursively), as paths relative to it, sorted.
+fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                out.push(path.strip_prefix(root)?.to_path_buf());
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// Cuts the pages marked lazy (`#[lazy_route]`) out of the main module with wasm-split: writes
+/// one module per split point (plus shared chunks) and the JS loader that fetches them into
+/// `out_dir`, and the manifest Leptos reads to preload a page's modules
+/// (`__wasm_split_manifest.json`). Returns the path of the main module, still to go through
+/// wasm-bindgen.
+fn split(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
+    let input = fs::read(wasm)?;
+    let main_out = out_dir.join(format!("{OUTPUT_NAME}_main.wasm"));
+    let main_module = format!("./{OUTPUT_NAME}.js");
+    let mut opts = wasm_split_cli_support::Options::new(&input);
+    opts.output_dir = out_dir;
+    opts.main_out_path = &main_out;
+    opts.main_module = &main_module;
+    opts.link_name = SPLIT_LOADER;
+    let result = wasm_split_cli_support::transform(opts)
+        .map_err(|e| format!("wasm-split: {e:#}"))?;
+    fs::write(
+        out_dir.join(SPLIT_MANIFEST),
+        serde_json::to_string_pretty(&result.prefetch_map)? + "\n",
+    )?;
+    Ok(main_out)
 }
 
 /// Writes `file.br` and `file.gz`; returns the sizes (raw, gzip, brotli).

@@ -28,7 +28,44 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, lazy_route};
 use loader::RecordPage;
+
+/// A page loaded on demand: its code is split out of the main wasm module by `sitebuild`
+/// (wasm-split), so the login page and the dashboard hydrate without it. The router fetches the
+/// page's module before rendering it; on a full page load the server-rendered HTML names it in a
+/// `modulepreload` link.
+macro_rules! lazy_page {
+    ($route:ident, $view:expr) => {
+        #[derive(Debug)]
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(MyEnvironmentRoute, view! { <placeholder::MyEnvironmentPage /> });
+lazy_page!(HubsRoute, view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> });
+lazy_page!(HubRoute, view! { <layout::AdminOnly><RecordPage load=get_hub missing="This hub" show=|detail| view! { <hubs::HubView detail /> } /></layout::AdminOnly> });
+lazy_page!(ValuesRoute, view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> });
+lazy_page!(NewProfileRoute, view! { <layout::AdminOnly><RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <profiles::NewProfile editor /> } /></layout::AdminOnly> });
+lazy_page!(ProfilesRoute, view! { <layout::AdminOnly><profiles::ProfilesPage /></layout::AdminOnly> });
+lazy_page!(ProfileRoute, view! { <layout::AdminOnly><RecordPage load=load_profile missing="This profile" show=|editor| view! { <profiles::EditProfile editor /> } /></layout::AdminOnly> });
+lazy_page!(NewVolumeRoute, view! { <layout::AdminOnly><RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <volumes::NewVolume editor /> } /></layout::AdminOnly> });
+lazy_page!(VolumesRoute, view! { <layout::AdminOnly><volumes::VolumesPage /></layout::AdminOnly> });
+lazy_page!(VolumeRoute, view! { <layout::AdminOnly><RecordPage load=load_volume missing="This shared volume" show=|editor| view! { <volumes::EditVolume editor /> } /></layout::AdminOnly> });
+lazy_page!(ClusterRoute, view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> });
+lazy_page!(UsersRoute, view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> });
+lazy_page!(AuditRoute, view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> });
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -69,13 +106,6 @@ pub fn App() -> impl IntoView {
         login,
         logout,
     });
-    // Effects run only in the browser: marks the page as interactive (used by the
-    // end-to-end tests to wait for hydration).
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Hubfleet".to_string() } else { format!("{t} · Hubfleet") } />
@@ -87,67 +117,19 @@ pub fn App() -> impl IntoView {
                     // own <Suspense> inside the frame's <Suspense> is streamed out of order on a
                     // full page load (tachys 0.2.19) and hydration fails.
                     <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/me") view=placeholder::MyEnvironmentPage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/hubs")
-                        view=|| view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/hubs/:id")
-                        view=|| view! { <layout::AdminOnly><RecordPage load=get_hub missing="This hub" show=|detail| view! { <hubs::HubView detail /> } /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/hubs/:id/values")
-                        view=|| view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/hubs/:id/profiles/new")
-                        view=|| view! { <layout::AdminOnly><RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <profiles::NewProfile editor /> } /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/profiles")
-                        view=|| view! { <layout::AdminOnly><profiles::ProfilesPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/profiles/:id")
-                        view=|| view! { <layout::AdminOnly><RecordPage load=load_profile missing="This profile" show=|editor| view! { <profiles::EditProfile editor /> } /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/hubs/:id/volumes/new")
-                        view=|| view! { <layout::AdminOnly><RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <volumes::NewVolume editor /> } /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/volumes")
-                        view=|| view! { <layout::AdminOnly><volumes::VolumesPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/volumes/:id")
-                        view=|| view! { <layout::AdminOnly><RecordPage load=load_volume missing="This shared volume" show=|editor| view! { <volumes::EditVolume editor /> } /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/cluster")
-                        view=|| view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/users")
-                        view=|| view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/audit")
-                        view=|| view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/me") view={Lazy::<MyEnvironmentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs") view={Lazy::<HubsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs/:id") view={Lazy::<HubRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs/:id/values") view={Lazy::<ValuesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs/:id/profiles/new") view={Lazy::<NewProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/profiles") view={Lazy::<ProfilesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/profiles/:id") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs/:id/volumes/new") view={Lazy::<NewVolumeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/volumes") view={Lazy::<VolumesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/volumes/:id") view={Lazy::<VolumeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cluster") view={Lazy::<ClusterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

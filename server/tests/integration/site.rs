@@ -1,25 +1,27 @@
-//! The browser bundle as sitebuild lays it out: the page names the content-hashed files from
-//! `pkg/site.json`, `/pkg/*` is sent precompressed with an immutable cache lifetime, and every
-//! response carries each security header once.
+//! The browser bundle as sitebuild lays it out: the page names the files in the content-hashed
+//! directory `pkg/site.json` names, they are sent precompressed with an immutable cache lifetime,
+//! and every response carries each security header once.
 
 use crate::common::TestApp;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 
-const NAME: &str = "hubfleet.0123456789abcdef";
+const DIR: &str = "pkg/0123456789abcdef";
+const NAME: &str = "hubfleet";
 
 fn site_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
-    let pkg = root.path().join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
+    let bundle = root.path().join(DIR);
+    std::fs::create_dir_all(&bundle).unwrap();
     std::fs::write(
-        pkg.join("site.json"),
-        format!(r#"{{"output_name": "{NAME}", "files": []}}"#),
+        root.path().join("pkg/site.json"),
+        format!(r#"{{"pkg_dir": "{DIR}", "output_name": "{NAME}", "files": []}}"#),
     )
     .unwrap();
-    std::fs::write(pkg.join(format!("{NAME}.wasm")), b"\0asm raw").unwrap();
-    std::fs::write(pkg.join(format!("{NAME}.wasm.br")), b"brotli bytes").unwrap();
-    std::fs::write(pkg.join(format!("{NAME}.wasm.gz")), b"gzip bytes").unwrap();
+    std::fs::write(bundle.join(format!("{NAME}.wasm")), b"\0asm raw").unwrap();
+    std::fs::write(bundle.join(format!("{NAME}.wasm.br")), b"brotli bytes").unwrap();
+    std::fs::write(bundle.join(format!("{NAME}.wasm.gz")), b"gzip bytes").unwrap();
+    std::fs::write(bundle.join("chunk_1.wasm"), b"\0asm chunk").unwrap();
     root
 }
 
@@ -32,12 +34,12 @@ async fn hashed_bundle_is_named_compressed_and_cached_for_good() {
     let login = app.get("/login", None).await;
     assert_eq!(login.status, StatusCode::OK);
     assert!(
-        login.body.contains(&format!("/pkg/{NAME}.js")),
+        login.body.contains(&format!("/{DIR}/{NAME}.js")),
         "{}",
         login.body
     );
     assert!(
-        login.body.contains(&format!("/pkg/{NAME}.css")),
+        login.body.contains(&format!("/{DIR}/{NAME}.css")),
         "{}",
         login.body
     );
@@ -52,7 +54,7 @@ async fn hashed_bundle_is_named_compressed_and_cached_for_good() {
 
     let wasm = app
         .send(
-            Request::get(format!("/pkg/{NAME}.wasm"))
+            Request::get(format!("/{DIR}/{NAME}.wasm"))
                 .header(header::HOST, "127.0.0.1:3000")
                 .header(header::ACCEPT_ENCODING, "gzip, br")
                 .body(Body::empty())
@@ -74,9 +76,31 @@ async fn hashed_bundle_is_named_compressed_and_cached_for_good() {
         1
     );
 
-    let plain = app.get(&format!("/pkg/{NAME}.wasm"), None).await;
+    let plain = app.get(&format!("/{DIR}/{NAME}.wasm"), None).await;
     assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(plain.body, "\0asm raw");
+
+    // Split-off modules live beside it, equally immutable.
+    let chunk = app.get(&format!("/{DIR}/chunk_1.wasm"), None).await;
+    assert_eq!(chunk.status, StatusCode::OK);
+    assert_eq!(
+        chunk.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+}
+
+#[tokio::test]
+async fn a_manifest_naming_a_directory_outside_pkg_is_ignored() {
+    let root = site_root();
+    std::fs::write(
+        root.path().join("pkg/site.json"),
+        r#"{"pkg_dir": "../etc", "output_name": "hubfleet", "files": []}"#,
+    )
+    .unwrap();
+    let path = root.path().to_string_lossy().into_owned();
+    let app = TestApp::with_opts(|o| o.site_root = path).await;
+    let login = app.get("/login", None).await;
+    assert!(login.body.contains("/pkg/hubfleet.css"), "{}", login.body);
 }
 
 #[tokio::test]
