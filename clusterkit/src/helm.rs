@@ -127,36 +127,7 @@ impl ReleaseRecord {
     }
 }
 
-/// Helm's release statuses (`info.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReleaseStatus {
-    Deployed,
-    Superseded,
-    Failed,
-    PendingInstall,
-    PendingUpgrade,
-    PendingRollback,
-    Uninstalling,
-    Uninstalled,
-    Unknown,
-}
-
-impl ReleaseStatus {
-    /// Parses Helm's spelling; anything unrecognised is `Unknown`.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "deployed" => Self::Deployed,
-            "superseded" => Self::Superseded,
-            "failed" => Self::Failed,
-            "pending-install" => Self::PendingInstall,
-            "pending-upgrade" => Self::PendingUpgrade,
-            "pending-rollback" => Self::PendingRollback,
-            "uninstalling" => Self::Uninstalling,
-            "uninstalled" => Self::Uninstalled,
-            _ => Self::Unknown,
-        }
-    }
-}
+pub use crate::release_status::ReleaseStatus;
 
 /// `sh.helm.release.v1.<release>.v<revision>`.
 pub fn secret_name(release: &str, revision: u32) -> String {

@@ -65,7 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(app::backend::audit_export::routes())
         .merge(app::backend::hub_api::routes())
-        .merge(site::pkg_routes(site_root, &state.leptos_options.site_pkg_dir))
+        .merge(site::pkg_routes(
+            site_root,
+            &state.leptos_options.site_pkg_dir,
+        ))
         .leptos_routes(&leptos_state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -29,8 +29,12 @@ pub fn pkg_dir(site_root: &Path) -> Option<String> {
     let safe = dir
         .split('/')
         .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()));
-    (safe && site_root.join(dir).join(format!("{OUTPUT_NAME}.wasm")).is_file())
-        .then(|| dir.to_string())
+    (safe
+        && site_root
+            .join(dir)
+            .join(format!("{OUTPUT_NAME}.wasm"))
+            .is_file())
+    .then(|| dir.to_string())
 }
 
 /// The bundle's routes (`/<pkg_dir>/*`), precompressed (brotli, then gzip) when the browser

@@ -105,7 +105,7 @@ fn run() -> Result<()> {
     if options.release {
         for file in list_files(&staging)? {
             if file.extension().is_some_and(|e| e == "wasm") {
-                wasm_opt(&file)?;
+                wasm_opt(&staging.join(file))?;
             }
         }
     }
@@ -331,8 +331,8 @@ fn split(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
     opts.main_out_path = &main_out;
     opts.main_module = &main_module;
     opts.link_name = SPLIT_LOADER;
-    let result = wasm_split_cli_support::transform(opts)
-        .map_err(|e| format!("wasm-split: {e:#}"))?;
+    let result =
+        wasm_split_cli_support::transform(opts).map_err(|e| format!("wasm-split: {e:#}"))?;
     fs::write(
         out_dir.join(SPLIT_MANIFEST),
         serde_json::to_string_pretty(&result.prefetch_map)? + "\n",

@@ -325,63 +325,8 @@ impl ClusterOverview {
     }
 }
 
-/// Helm's release statuses (`info.status`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReleaseStatus {
-    Deployed,
-    Superseded,
-    Failed,
-    PendingInstall,
-    PendingUpgrade,
-    PendingRollback,
-    Uninstalling,
-    Uninstalled,
-    Unknown,
-}
-
-impl ReleaseStatus {
-    /// Parses Helm's spelling; anything unrecognised is `Unknown`.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "deployed" => Self::Deployed,
-            "superseded" => Self::Superseded,
-            "failed" => Self::Failed,
-            "pending-install" => Self::PendingInstall,
-            "pending-upgrade" => Self::PendingUpgrade,
-            "pending-rollback" => Self::PendingRollback,
-            "uninstalling" => Self::Uninstalling,
-            "uninstalled" => Self::Uninstalled,
-            _ => Self::Unknown,
-        }
-    }
-
-    /// Helm's spelling (`pending-upgrade`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Deployed => "deployed",
-            Self::Superseded => "superseded",
-            Self::Failed => "failed",
-            Self::PendingInstall => "pending-install",
-            Self::PendingUpgrade => "pending-upgrade",
-            Self::PendingRollback => "pending-rollback",
-            Self::Uninstalling => "uninstalling",
-            Self::Uninstalled => "uninstalled",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    /// An operation on this release is still running.
-    pub fn is_pending(&self) -> bool {
-        matches!(
-            self,
-            Self::PendingInstall
-                | Self::PendingUpgrade
-                | Self::PendingRollback
-                | Self::Uninstalling
-        )
-    }
-}
+/// Helm's release statuses: the one definition, shared with the simulated cluster.
+pub use clusterkit::ReleaseStatus;
 
 /// One revision of a Helm release, decoded from its release Secret (`helm history` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,8 +27,8 @@ use crate::api::volumes::{load_new_volume, load_volume};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
 use leptos_router::{Lazy, LazyRoute, lazy_route};
+use leptos_router::{SsrMode, path};
 use loader::RecordPage;
 
 /// A page loaded on demand: its code is split out of the main wasm module by `sitebuild`
@@ -53,19 +53,58 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(MyEnvironmentRoute, view! { <placeholder::MyEnvironmentPage /> });
-lazy_page!(HubsRoute, view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> });
-lazy_page!(HubRoute, view! { <layout::AdminOnly><RecordPage load=get_hub missing="This hub" show=|detail| view! { <hubs::HubView detail /> } /></layout::AdminOnly> });
-lazy_page!(ValuesRoute, view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> });
-lazy_page!(NewProfileRoute, view! { <layout::AdminOnly><RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <profiles::NewProfile editor /> } /></layout::AdminOnly> });
-lazy_page!(ProfilesRoute, view! { <layout::AdminOnly><profiles::ProfilesPage /></layout::AdminOnly> });
-lazy_page!(ProfileRoute, view! { <layout::AdminOnly><RecordPage load=load_profile missing="This profile" show=|editor| view! { <profiles::EditProfile editor /> } /></layout::AdminOnly> });
-lazy_page!(NewVolumeRoute, view! { <layout::AdminOnly><RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <volumes::NewVolume editor /> } /></layout::AdminOnly> });
-lazy_page!(VolumesRoute, view! { <layout::AdminOnly><volumes::VolumesPage /></layout::AdminOnly> });
-lazy_page!(VolumeRoute, view! { <layout::AdminOnly><RecordPage load=load_volume missing="This shared volume" show=|editor| view! { <volumes::EditVolume editor /> } /></layout::AdminOnly> });
-lazy_page!(ClusterRoute, view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> });
-lazy_page!(UsersRoute, view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> });
-lazy_page!(AuditRoute, view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> });
+lazy_page!(
+    MyEnvironmentRoute,
+    view! { <placeholder::MyEnvironmentPage /> }
+);
+lazy_page!(
+    HubsRoute,
+    view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    HubRoute,
+    view! { <layout::AdminOnly><RecordPage load=get_hub missing="This hub" show=|detail| view! { <hubs::HubView detail /> } /></layout::AdminOnly> }
+);
+lazy_page!(
+    ValuesRoute,
+    view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    NewProfileRoute,
+    view! { <layout::AdminOnly><RecordPage load=load_new_profile missing="This hub" show=|editor| view! { <profiles::NewProfile editor /> } /></layout::AdminOnly> }
+);
+lazy_page!(
+    ProfilesRoute,
+    view! { <layout::AdminOnly><profiles::ProfilesPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    ProfileRoute,
+    view! { <layout::AdminOnly><RecordPage load=load_profile missing="This profile" show=|editor| view! { <profiles::EditProfile editor /> } /></layout::AdminOnly> }
+);
+lazy_page!(
+    NewVolumeRoute,
+    view! { <layout::AdminOnly><RecordPage load=load_new_volume missing="This hub" show=|editor| view! { <volumes::NewVolume editor /> } /></layout::AdminOnly> }
+);
+lazy_page!(
+    VolumesRoute,
+    view! { <layout::AdminOnly><volumes::VolumesPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    VolumeRoute,
+    view! { <layout::AdminOnly><RecordPage load=load_volume missing="This shared volume" show=|editor| view! { <volumes::EditVolume editor /> } /></layout::AdminOnly> }
+);
+lazy_page!(
+    ClusterRoute,
+    view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    UsersRoute,
+    view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    AuditRoute,
+    view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
+);
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
