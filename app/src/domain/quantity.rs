@@ -12,6 +12,9 @@
 
 use super::FieldError;
 use super::validate::valid_fix;
+// The one Kubernetes quantity parser, shared with the cluster client and the simulated cluster;
+// this module adds the messages a form shows.
+use clusterkit::quantity::{Decimal, exponent, multiplier, split_number};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const KIB: u64 = 1024;
@@ -27,58 +30,6 @@ pub const MEMORY_MIN_BYTES: u64 = MIB;
 pub const CPU_MAX_DECIMALS: usize = 3;
 /// Upper bound on cores, to catch typos such as a millicore count without its `m`.
 pub const CPU_MAX_CORES: f64 = 1024.0;
-
-/// Splits `input` into the leading decimal number (`12`, `1.5`, `.5`, `3.`) and the rest.
-/// Returns `None` when there are no digits at all at the start.
-fn split_number(s: &str) -> Option<(&str, &str)> {
-    let end = s
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
-        .map_or(s.len(), |(i, _)| i);
-    let num = &s[..end];
-    if num.matches('.').count() > 1 || !num.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    Some((num, &s[end..]))
-}
-
-/// An exact decimal: `digits / 10^scale`.
-#[derive(Debug, Clone, Copy)]
-struct Decimal {
-    digits: u128,
-    scale: u32,
-}
-
-impl Decimal {
-    /// Parses `12`, `1.5`, `.5`, `3.`; `None` when too long to be exact.
-    fn parse(num: &str) -> Option<Decimal> {
-        let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-        if int.len() + frac.len() > 30 {
-            return None;
-        }
-        let mut digits: u128 = 0;
-        for c in int.chars().chain(frac.chars()) {
-            let d = u128::from(c.to_digit(10)?);
-            digits = digits.checked_mul(10)?.checked_add(d)?;
-        }
-        Some(Decimal {
-            digits,
-            scale: u32::try_from(frac.len()).ok()?,
-        })
-    }
-
-    fn is_zero(self) -> bool {
-        self.digits == 0
-    }
-
-    /// `self * mult`, rounded up (`ceil`) or down, as a whole number.
-    fn times(self, mult: u128, round_up: bool) -> Option<u128> {
-        let n = self.digits.checked_mul(mult)?;
-        let d = 10u128.checked_pow(self.scale)?;
-        let q = n / d;
-        Some(if round_up && n % d != 0 { q + 1 } else { q })
-    }
-}
 
 /// Suggestion for a suffix that looks like a unit but is not Kubernetes syntax
 /// (`GB`, `gi`, `g`, `GiB`...): returns the letter (`K`, `M`, `G`...) meant.
@@ -98,27 +49,6 @@ fn unit_letter(suffix: &str) -> Option<char> {
         "e" => Some('E'),
         _ => None,
     }
-}
-
-fn quantity_multiplier(suffix: &str) -> Option<u128> {
-    const K: u128 = 1000;
-    const KI: u128 = 1024;
-    Some(match suffix {
-        "" => 1,
-        "k" => K,
-        "M" => K.pow(2),
-        "G" => K.pow(3),
-        "T" => K.pow(4),
-        "P" => K.pow(5),
-        "E" => K.pow(6),
-        "Ki" => KI,
-        "Mi" => KI.pow(2),
-        "Gi" => KI.pow(3),
-        "Ti" => KI.pow(4),
-        "Pi" => KI.pow(5),
-        "Ei" => KI.pow(6),
-        _ => return None,
-    })
 }
 
 /// Parses a Kubernetes quantity used as a size in bytes (`5Gi`, `10G`, `500Mi`, `1.5Ti`,
@@ -159,16 +89,12 @@ pub fn parse_quantity(field: &str, input: &str) -> Result<u64, FieldError> {
             format!("\"{s}\" is too large: a size must be below 16Ei."),
         ))
     };
-    let bytes = if let Some(mult) = quantity_multiplier(suffix) {
+    let bytes = if let Some((mult, 1)) = multiplier(suffix) {
         match dec.times(mult, true) {
             Some(b) => b,
             None => return too_large(),
         }
-    } else if let Some(exp) = suffix
-        .strip_prefix(['e', 'E'])
-        .filter(|e| !e.is_empty())
-        .and_then(|e| e.parse::<i32>().ok())
-    {
+    } else if let Some(exp) = exponent(suffix) {
         // Decimal exponent: 1e9, 5E3, 25e-1.
         if !(-30..=30).contains(&exp) {
             return too_large();
