@@ -103,11 +103,12 @@ fn run() -> Result<()> {
         staging.join(format!("{OUTPUT_NAME}.wasm")),
     )?;
     if options.release {
-        for file in list_files(&staging)? {
-            if file.extension().is_some_and(|e| e == "wasm") {
-                wasm_opt(&staging.join(file))?;
-            }
-        }
+        let modules: Vec<PathBuf> = list_files(&staging)?
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "wasm"))
+            .map(|f| staging.join(f))
+            .collect();
+        optimize_all(&modules)?;
     }
     fs::copy(STYLE_FILE, staging.join(format!("{OUTPUT_NAME}.css")))?;
 
@@ -257,6 +258,47 @@ fn bindgen(wasm: &Path, out_dir: &Path, release: bool) -> Result<()> {
         .generate(out_dir)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
     Ok(())
+}
+
+/// Modules smaller than this are left as wasm-split wrote them: more than half of the split
+/// chunks are a few hundred bytes that `wasm-opt` cannot shrink, and starting it (binaryen
+/// compiled to wasm, run by Node) takes about two seconds per module.
+const WASM_OPT_MIN_BYTES: u64 = 1024;
+
+/// Runs `wasm-opt` on every module worth it, on as many threads as there are cores.
+fn optimize_all(modules: &[PathBuf]) -> Result<()> {
+    let worth: Vec<&PathBuf> = modules
+        .iter()
+        .filter(|m| fs::metadata(m).map(|md| md.len() >= WASM_OPT_MIN_BYTES).unwrap_or(true))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(worth.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failed = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(module) = worth.get(i) else { break };
+                        if let Err(e) = wasm_opt(module) {
+                            failed.push(format!("{}: {e}", module.display()));
+                        }
+                    }
+                    failed
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|_| vec!["a wasm-opt worker panicked".into()]))
+            .collect()
+    });
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; ").into())
+    }
 }
 
 /// Shrinks the module in place with binaryen's `wasm-opt` (installed by `scripts/setup.sh
