@@ -527,7 +527,6 @@ pub async fn change_password(
         meta,
         user.id,
         &hash,
-        false,
         users::PasswordEvent::Changed,
         "",
     )
@@ -575,7 +574,6 @@ pub async fn reset_password(
         meta,
         id,
         &hash,
-        true,
         users::PasswordEvent::Reset,
         reason,
     )

@@ -185,11 +185,11 @@ mod tests {
         assert_eq!(hasher.started(), 3);
     }
 
-    /// With one permit held and one request waiting, the next request is told "busy" at once
-    /// and never runs Argon2.
+    /// Room for one request (one run, no queue): while it waits for the permit (held here),
+    /// the next request is told "busy" at once and never runs Argon2.
     #[tokio::test]
     async fn hasher_refuses_past_its_queue() {
-        let hasher = Arc::new(Hasher::new(1, 1));
+        let hasher = Arc::new(Hasher::new(1, 0));
         let held = hasher.permits.acquire().await.unwrap();
         let waiting = {
             let hasher = Arc::clone(&hasher);

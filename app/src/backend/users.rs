@@ -430,6 +430,11 @@ impl PasswordEvent {
         }
     }
 
+    /// Only a reset leaves a one-time password behind (changed at the next sign-in).
+    fn one_time(self) -> bool {
+        self == PasswordEvent::Reset
+    }
+
     fn sessions(self) -> &'static str {
         match self {
             PasswordEvent::Changed => "password changed: the account's other sessions ended",
@@ -441,15 +446,14 @@ impl PasswordEvent {
 
 /// Stores the Argon2 `hash` as account `id`'s password and moves its session epoch on, which
 /// ends every session of the account (the caller moves the current session to the returned
-/// epoch when it should survive). `must_change` makes the password one-time. Both the change
-/// and the ended sessions are audited in the same transaction. Returns the new epoch.
+/// epoch when it should survive). A reset's password is one-time. Both the change and the
+/// ended sessions are audited in the same transaction. Returns the new epoch.
 pub async fn store_password(
     pool: &SqlitePool,
     actor: &Actor,
     meta: &RequestMeta,
     id: i64,
     hash: &str,
-    must_change: bool,
     event: PasswordEvent,
     reason: &str,
 ) -> AppResult<i64> {
@@ -462,7 +466,7 @@ pub async fn store_password(
          WHERE id = ? RETURNING username, session_epoch",
     )
     .bind(hash)
-    .bind(must_change)
+    .bind(event.one_time())
     .bind(&now)
     .bind(&now)
     .bind(id)
@@ -516,7 +520,7 @@ pub async fn set_password(
     let hash = password::hash(new_password)
         .await
         .map_err(AppError::Internal)?;
-    store_password(pool, actor, meta, id, &hash, false, PasswordEvent::Set, "").await?;
+    store_password(pool, actor, meta, id, &hash, PasswordEvent::Set, "").await?;
     Ok(())
 }
 
