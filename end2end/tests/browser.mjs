@@ -66,8 +66,10 @@ export async function changePassword(page, current, next, { oneTime = false } = 
   await form.getByLabel('Repeat new password').fill(next);
   await form.getByRole('button', { name: 'Change password' }).click();
   if (oneTime) {
+    // On to the home page, with the whole navigation back.
     await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 });
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.locator('main h1').first().waitFor();
+    await page.locator('nav.sidebar a[href="/"]').waitFor();
   } else {
     await page.getByTestId('password-changed').waitFor();
   }

@@ -90,7 +90,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                     <span class="whoami-name">{user.username.clone()}</span>
                     <span class="badge">{user.role.label()}</span>
                 </span>
-                <a class="btn btn-ghost" href=PASSWORD_PAGE>"Change password"</a>
+                <a class="btn btn-ghost topbar-password" href=PASSWORD_PAGE>"Change password"</a>
                 <ActionForm action=auth.logout attr:class="inline-form">
                     <button type="submit" class="btn btn-ghost">"Sign out"</button>
                 </ActionForm>
@@ -100,11 +100,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
             </div>
             <nav class="sidebar" class:open=move || nav_open.get() aria-label="Main">
                 <ul on:click=move |_| nav_open.set(false)>
-                    {if restricted {
-                        view! { <NavItem href=PASSWORD_PAGE label="Your password" icon="⚿" /> }.into_any()
-                    } else {
-                        view! { <NavItem href="/" label="Dashboard" icon="◧" /> }.into_any()
-                    }}
+                    {(!restricted).then(|| view! { <NavItem href="/" label="Dashboard" icon="◧" /> })}
                     {if restricted {
                         ().into_any()
                     } else if is_admin {
@@ -120,6 +116,8 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                     } else {
                         view! { <NavItem href="/me" label="My environment" icon="▣" /> }.into_any()
                     }}
+                    // Also in the top bar on wide screens; here for narrow ones.
+                    <NavItem href=PASSWORD_PAGE label="Your password" icon="◆" />
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">
