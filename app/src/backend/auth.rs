@@ -557,6 +557,7 @@ pub async fn reset_password(
         ));
     }
     let user = users::get(&state.pool, id).await?;
+    let first_run_file = first_run_file_of(state, id).await;
     let one_time = password::generate();
     let hash = state
         .hasher
@@ -578,11 +579,28 @@ pub async fn reset_password(
         reason,
     )
     .await?;
+    if let Some((path, old)) = first_run_file {
+        initial_password::remove_if_holds(&path, &old);
+    }
     Ok(OneTimePassword {
         user_id: id,
         username: user.username,
         password: one_time,
     })
+}
+
+/// The first-run password file and the password it holds, when that is still account
+/// `id`'s password (the file is to go when the password is replaced).
+async fn first_run_file_of(state: &AppState, id: i64) -> Option<(std::path::PathBuf, String)> {
+    let path = state.settings.initial_password_file.clone()?;
+    let old = initial_password::read(&path)?;
+    let creds = users::credentials_by_id(&state.pool, id).await.ok()??;
+    let holds = state
+        .hasher
+        .verify(old.clone(), creds.password_hash)
+        .await
+        .ok()?;
+    holds.then_some((path, old))
 }
 
 /// Deletes the sessions that have expired (run periodically by the server).

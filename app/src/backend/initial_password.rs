@@ -32,14 +32,18 @@ pub fn write(path: &Path, password: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// The password the file at `path` holds, when it exists.
+pub fn read(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|c| c.trim_end_matches(['\n', '\r']).to_string())
+}
+
 /// Removes the file at `path` when it holds `old_password`, the password that was just
 /// changed: the one-time password is then useless, and the file goes with it. Returns whether
 /// it was removed.
 pub fn remove_if_holds(path: &Path, old_password: &str) -> bool {
-    let Ok(content) = std::fs::read_to_string(path) else {
-        return false;
-    };
-    if content.trim_end_matches(['\n', '\r']) != old_password {
+    if read(path).as_deref() != Some(old_password) {
         return false;
     }
     match std::fs::remove_file(path) {

@@ -397,3 +397,44 @@ async fn first_run_password_is_printed_saved_owner_only_and_removed_after_the_ch
     let cookie = r.session_cookie().unwrap();
     assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
 }
+
+/// When another administrator resets the first-run administrator's password before it was
+/// changed, the file with the replaced one-time password goes too.
+#[tokio::test]
+async fn a_reset_of_the_first_run_password_removes_its_file() {
+    let app = TestApp::new().await;
+    server::startup::bootstrap(&app.state.pool, false, app.dir.path())
+        .await
+        .unwrap();
+    let file = initial_password::path_in(app.dir.path());
+    assert!(file.exists());
+    app.add_user("second", Role::Admin).await;
+    let admin = app.login("second").await;
+    let first: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    // An unrelated reset leaves it.
+    let other = app.add_user("someone", Role::User).await;
+    let r = app
+        .post_form(
+            &fn_path::<ResetUserPassword>(),
+            &format!("id={other}&reason="),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(file.exists());
+    let r = app
+        .post_form(
+            &fn_path::<ResetUserPassword>(),
+            &format!("id={first}&reason="),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        !file.exists(),
+        "the replaced one-time password's file is removed"
+    );
+}
