@@ -484,7 +484,11 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
             [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::OK],
         ),
         // The bundle (no site is built in these tests: 404 for everyone, never a sign-in).
-        ("\"/pkg\"", "/pkg/hubfleet.js".into(), [S::NOT_FOUND; 4]),
+        (
+            "&format!(\"/{pkg_dir}\")",
+            "/pkg/hubfleet.js".into(),
+            [S::NOT_FOUND; 4],
+        ),
     ]
 }
 
