@@ -1,16 +1,18 @@
 // The README's first command, as a newcomer meets it: runs `./run.sh` (setup, the same build,
 // then `hubfleet serve`) on a free port with a fresh data directory, waits for /readyz, signs in
-// in Chromium with the bootstrap password the log prints, checks the dashboard hydrated from
-// the hashed, precompressed bundle, then stops the portal. Exits non-zero on any failure.
+// in Chromium with the one-time bootstrap password the log prints (also in the data
+// directory's `initial-admin-password`, owner-only), chooses a new password on the page that
+// opens (the file is then removed), checks the dashboard hydrated from the hashed,
+// precompressed bundle, then stops the portal. Exits non-zero on any failure.
 //
 // Usage: node end2end/first-run.mjs [-- extra run.sh arguments, e.g. --release]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, hydrated } from './tests/browser.mjs';
+import { changePassword, launch, hydrated } from './tests/browser.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runArgs = process.argv.slice(2).filter((a) => a !== '--');
@@ -69,6 +71,10 @@ try {
   }
   console.log(`first run: /readyz answered after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (!admin) fail('the bootstrap administrator password was not printed on first run');
+  const saved = join(dataDir, 'initial-admin-password');
+  if (!existsSync(saved)) fail(`${saved} was not written`);
+  if ((statSync(saved).mode & 0o777) !== 0o600) fail(`${saved} is not owner-only: ${(statSync(saved).mode & 0o777).toString(8)}`);
+  if (readFileSync(saved, 'utf8').trim() !== admin.password) fail(`${saved} does not hold the printed password`);
 
   const browser = await launch();
   try {
@@ -83,7 +89,9 @@ try {
     await page.getByLabel('Username').fill(admin.user);
     await page.getByLabel('Password').fill(admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 });
+    // The password is one-time: the first sign-in leads to the password page only.
+    await changePassword(page, admin.password, `${admin.password}-first-run`, { oneTime: true });
+    if (existsSync(saved)) fail(`${saved} is still there after the password change`);
     await hydrated(page);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const wasm = bundle.find((r) => r.url().endsWith('.wasm'));
@@ -94,7 +102,7 @@ try {
     }
     if (!(headers['cache-control'] ?? '').includes('immutable')) fail(`wasm cache-control: ${headers['cache-control']}`);
     if (!['br', 'gzip'].includes(headers['content-encoding'])) fail(`wasm content-encoding: ${headers['content-encoding']}`);
-    console.log(`first run: signed in as ${admin.user}; dashboard hydrated from ${new URL(wasm.url()).pathname} (${headers['content-encoding']})`);
+    console.log(`first run: signed in as ${admin.user}, chose a new password (${saved} removed); dashboard hydrated from ${new URL(wasm.url()).pathname} (${headers['content-encoding']})`);
   } finally {
     await browser.close();
   }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { changePassword, launch, signIn } from './tests/browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -76,6 +77,18 @@ try {
   await waitReady(baseUrl, server, 120_000);
   console.log(`hubfleet ready on ${baseUrl} after ${Date.now() - startedAt} ms`);
   if (!admin) throw new Error('the bootstrap administrator password was not printed on first run');
+  // The printed password is one-time: the first sign-in leads to the password page, where
+  // the administrator chooses the password the tests use.
+  const chosen = `${admin.password}-e2e-own`;
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await signIn(page, admin.user, admin.password, { baseUrl, lands: '/account/password' });
+    await changePassword(page, admin.password, chosen, { oneTime: true });
+  } finally {
+    await browser.close();
+  }
+  admin.password = chosen;
   const files = process.argv.slice(2);
   const tests = spawn(
     process.execPath,

@@ -33,6 +33,12 @@ pub enum AppError {
     },
     #[error("{0}")]
     RateLimited(String),
+    /// Too much password hashing is under way: nothing was checked; try again shortly.
+    #[error("{0}")]
+    Busy(String),
+    /// The account holds a one-time password: only changing it (and signing out) works.
+    #[error("Change your one-time password first: open \"Change password\" and choose your own.")]
+    PasswordChangeRequired,
     #[error("Something went wrong on the server: {0}")]
     Internal(String),
     #[error("Could not reach the server: {0}")]
@@ -45,11 +51,12 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::Unauthorized => S::UNAUTHORIZED,
-            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Forbidden | AppError::PasswordChangeRequired => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) | AppError::StaleWrite { .. } => S::CONFLICT,
             AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => S::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

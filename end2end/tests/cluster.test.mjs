@@ -25,7 +25,11 @@ test('the simulated cluster is labelled and its overview is shown', async () => 
   await screenshot(page, '10-cluster');
   assert.deepEqual(errors.filter((e) => /hydration|panicked/i.test(e)), []);
 
-  const ready = await (await fetch(`${BASE_URL}/readyz`)).json();
+  // /readyz: anyone learns only whether the portal is ready; the signed-in admin (this
+  // browser's session) also sees the cluster.
+  const anonymous = await (await fetch(`${BASE_URL}/readyz`)).json();
+  assert.deepEqual(anonymous, { ready: true });
+  const ready = await (await page.request.get(`${BASE_URL}/readyz`)).json();
   assert.equal(ready.ready, true);
   assert.equal(ready.cluster.source, 'Simulated cluster');
   await context.close();

@@ -1,6 +1,7 @@
 //! Command line and environment configuration. Every flag has a `HUBFLEET_*` variable.
 
 pub use app::backend::cluster::ClusterSelection;
+use app::backend::proxy::{ForwardedHeader, Network};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,9 +97,26 @@ pub struct ServeOpts {
     /// Address to listen on.
     #[arg(long, env = "HUBFLEET_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
-    /// Mark the session cookie `Secure` (set this when served over HTTPS).
-    #[arg(long, env = "HUBFLEET_SECURE_COOKIES", default_value_t = false)]
-    pub secure_cookies: bool,
+    /// Mark the session cookie `Secure` and send HSTS. Defaults to on when `--public-url` is
+    /// https, else off; `--secure-cookies=false` turns it off.
+    #[arg(
+        long,
+        env = "HUBFLEET_SECURE_COOKIES",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub secure_cookies: Option<bool>,
+    /// Reverse proxies (addresses or networks, comma-separated, e.g. `10.0.0.0/8`) whose
+    /// forwarding header names the client; the header of anyone else is ignored.
+    #[arg(long, env = "HUBFLEET_TRUSTED_PROXIES", value_delimiter = ',', value_parser = Network::parse)]
+    pub trusted_proxies: Vec<Network>,
+    /// The header the trusted proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
+    #[arg(long, env = "HUBFLEET_FORWARDED_HEADER", default_value = "x-forwarded-for", value_parser = ForwardedHeader::parse)]
+    pub forwarded_header: ForwardedHeader,
+    /// Seconds a request may take, from its first byte to the response head, body included.
+    #[arg(long, env = "HUBFLEET_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
     /// Minutes of inactivity after which a session expires.
     #[arg(long, env = "HUBFLEET_SESSION_IDLE_MINUTES", default_value_t = 480)]
     pub session_idle_minutes: i64,
@@ -161,6 +179,18 @@ impl PortalOpts {
     /// The configured URL, `None` when unset or empty.
     pub fn public_url(&self) -> Option<String> {
         self.public_url.clone().filter(|u| !u.is_empty())
+    }
+}
+
+impl ServeOpts {
+    /// Whether the session cookie is `Secure`: as configured, else when the public URL is
+    /// https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.portal
+                .public_url()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+        })
     }
 }
 
@@ -245,5 +275,38 @@ mod tests {
             Some("https://portal.example.org")
         );
         assert_eq!(PortalOpts::default().public_url(), None);
+    }
+
+    #[test]
+    fn secure_cookies_follow_the_public_url_unless_set() {
+        let serve = |args: &[&str]| {
+            let mut all = vec!["hubfleet", "serve"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).unwrap().command {
+                Some(Command::Serve(o)) => o,
+                _ => panic!("serve"),
+            }
+        };
+        assert!(!serve(&[]).secure_cookies());
+        assert!(serve(&["--public-url", "https://hub.example.org"]).secure_cookies());
+        assert!(!serve(&["--public-url", "http://hub.example.org"]).secure_cookies());
+        assert!(
+            !serve(&[
+                "--public-url",
+                "https://hub.example.org",
+                "--secure-cookies=false"
+            ])
+            .secure_cookies()
+        );
+        assert!(serve(&["--secure-cookies"]).secure_cookies());
+        let o = serve(&[
+            "--trusted-proxies",
+            "10.0.0.0/8,192.0.2.7",
+            "--forwarded-header",
+            "forwarded",
+        ]);
+        assert_eq!(o.trusted_proxies.len(), 2);
+        assert_eq!(o.forwarded_header, ForwardedHeader::Forwarded);
+        assert!(Cli::try_parse_from(["hubfleet", "serve", "--trusted-proxies", "proxy"]).is_err());
     }
 }

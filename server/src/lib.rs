@@ -6,12 +6,13 @@ pub mod middleware;
 pub mod site;
 pub mod startup;
 
+use app::backend::auth::CurrentUser;
 use app::backend::{AppState, db};
 use app::{App, shell};
-use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Extension, Router};
 use http::StatusCode;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::request_id::{
@@ -47,6 +48,11 @@ fn app_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The paths of the app's pages (e.g. `/hubs/:id`), as the router serves them.
+pub fn page_paths() -> Vec<String> {
+    app_routes().iter().map(|r| r.path().to_string()).collect()
+}
+
 /// The whole HTTP surface of the portal.
 pub fn router(state: AppState) -> Router {
     let routes = app_routes();
@@ -74,7 +80,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Layers run outermost-last: request id → trace → security headers → CSRF → session → auth.
+        // Layers run outermost-last: request id → trace → timeout → security headers → body
+        // limit → client address → CSRF → session → auth.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::auth_guard,
@@ -84,7 +91,19 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::csrf_guard,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_addr,
+        ))
+        .layer(axum::middleware::from_fn(middleware::body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
@@ -96,15 +115,31 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers and every migration is applied. The body reports the
-/// cluster connection and the watch stores too; an unreachable cluster does not make the portal
+/// Ready when the database answers and every migration is applied. Anyone gets
+/// `{"ready": true|false}`; a signed-in administrator also gets the database's state, the
+/// cluster connection and the watch stores. An unreachable cluster does not make the portal
 /// unready, since it keeps serving the last known state.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+async fn readyz(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+) -> impl IntoResponse {
     let database = match db::migrations_applied(&state.pool).await {
         Ok(true) => Ok("ok".to_string()),
         Ok(false) => Err("database migrations are not applied".to_string()),
         Err(e) => Err(format!("database unreachable: {e}")),
     };
+    let code = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let admin = user.is_some_and(|Extension(u)| u.active().is_some_and(|u| u.is_admin()));
+    if !admin {
+        return (
+            code,
+            axum::Json(serde_json::json!({ "ready": database.is_ok() })),
+        );
+    }
     let cluster = &state.cluster;
     let stores = cluster.stores();
     let body = serde_json::json!({
@@ -117,10 +152,5 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             "stores": stores.map(|s| s.metrics()).unwrap_or_default(),
         },
     });
-    let code = if database.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     (code, axum::Json(body))
 }

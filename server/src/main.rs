@@ -98,7 +98,7 @@ async fn admin_create(
     username: &str,
 ) -> Result<(), startup::BoxError> {
     use app::backend::audit::{Actor, RequestMeta};
-    use app::backend::users;
+    use app::backend::{initial_password, password, users};
     use app::domain::user::{NewUserForm, Role, UserUpdate};
     let password = read_password()?;
     let form = NewUserForm {
@@ -121,7 +121,20 @@ async fn admin_create(
         }
         Some(existing) => {
             let current = users::get(&pool, existing.id).await?;
+            // The first-run password file goes when the password it holds is replaced.
+            let file = initial_password::path_in(&global.data_dir);
+            let first_run = match initial_password::read(&file) {
+                Some(old)
+                    if password::verify(old.clone(), existing.password_hash.clone()).await =>
+                {
+                    Some(old)
+                }
+                _ => None,
+            };
             users::set_password(&pool, &actor, &meta, existing.id, new.password).await?;
+            if let Some(old) = first_run {
+                initial_password::remove_if_holds(&file, &old);
+            }
             let update = UserUpdate {
                 role: Role::Admin,
                 groups: current.groups.clone(),

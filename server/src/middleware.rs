@@ -1,14 +1,113 @@
-//! Request middleware: CSRF protection, session → user resolution and the page guard.
+//! Request middleware: request timeout, body limit, client address, security headers, CSRF
+//! protection, session → user resolution and the page guard.
 
 use app::backend::AppState;
 use app::backend::auth::{self, CurrentUser};
-use app::domain::access::{Decision, decide, page_access};
+use app::backend::proxy::ClientAddr;
+use app::domain::access::{Decision, PASSWORD_PAGE, decide, page_access};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{Method, StatusCode, header};
+use http_body::Body as _;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::net::SocketAddr;
 use tower_sessions::Session;
+
+/// The largest request body any route accepts (1 MiB). No route needs more: the largest
+/// forms (a profile with its lists) are a few kilobytes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+fn plain(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+/// Answers 408 when a request (its body included) is not answered within the configured time.
+pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.settings.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(seconds = limit.as_secs(), "request timed out");
+            plain(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "The request took longer than {} seconds and was stopped.",
+                    limit.as_secs()
+                ),
+            )
+        }
+    }
+}
+
+/// Refuses bodies larger than [`BODY_LIMIT`] with 413 before anything reads them. A declared
+/// length (`Content-Length`) is judged without reading a byte; a body of unknown length
+/// (chunked) is read up to the limit and refused as soon as it passes it, so no request
+/// holds more than the limit in memory.
+pub async fn body_limit(req: Request, next: Next) -> Response {
+    let too_large = || {
+        plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body is larger than {} KiB, the most Hubfleet accepts.",
+                BODY_LIMIT / 1024
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return too_large();
+    }
+    let hint = req.body().size_hint();
+    if hint.lower() > BODY_LIMIT as u64 {
+        return too_large();
+    }
+    if hint.upper().is_some_and(|n| n <= BODY_LIMIT as u64) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => {
+            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await
+        }
+        Err(e) if e.is::<LengthLimitError>() => too_large(),
+        Err(e) => plain(
+            StatusCode::BAD_REQUEST,
+            format!("The request body could not be read: {e}"),
+        ),
+    }
+}
+
+/// Puts the client's address ([`ClientAddr`]) on the request: the socket peer, or what a
+/// trusted proxy's forwarding header says (see `app::backend::proxy`).
+pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let proxies = &state.settings.trusted_proxies;
+        let values = req
+            .headers()
+            .get_all(proxies.header.name())
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let ip = proxies.client_addr(peer, values);
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(req).await
+}
 
 /// Refuses cross-site state-changing requests.
 ///
@@ -109,6 +208,12 @@ pub async fn auth_guard(State(state): State<AppState>, mut req: Request, next: N
     } else {
         None
     };
+    // An account holding a one-time password sees only the page that changes it.
+    let must_change = user.as_ref().is_some_and(|u| u.must_change_password);
+    let password_page = path == PASSWORD_PAGE || path.starts_with(&format!("{PASSWORD_PAGE}/"));
+    if must_change && decision.is_some() && !password_page && path != "/login" {
+        return Redirect::to(PASSWORD_PAGE).into_response();
+    }
     req.extensions_mut().insert(CurrentUser(user));
     match decision {
         Some(Decision::SignIn) => {
@@ -132,19 +237,40 @@ pub async fn auth_guard(State(state): State<AppState>, mut req: Request, next: N
     }
 }
 
-/// Adds conservative security headers to every response.
-pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
+/// Adds the security headers to every response, each once: the Content-Security-Policy
+/// (pages set their own, with the script nonce of their render; everything else gets it
+/// without a nonce), `nosniff`, no framing, the referrer policy, and HSTS when cookies are
+/// `Secure` (the portal is served over HTTPS).
+pub async fn security_headers(
+    State(state): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(v) = http::HeaderValue::from_str(&app::backend::csp::policy(None))
+    {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(
-        "x-content-type-options",
+        header::X_CONTENT_TYPE_OPTIONS,
         http::HeaderValue::from_static("nosniff"),
     );
-    h.insert("x-frame-options", http::HeaderValue::from_static("DENY"));
     h.insert(
-        "referrer-policy",
+        header::X_FRAME_OPTIONS,
+        http::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
         http::HeaderValue::from_static("same-origin"),
     );
+    if state.settings.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            http::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     res
 }
 

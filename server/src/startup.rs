@@ -4,13 +4,18 @@
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
 use app::backend::cluster::{ClusterHandle, ClusterOptions};
+use app::backend::initial_password;
+use app::backend::password::Hasher;
+use app::backend::proxy::TrustedProxies;
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
 use app::domain::cluster::ClusterSource;
 use leptos::config::LeptosOptions;
 use simcluster::{NodeSpec, SimConfig};
 use sqlx::SqlitePool;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tower_sessions_sqlx_store::SqliteStore;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -89,8 +94,14 @@ pub async fn simulated_cluster(sim: SimConfig, options: ClusterOptions) -> Clust
     .await
 }
 
-/// Builds the shared state from the options.
-pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppState {
+/// Builds the shared state from the options; `data_dir` holds the first-run administrator's
+/// password file.
+pub fn state(
+    pool: SqlitePool,
+    opts: &ServeOpts,
+    cluster: ClusterHandle,
+    data_dir: &Path,
+) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name(crate::site::OUTPUT_NAME)
         .site_root(opts.site_root.as_str())
@@ -104,25 +115,55 @@ pub fn state(pool: SqlitePool, opts: &ServeOpts, cluster: ClusterHandle) -> AppS
         leptos_options,
         pool,
         throttle: Arc::new(LoginThrottle::default()),
+        hasher: Arc::new(Hasher::default()),
         settings: Arc::new(RuntimeSettings {
             allowed_origins: opts.allowed_origins.clone(),
-            secure_cookies: opts.secure_cookies,
+            secure_cookies: opts.secure_cookies(),
             session_idle_minutes: opts.session_idle_minutes,
             public_url: opts.portal.public_url(),
+            trusted_proxies: TrustedProxies {
+                networks: opts.trusted_proxies.clone(),
+                header: opts.forwarded_header,
+            },
+            initial_password_file: Some(initial_password::path_in(data_dir)),
+            request_timeout: Duration::from_secs(opts.request_timeout_seconds),
         }),
         cluster,
     }
 }
 
-/// First run: creates the first administrator when none exists (printing its password once)
-/// and, on a database that has never held a hub, the example from the original setup.
-pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxError> {
+/// First run: creates the first administrator when none exists and, on a database that has
+/// never held a hub, the example from the original setup. The administrator's one-time
+/// password is printed to stderr whatever the log level, and written to
+/// `initial-admin-password` in `data_dir` (owner-only) until it is changed.
+pub async fn bootstrap(
+    pool: &SqlitePool,
+    seed_example: bool,
+    data_dir: &Path,
+) -> Result<(), BoxError> {
     let fresh = app::backend::audit::is_empty(pool).await?;
+    let file = initial_password::path_in(data_dir);
     if let Some((username, password)) = users::bootstrap_admin(pool).await? {
+        let saved = std::fs::create_dir_all(data_dir)
+            .and_then(|()| initial_password::write(&file, &password));
+        let where_saved = match &saved {
+            Ok(()) => format!("it is also in {} (owner-only)", file.display()),
+            Err(e) => format!("it could not be saved to {}: {e}", file.display()),
+        };
+        eprintln!(
+            "first run: created administrator \"{username}\" with password: {password}\n  \
+             This password is one-time: sign in with it and choose your own on the page that \
+             opens; {where_saved}, removed after the change."
+        );
+        tracing::info!(
+            username,
+            "first run: created the administrator (one-time password printed to stderr)"
+        );
+    } else if file.exists() {
         tracing::warn!(
-            "first run: created administrator \"{username}\" with password: {password}  \
-             (shown only once; sign in and keep it safe, or create another admin with \
-             `hubfleet admin create --username NAME`)"
+            "the first-run administrator's one-time password in {} has not been changed yet: \
+             sign in with it and choose your own",
+            file.display()
         );
     }
     if seed_example && fresh && app::backend::seed::seed_example(pool).await? {
@@ -137,9 +178,9 @@ pub async fn bootstrap(pool: &SqlitePool, seed_example: bool) -> Result<(), BoxE
 pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
     let pool = open_database(global).await?;
-    bootstrap(&pool, opts.seed_example).await?;
+    bootstrap(&pool, opts.seed_example, &global.data_dir).await?;
     let cluster = connect_cluster(&pool, opts).await?;
-    let state = state(pool.clone(), opts, cluster);
+    let state = state(pool.clone(), opts, cluster, &global.data_dir);
     spawn_session_cleanup(pool.clone());
     let router = crate::router(state);
     let listener = tokio::net::TcpListener::bind(opts.listen)

@@ -18,7 +18,8 @@ pub struct ClusterBanner {
 #[server]
 pub async fn get_cluster_banner() -> Result<ClusterBanner, AppError> {
     use crate::backend::context;
-    context::require_user()?;
+    // Shown on every signed-in page, the password page of a one-time password included.
+    context::require_account()?;
     let cluster = context::state().cluster;
     let overview = cluster.overview();
     Ok(ClusterBanner {

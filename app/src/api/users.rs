@@ -1,7 +1,7 @@
 //! Account administration (admins only).
 
 use crate::domain::audit::AuditEvent;
-use crate::domain::user::{NewUserForm, UserSummary, UserUpdateForm};
+use crate::domain::user::{NewUserForm, OneTimePassword, UserSummary, UserUpdateForm};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -17,12 +17,41 @@ pub async fn create_user(form: NewUserForm, reason: String) -> Result<UserSummar
     use crate::backend::{context, users};
     let admin = context::require_admin()?;
     let new = context::respond(form.validate().map_err(AppError::from))?;
+    let state = context::state();
+    let hash = context::respond(match state.hasher.hash(new.password.clone()).await {
+        Ok(Ok(hash)) => Ok(hash),
+        Ok(Err(e)) => Err(AppError::Internal(e)),
+        Err(_) => Err(AppError::Busy(
+            "The server is busy checking other passwords. Try again in a few seconds.".into(),
+        )),
+    })?;
     context::respond(
-        users::create(
-            &context::state().pool,
+        users::create_hashed(
+            &state.pool,
             &context::actor(&admin),
             &context::request_meta(),
             new,
+            &hash,
+            false,
+            &reason,
+        )
+        .await,
+    )
+}
+
+/// Resets account `id`'s password to a random one-time password, returned once for the
+/// administrator to pass on; the account must change it at its next sign-in, and all its
+/// sessions end.
+#[server]
+pub async fn reset_user_password(id: i64, reason: String) -> Result<OneTimePassword, AppError> {
+    use crate::backend::{auth, context};
+    let admin = context::require_admin()?;
+    context::respond(
+        auth::reset_password(
+            &context::state(),
+            &admin,
+            &context::request_meta(),
+            id,
             &reason,
         )
         .await,

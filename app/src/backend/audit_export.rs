@@ -51,7 +51,7 @@ async fn export(
     let user = req
         .extensions()
         .get::<CurrentUser>()
-        .and_then(|c| c.0.clone());
+        .and_then(|c| c.active().cloned());
     match user {
         None => {
             return text(

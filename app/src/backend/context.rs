@@ -7,6 +7,7 @@
 use super::AppState;
 use super::audit::{Actor, RequestMeta};
 use super::auth::CurrentUser;
+use super::proxy::ClientAddr;
 use super::write::{self, By, Versioned};
 use crate::domain::FieldErrors;
 use crate::domain::user::{Role, SessionUser};
@@ -36,9 +37,19 @@ pub fn fail(e: AppError) -> AppError {
     e
 }
 
-/// Any signed-in account.
-pub fn require_user() -> AppResult<SessionUser> {
+/// Any signed-in account, even one that still holds a one-time password: only for changing
+/// that password (and saying who is signed in).
+pub fn require_account() -> AppResult<SessionUser> {
     current_user().ok_or_else(|| fail(AppError::Unauthorized))
+}
+
+/// Any signed-in account that has chosen its own password.
+pub fn require_user() -> AppResult<SessionUser> {
+    let user = require_account()?;
+    if user.must_change_password {
+        return Err(fail(AppError::PasswordChangeRequired));
+    }
+    Ok(user)
 }
 
 /// Administrators only.
@@ -74,12 +85,24 @@ pub fn request_meta_from(parts: &Parts) -> RequestMeta {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string(),
-        client_addr: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into()),
+        client_addr: client_addr(parts),
     }
+}
+
+/// The client's address: as the server's middleware resolved it (trusted proxies), else the
+/// socket peer.
+pub fn client_addr(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 /// Maps a result's error to the response status; use as `respond(async { … }.await)`.

@@ -225,7 +225,7 @@ async fn download_values(
     let user = parts
         .extensions
         .get::<CurrentUser>()
-        .and_then(|c| c.0.clone());
+        .and_then(|c| c.active().cloned());
     match user {
         None => return error_response(&AppError::Unauthorized),
         Some(u) if !u.is_admin() => return error_response(&AppError::Forbidden),

@@ -1,7 +1,10 @@
-//! State shared by every request: the pool, the login throttle, runtime settings.
+//! State shared by every request: the pool, the login throttle, the password hasher, runtime
+//! settings.
 
 use super::auth::LoginThrottle;
 use super::cluster::ClusterHandle;
+use super::password::Hasher;
+use super::proxy::TrustedProxies;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
@@ -20,6 +23,12 @@ pub struct RuntimeSettings {
     /// The portal's URL as hub pods reach it (`--public-url`), written into the values as
     /// `HUBFLEET_URL`; `None` when not configured.
     pub public_url: Option<String>,
+    /// Reverse proxies whose forwarding header names the client (`--trusted-proxies`).
+    pub trusted_proxies: TrustedProxies,
+    /// The first-run administrator's one-time password file, removed once it is changed.
+    pub initial_password_file: Option<std::path::PathBuf>,
+    /// How long a request may take before it is answered 408.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for RuntimeSettings {
@@ -29,6 +38,9 @@ impl Default for RuntimeSettings {
             secure_cookies: false,
             session_idle_minutes: 480,
             public_url: None,
+            trusted_proxies: TrustedProxies::default(),
+            initial_password_file: None,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -38,6 +50,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub throttle: Arc<LoginThrottle>,
+    /// Every Argon2 run a request causes goes through this (bounded concurrency and queue).
+    pub hasher: Arc<Hasher>,
     pub settings: Arc<RuntimeSettings>,
     /// The cluster connection (real or simulated); pages read its stores and status.
     pub cluster: ClusterHandle,

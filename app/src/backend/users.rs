@@ -15,6 +15,9 @@ pub struct Credentials {
     pub username: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub must_change_password: bool,
+    /// Sessions started at another epoch are over (see [`store_password`]).
+    pub session_epoch: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -27,10 +30,12 @@ struct UserRow {
     created_at: String,
     last_login_at: Option<String>,
     groups: Option<String>,
+    must_change_password: bool,
+    session_epoch: i64,
 }
 
 const SELECT_USERS: &str = "SELECT u.id, u.username, u.role, u.disabled, u.version, u.created_at,
-        u.last_login_at,
+        u.last_login_at, u.must_change_password, u.session_epoch,
         (SELECT group_concat(name, ',') FROM (SELECT g.name FROM user_groups ug
             JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = u.id ORDER BY g.name)) AS groups
      FROM users u";
@@ -58,6 +63,7 @@ impl From<UserRow> for UserSummary {
             version: r.version,
             created_at: r.created_at,
             last_login_at: r.last_login_at,
+            must_change_password: r.must_change_password,
         }
     }
 }
@@ -71,9 +77,20 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+const SELECT_CREDENTIALS: &str = "SELECT id, username, password_hash, disabled,
+        must_change_password, session_epoch FROM users";
+
 pub async fn credentials(pool: &SqlitePool, username: &str) -> AppResult<Option<Credentials>> {
-    sqlx::query_as("SELECT id, username, password_hash, disabled FROM users WHERE username = ?")
+    sqlx::query_as(&format!("{SELECT_CREDENTIALS} WHERE username = ?"))
         .bind(username)
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)
+}
+
+pub async fn credentials_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<Credentials>> {
+    sqlx::query_as(&format!("{SELECT_CREDENTIALS} WHERE id = ?"))
+        .bind(id)
         .fetch_optional(pool)
         .await
         .map_err(internal)
@@ -81,15 +98,32 @@ pub async fn credentials(pool: &SqlitePool, username: &str) -> AppResult<Option<
 
 /// The account behind a session, or `None` when it no longer exists or is disabled.
 pub async fn session_user(pool: &SqlitePool, id: i64) -> AppResult<Option<SessionUser>> {
-    let Some(u) = get_on(pool, id).await? else {
+    Ok(session_account(pool, id).await?.map(|(u, _)| u))
+}
+
+/// The enabled account `id` and its session epoch; `None` when it no longer exists or is
+/// disabled.
+pub async fn session_account(pool: &SqlitePool, id: i64) -> AppResult<Option<(SessionUser, i64)>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)?;
+    let Some(row) = row.filter(|r| !r.disabled) else {
         return Ok(None);
     };
-    Ok((!u.disabled).then_some(SessionUser {
-        id: u.id,
-        username: u.username,
-        role: u.role,
-        groups: u.groups,
-    }))
+    let epoch = row.session_epoch;
+    let u = UserSummary::from(row);
+    Ok(Some((
+        SessionUser {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            groups: u.groups,
+            must_change_password: u.must_change_password,
+        },
+        epoch,
+    )))
 }
 
 async fn get_on(pool: &SqlitePool, id: i64) -> AppResult<Option<UserSummary>> {
@@ -176,17 +210,34 @@ pub async fn create(
     let hash = password::hash(new.password.clone())
         .await
         .map_err(AppError::Internal)?;
+    create_hashed(pool, actor, meta, new, &hash, false, reason).await
+}
+
+/// Creates an account whose password `new.password` is already hashed into `hash` (requests
+/// hash through the state's [`password::Hasher`]). With `must_change_password` the account
+/// can only change its password until it has done so.
+pub async fn create_hashed(
+    pool: &SqlitePool,
+    actor: &Actor,
+    meta: &RequestMeta,
+    new: NewUser,
+    hash: &str,
+    must_change_password: bool,
+    reason: &str,
+) -> AppResult<UserSummary> {
     let mut tx = pool.begin().await.map_err(internal)?;
     let now = db::now();
     let inserted = sqlx::query_scalar(
-        "INSERT INTO users (username, password_hash, role, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO users (username, password_hash, role, created_at, updated_at,
+             must_change_password)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&new.username)
-    .bind(&hash)
+    .bind(hash)
     .bind(new.role.as_str())
     .bind(&now)
     .bind(&now)
+    .bind(must_change_password)
     .fetch_one(&mut *tx)
     .await;
     let id: i64 = match inserted {
@@ -265,12 +316,16 @@ pub async fn update(
             ));
         }
     }
+    // Disabling an account ends its sessions for good: re-enabling it does not revive them.
+    let disabling = change.disabled && !before.disabled;
     let updated = sqlx::query(
-        "UPDATE users SET role = ?, disabled = ?, version = version + 1, updated_at = ?
+        "UPDATE users SET role = ?, disabled = ?, version = version + 1, updated_at = ?,
+             session_epoch = session_epoch + ?
          WHERE id = ? AND version = ?",
     )
     .bind(change.role.as_str())
     .bind(change.disabled)
+    .bind(i64::from(disabling))
     .bind(db::now())
     .bind(id)
     .bind(expected_version)
@@ -312,11 +367,149 @@ pub async fn update(
     )
     .await
     .map_err(internal)?;
+    if disabling {
+        record_sessions_ended(
+            &mut tx,
+            actor,
+            meta,
+            id,
+            &before.username,
+            "account disabled",
+        )
+        .await
+        .map_err(internal)?;
+    }
     tx.commit().await.map_err(internal)?;
     get(pool, id).await
 }
 
-/// Sets a new password (CLI `admin create` on an existing name, or an admin reset).
+/// The audit event saying every session of account `id` (but the actor's current one, when
+/// the actor changed their own password) has ended.
+async fn record_sessions_ended(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: i64,
+    username: &str,
+    why: &str,
+) -> sqlx::Result<i64> {
+    audit::record(
+        conn,
+        actor,
+        meta,
+        &Change {
+            action: "auth.sessions_ended".into(),
+            target_type: "user".into(),
+            target_id: id.to_string(),
+            target_name: username.into(),
+            before: None,
+            after: None,
+            reason: why.into(),
+        },
+    )
+    .await
+}
+
+/// How a password came to be stored, for its audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordEvent {
+    /// The account holder changed it (knowing the current one).
+    Changed,
+    /// An administrator reset it to a one-time password.
+    Reset,
+    /// Set from the command line (`hubfleet admin create` on an existing name).
+    Set,
+}
+
+impl PasswordEvent {
+    fn action(self) -> &'static str {
+        match self {
+            PasswordEvent::Changed => "user.password_change",
+            PasswordEvent::Reset => "user.password_reset",
+            PasswordEvent::Set => "user.password",
+        }
+    }
+
+    /// Only a reset leaves a one-time password behind (changed at the next sign-in).
+    fn one_time(self) -> bool {
+        self == PasswordEvent::Reset
+    }
+
+    fn sessions(self) -> &'static str {
+        match self {
+            PasswordEvent::Changed => "password changed: the account's other sessions ended",
+            PasswordEvent::Reset => "password reset by an administrator",
+            PasswordEvent::Set => "password set from the command line",
+        }
+    }
+}
+
+/// Stores the Argon2 `hash` as account `id`'s password and moves its session epoch on, which
+/// ends every session of the account (the caller moves the current session to the returned
+/// epoch when it should survive). A reset's password is one-time. Both the change and the
+/// ended sessions are audited in the same transaction. Returns the new epoch.
+pub async fn store_password(
+    pool: &SqlitePool,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: i64,
+    hash: &str,
+    event: PasswordEvent,
+    reason: &str,
+) -> AppResult<i64> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let now = db::now();
+    let changed: Option<(String, i64)> = sqlx::query_as(
+        "UPDATE users SET password_hash = ?, must_change_password = ?,
+             session_epoch = session_epoch + 1, password_changed_at = ?,
+             version = version + 1, updated_at = ?
+         WHERE id = ? RETURNING username, session_epoch",
+    )
+    .bind(hash)
+    .bind(event.one_time())
+    .bind(&now)
+    .bind(&now)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let Some((username, epoch)) = changed else {
+        return Err(AppError::NotFound(format!("User #{id}")));
+    };
+    let reason = if reason.trim().is_empty() {
+        match event {
+            PasswordEvent::Changed => "changed by the account holder",
+            PasswordEvent::Reset => "reset to a one-time password",
+            PasswordEvent::Set => "password set",
+        }
+    } else {
+        reason
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        meta,
+        &Change {
+            action: event.action().into(),
+            target_type: "user".into(),
+            target_id: id.to_string(),
+            target_name: username.clone(),
+            before: None,
+            after: None,
+            reason: reason.into(),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    record_sessions_ended(&mut tx, actor, meta, id, &username, event.sessions())
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(epoch)
+}
+
+/// Sets a new password chosen by the operator (CLI `admin create` on an existing name): not
+/// one-time; the account's sessions end.
 pub async fn set_password(
     pool: &SqlitePool,
     actor: &Actor,
@@ -327,39 +520,13 @@ pub async fn set_password(
     let hash = password::hash(new_password)
         .await
         .map_err(AppError::Internal)?;
-    let user = get(pool, id).await?;
-    let mut tx = pool.begin().await.map_err(internal)?;
-    sqlx::query(
-        "UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE id = ?",
-    )
-    .bind(hash)
-    .bind(db::now())
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    audit::record(
-        &mut tx,
-        actor,
-        meta,
-        &Change {
-            action: "user.password".into(),
-            target_type: "user".into(),
-            target_id: id.to_string(),
-            target_name: user.username,
-            before: None,
-            after: None,
-            reason: "password set".into(),
-        },
-    )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    store_password(pool, actor, meta, id, &hash, PasswordEvent::Set, "").await?;
     Ok(())
 }
 
-/// First run: when no enabled administrator exists, creates `admin` with a random password
-/// and returns the credentials so the caller can print them once.
+/// First run: when no enabled administrator exists, creates `admin` with a random, one-time
+/// password (changed at first sign-in) and returns the credentials so the caller can print
+/// them once.
 pub async fn bootstrap_admin(pool: &SqlitePool) -> AppResult<Option<(String, String)>> {
     if count_enabled_admins(pool).await? > 0 {
         return Ok(None);
@@ -371,7 +538,10 @@ pub async fn bootstrap_admin(pool: &SqlitePool) -> AppResult<Option<(String, Str
         username = format!("admin{n}");
     }
     let pw = password::generate();
-    create(
+    let hash = password::hash(pw.clone())
+        .await
+        .map_err(AppError::Internal)?;
+    create_hashed(
         pool,
         &Actor::system("system"),
         &RequestMeta::default(),
@@ -381,7 +551,9 @@ pub async fn bootstrap_admin(pool: &SqlitePool) -> AppResult<Option<(String, Str
             role: Role::Admin,
             groups: vec![],
         },
-        "first run: no administrator existed",
+        &hash,
+        true,
+        "first run: no administrator existed; its one-time password must be changed at first sign-in",
     )
     .await?;
     Ok(Some((username, pw)))

@@ -19,6 +19,7 @@ pub enum Access {
 pub const PAGES: &[(&str, Access)] = &[
     ("/login", Access::Public),
     ("/me", Access::SignedIn),
+    (PASSWORD_PAGE, Access::SignedIn),
     ("/profiles", Access::Admin),
     ("/volumes", Access::Admin),
     ("/hubs", Access::Admin),
@@ -26,6 +27,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/audit", Access::Admin),
     ("/cluster", Access::Admin),
 ];
+
+/// The "change my password" page, open to every signed-in account. An account whose password
+/// must be changed (first run, or reset by an administrator) is sent here from every other page.
+pub const PASSWORD_PAGE: &str = "/account/password";
 
 /// The access a page path requires; `None` for paths that are not pages (assets, API, 404s).
 pub fn page_access(path: &str) -> Option<Access> {
@@ -68,6 +73,7 @@ mod tests {
             username: "u".into(),
             role,
             groups: vec![],
+            must_change_password: false,
         }
     }
 
@@ -78,6 +84,7 @@ mod tests {
         assert_eq!(page_access("/users/3"), Some(Access::Admin));
         assert_eq!(page_access("/usersx"), None);
         assert_eq!(page_access("/login"), Some(Access::Public));
+        assert_eq!(page_access(PASSWORD_PAGE), Some(Access::SignedIn));
         assert_eq!(page_access("/pkg/hubfleet.js"), None);
     }
 

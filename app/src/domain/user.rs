@@ -87,26 +87,77 @@ pub fn validate_username(name: &str) -> Result<(), FieldError> {
 
 /// Password policy: long enough to resist guessing, not so long that hashing it is a DoS.
 pub fn validate_password(password: &str) -> Result<(), FieldError> {
+    password_rules(password, "password", "Password")
+}
+
+/// The password policy for the form field `field`, whose label is `label`: every form that
+/// sets a password (new account, change of one's own password) checks it with this.
+pub fn password_rules(password: &str, field: &str, label: &str) -> Result<(), FieldError> {
     let len = password.chars().count();
     if len < PASSWORD_MIN {
         return Err(FieldError::new(
-            "password",
-            format!("Password has {len} characters: use at least {PASSWORD_MIN}."),
+            field,
+            format!("{label} has {len} characters: use at least {PASSWORD_MIN}."),
         ));
     }
     if password.len() > PASSWORD_MAX {
         return Err(FieldError::new(
-            "password",
-            format!("Password is too long: use at most {PASSWORD_MAX} bytes."),
+            field,
+            format!("{label} is too long: use at most {PASSWORD_MAX} bytes."),
         ));
     }
     if password.trim().is_empty() {
         return Err(FieldError::new(
-            "password",
-            "Password cannot be only spaces.",
+            field,
+            format!("{label} cannot be only spaces."),
         ));
     }
     Ok(())
+}
+
+/// The "change my password" form: the current password, the new one, and the new one again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChangeForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub confirm_password: String,
+}
+
+impl PasswordChangeForm {
+    /// The current password must be given (the server checks it is right), the new one must
+    /// follow the same rules as at account creation and differ from the current one, and the
+    /// repetition must match. Returns the new password.
+    pub fn validate(&self) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.current_password.is_empty() {
+            errors.push(
+                "current_password",
+                "Current password is empty: type the password you signed in with.",
+            );
+        } else if self.current_password.len() > PASSWORD_MAX {
+            errors.push(
+                "current_password",
+                format!(
+                    "Current password is longer than {PASSWORD_MAX} bytes, so it cannot be right: type the password you signed in with."
+                ),
+            );
+        }
+        match password_rules(&self.new_password, "new_password", "New password") {
+            Err(e) => errors.0.push(e),
+            Ok(()) if self.new_password == self.current_password => errors.push(
+                "new_password",
+                "New password is the same as the current one: choose a different password.",
+            ),
+            Ok(()) => {}
+        }
+        if self.confirm_password != self.new_password {
+            errors.push(
+                "confirm_password",
+                "Repeat new password does not match the new password: type the same password twice.",
+            );
+        }
+        errors.into_result().map(|()| self.new_password.clone())
+    }
 }
 
 /// Group names follow the same shape as JupyterHub group names that admins already use:
@@ -247,6 +298,10 @@ pub struct SessionUser {
     pub username: String,
     pub role: Role,
     pub groups: Vec<String>,
+    /// The password is one-time (the first-run administrator's, or one an administrator
+    /// reset): until it is changed, only the "change my password" page and sign-out work.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl SessionUser {
@@ -266,6 +321,17 @@ pub struct UserSummary {
     pub version: i64,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Holds a one-time password (first run, or reset by an administrator) not yet changed.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// A password an administrator reset, shown to them once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimePassword {
+    pub user_id: i64,
+    pub username: String,
+    pub password: String,
 }
 
 /// Only local paths are accepted as the post-login destination (no open redirect).
@@ -374,6 +440,48 @@ mod tests {
         assert_eq!(safe_next_path(None), "/");
     }
 
+    #[test]
+    fn password_change_form_names_each_field() {
+        let form = PasswordChangeForm {
+            current_password: String::new(),
+            new_password: "short".into(),
+            confirm_password: "other".into(),
+        };
+        let errs = form.validate().unwrap_err();
+        assert!(
+            errs.get("current_password")
+                .unwrap()
+                .contains("Current password")
+        );
+        assert_eq!(
+            errs.get("new_password"),
+            Some("New password has 5 characters: use at least 10.")
+        );
+        assert!(
+            errs.get("confirm_password")
+                .unwrap()
+                .contains("does not match")
+        );
+        let same = PasswordChangeForm {
+            current_password: "a long password".into(),
+            new_password: "a long password".into(),
+            confirm_password: "a long password".into(),
+        };
+        assert!(
+            same.validate()
+                .unwrap_err()
+                .get("new_password")
+                .unwrap()
+                .contains("same as the current one")
+        );
+        let good = PasswordChangeForm {
+            current_password: "the old password".into(),
+            new_password: "a new long password".into(),
+            confirm_password: "a new long password".into(),
+        };
+        assert_eq!(good.validate().unwrap(), "a new long password");
+    }
+
     proptest! {
         #[test]
         fn valid_usernames_roundtrip(name in "[a-z0-9][a-z0-9._@-]{0,63}") {
@@ -391,6 +499,16 @@ mod tests {
             let _ = validate_password(&s);
             let _ = parse_groups(&s);
             let _ = safe_next_path(Some(&s));
+        }
+
+        #[test]
+        fn password_change_errors_name_a_field(a in ".{0,12}", b in ".{0,12}", c in ".{0,12}") {
+            let form = PasswordChangeForm { current_password: a, new_password: b, confirm_password: c };
+            if let Err(errs) = form.validate() {
+                for e in &errs.0 {
+                    prop_assert!(["current_password", "new_password", "confirm_password"].contains(&e.field.as_str()));
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::errors::{ErrorView, Forbidden};
 use crate::api::auth::{Login, Logout};
+use crate::domain::access::PASSWORD_PAGE;
 use crate::domain::user::SessionUser;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -37,6 +38,13 @@ pub fn Frame() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true">"Loading…"</div> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
+                    // A one-time password must be changed before anything else.
+                    Ok(Some(user))
+                        if user.must_change_password
+                            && location.pathname.get_untracked() != PASSWORD_PAGE =>
+                    {
+                        view! { <Redirect path=PASSWORD_PAGE /> }.into_any()
+                    }
                     Ok(Some(user)) => view! { <SignedIn user /> }.into_any(),
                     Ok(None) => {
                         let here = location.pathname.get_untracked();
@@ -55,6 +63,8 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
     let auth = expect_context::<Auth>();
     provide_context(user.clone());
     let is_admin = user.is_admin();
+    // Holding a one-time password: nothing to navigate to until it is changed.
+    let restricted = user.must_change_password;
     let nav_open = RwSignal::new(false);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -80,6 +90,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                     <span class="whoami-name">{user.username.clone()}</span>
                     <span class="badge">{user.role.label()}</span>
                 </span>
+                <a class="btn btn-ghost topbar-password" href=PASSWORD_PAGE>"Change password"</a>
                 <ActionForm action=auth.logout attr:class="inline-form">
                     <button type="submit" class="btn btn-ghost">"Sign out"</button>
                 </ActionForm>
@@ -89,8 +100,10 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
             </div>
             <nav class="sidebar" class:open=move || nav_open.get() aria-label="Main">
                 <ul on:click=move |_| nav_open.set(false)>
-                    <NavItem href="/" label="Dashboard" icon="◧" />
-                    {if is_admin {
+                    {(!restricted).then(|| view! { <NavItem href="/" label="Dashboard" icon="◧" /> })}
+                    {if restricted {
+                        ().into_any()
+                    } else if is_admin {
                         view! {
                             <NavItem href="/hubs" label="Hubs" icon="⬢" />
                             <NavItem href="/profiles" label="Profiles" icon="▤" />
@@ -103,6 +116,8 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                     } else {
                         view! { <NavItem href="/me" label="My environment" icon="▣" /> }.into_any()
                     }}
+                    // Also in the top bar on wide screens; here for narrow ones.
+                    <NavItem href=PASSWORD_PAGE label="Your password" icon="◆" />
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">

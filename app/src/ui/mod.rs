@@ -1,5 +1,6 @@
 //! Pages and components. `App` is the router; `shell` is the HTML document around it.
 
+mod account;
 mod audit;
 mod cluster;
 mod dashboard;
@@ -57,6 +58,7 @@ lazy_page!(
     MyEnvironmentRoute,
     view! { <placeholder::MyEnvironmentPage /> }
 );
+lazy_page!(PasswordRoute, view! { <account::ChangePasswordPage /> });
 lazy_page!(
     HubsRoute,
     view! { <layout::AdminOnly><hubs::HubsPage /></layout::AdminOnly> }
@@ -108,6 +110,9 @@ lazy_page!(
 
 /// The HTML document served for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The Content-Security-Policy with this response's script nonce.
+    #[cfg(feature = "ssr")]
+    crate::backend::csp::set_for_page();
     // The bundle's files carry a content hash in their name when built by `sitebuild`.
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
@@ -157,6 +162,7 @@ pub fn App() -> impl IntoView {
                     // full page load (tachys 0.2.19) and hydration fails.
                     <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view={Lazy::<MyEnvironmentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view={Lazy::<PasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs") view={Lazy::<HubsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs/:id") view={Lazy::<HubRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs/:id/values") view={Lazy::<ValuesRoute>::new()} ssr=SsrMode::Async />

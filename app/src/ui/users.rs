@@ -1,9 +1,9 @@
 //! Account administration: create accounts, change role and groups, disable.
 
 use super::form::{FieldRow, answer_errors, server_form_error};
-use crate::api::users::{CreateUser, UpdateUser, list_users};
+use crate::api::users::{CreateUser, ResetUserPassword, UpdateUser, list_users};
 use crate::domain::user::{
-    NewUserForm, Role, UserSummary, parse_groups, validate_password, validate_username,
+    NewUserForm, Role, SessionUser, UserSummary, parse_groups, validate_password, validate_username,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,8 @@ use leptos_meta::Title;
 pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    // A reset does not reload the table: its row keeps showing the one-time password.
     let users = Resource::new(
         move || (create.version().get(), update.version().get()),
         |_| list_users(),
@@ -28,7 +30,7 @@ pub fn UsersPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         let list = users.await?;
-                        Ok::<_, crate::error::AppError>(view! { <UserTable users=list update /> })
+                        Ok::<_, crate::error::AppError>(view! { <UserTable users=list update reset /> })
                     })}
                 </Transition>
             </section>
@@ -153,7 +155,11 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
 }
 
 #[component]
-fn UserTable(users: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl IntoView {
+fn UserTable(
+    users: Vec<UserSummary>,
+    update: ServerAction<UpdateUser>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
     if users.is_empty() {
         return view! { <p class="muted">"No accounts yet."</p> }.into_any();
     }
@@ -171,7 +177,7 @@ fn UserTable(users: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl 
                     </tr>
                 </thead>
                 <tbody>
-                    {users.into_iter().map(|u| view! { <UserRow user=u update /> }).collect_view()}
+                    {users.into_iter().map(|u| view! { <UserRow user=u update reset /> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -180,7 +186,21 @@ fn UserTable(users: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl 
 }
 
 #[component]
-fn UserRow(user: UserSummary, update: ServerAction<UpdateUser>) -> impl IntoView {
+fn UserRow(
+    user: UserSummary,
+    update: ServerAction<UpdateUser>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
+    // The one-time password of this row's last reset, shown until the page is left.
+    let one_time = RwSignal::new(None::<String>);
+    let id = user.id;
+    Effect::new(move |_| {
+        if let Some(Ok(pw)) = reset.value().get()
+            && pw.user_id == id
+        {
+            one_time.set(Some(pw.password));
+        }
+    });
     let editing = RwSignal::new(false);
     let u = StoredValue::new(user.clone());
     let last = user
@@ -207,6 +227,9 @@ fn UserRow(user: UserSummary, update: ServerAction<UpdateUser>) -> impl IntoView
                 } else {
                     view! { <span class="status status-ok">"Enabled"</span> }.into_any()
                 }}
+                {user.must_change_password.then(|| view! {
+                    <span class="badge badge-warn" title="Signs in with a one-time password and must choose a new one">"one-time password"</span>
+                })}
             </td>
             <td class="nowrap">{last}</td>
             <td class="actions">
@@ -224,6 +247,7 @@ fn UserRow(user: UserSummary, update: ServerAction<UpdateUser>) -> impl IntoView
             <tr class="edit-row">
                 <td colspan="6">
                     <EditUserForm user=u.get_value() update />
+                    <ResetPasswordForm user=u.get_value() reset one_time />
                 </td>
             </tr>
         </Show>
@@ -280,4 +304,54 @@ fn EditUserForm(user: UserSummary, update: ServerAction<UpdateUser>) -> impl Int
             </div>
         </ActionForm>
     }
+}
+
+/// An administrator resets another account's password: a random one-time password, shown
+/// here once, that the account must change at its next sign-in; its sessions end.
+#[component]
+fn ResetPasswordForm(
+    user: UserSummary,
+    reset: ServerAction<ResetUserPassword>,
+    one_time: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let me = use_context::<SessionUser>().is_some_and(|me| me.id == user.id);
+    if me {
+        return view! {
+            <p class="hint reset-password">
+                "To change your own password, use " <a href=crate::domain::access::PASSWORD_PAGE>"Change password"</a> "."
+            </p>
+        }
+        .into_any();
+    }
+    let id = user.id;
+    // Errors are shown in the rows that submitted a reset.
+    let submitted = RwSignal::new(false);
+    let mine = move || submitted.get();
+    let form_error = server_form_error(reset.value());
+    let reason_id = format!("reset-{id}-reason");
+    let name = user.username.clone();
+    view! {
+        <div class="reset-password" data-testid="reset-password">
+            {move || one_time.get().map(|pw| view! {
+                <div class="alert alert-success" role="status" data-testid="reset-password-result">
+                    "One-time password for " <strong>{name.clone()}</strong> ": "
+                    <code class="one-time-password" data-testid="one-time-password">{pw}</code>
+                    <br />
+                    "Pass it on over a safe channel: it is not shown again. "
+                    {name.clone()} " must choose a new password at the next sign-in; their open sessions have ended."
+                </div>
+            })}
+            {move || form_error.get().filter(|_| mine()).map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
+            <ActionForm action=reset on:submit:capture=move |_| submitted.set(true) attr:class="inline-edit" attr:novalidate=true>
+                <input type="hidden" name="id" value=id.to_string() />
+                <FieldRow label="Reason for the reset (optional)" id=reason_id.clone() hint="Sets a random one-time password and signs the account out everywhere. Kept in the audit trail.">
+                    <input id=reason_id.clone() name="reason" type="text" autocomplete="off" />
+                </FieldRow>
+                <div class="form-actions">
+                    <button type="submit" class="btn" disabled=move || reset.pending().get()>"Reset password"</button>
+                </div>
+            </ActionForm>
+        </div>
+    }
+    .into_any()
 }

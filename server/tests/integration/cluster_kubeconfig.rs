@@ -1,7 +1,9 @@
 //! `hubfleet serve --cluster kubeconfig` against the simulated cluster served on loopback as an
 //! external cluster (what `simcluster serve` does): the portal connects through the kubeconfig
-//! file named by `KUBECONFIG` and reports a connected kubeconfig cluster on `/readyz`.
+//! file named by `KUBECONFIG` and reports a connected kubeconfig cluster on `/readyz` (to a
+//! signed-in administrator: anonymous callers learn only whether it is ready).
 
+use crate::common::{enc, fn_path, raw_request};
 use simcluster::SimConfig;
 use simcluster::serve::{ServeOptions, start};
 use std::io::{BufRead, BufReader};
@@ -39,6 +41,22 @@ async fn portal_uses_the_simulator_as_an_external_cluster() {
     })
     .await
     .expect("serves");
+    // An administrator to read the details with.
+    let mut admin = Command::new(env!("CARGO_BIN_EXE_hubfleet"))
+        .args(["admin", "create", "--username", "ops"])
+        .env("HUBFLEET_DATA_DIR", dir.path().join("data"))
+        .env_remove("HUBFLEET_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("admin create starts");
+    {
+        use std::io::Write;
+        let mut stdin = admin.stdin.take().unwrap();
+        stdin.write_all(b"a long operator password\n").unwrap();
+    }
+    assert!(admin.wait().unwrap().success());
     let mut child = Command::new(env!("CARGO_BIN_EXE_hubfleet"))
         .args([
             "serve",
@@ -77,6 +95,22 @@ async fn portal_uses_the_simulator_as_an_external_cluster() {
         .expect("hubfleet became ready")
         .expect("ready line");
     let body = get(&addr, "/readyz").await.expect("readyz answers");
+    assert!(body.ends_with(r#"{"ready":true}"#), "{body}");
+    let login = format!("username=ops&password={}", enc("a long operator password"));
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}",
+        fn_path::<app::api::auth::Login>(),
+        login.len()
+    );
+    let r = raw_request(&addr, &head, login.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let head = format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}");
+    let body = raw_request(&addr, &head, b"").await.body;
     assert!(
         body.contains("\"source\":\"kubeconfig, context hubfleet-sim\""),
         "{body}"

@@ -49,7 +49,15 @@ impl TestApp {
 
     /// A test app whose `serve` options are adjusted first (e.g. another site root).
     pub async fn with_opts(adjust: impl FnOnce(&mut ServeOpts)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::build(tempfile::tempdir().unwrap(), adjust).await
+    }
+
+    /// A test app on the data directory `dir` (its database, if any, is used as it is).
+    pub async fn with_dir(dir: tempfile::TempDir) -> Self {
+        Self::build(dir, |_| {}).await
+    }
+
+    async fn build(dir: tempfile::TempDir, adjust: impl FnOnce(&mut ServeOpts)) -> Self {
         let global = GlobalOpts {
             data_dir: dir.path().to_path_buf(),
             database_url: None,
@@ -66,7 +74,7 @@ impl TestApp {
             },
         )
         .await;
-        let state = server::startup::state(pool, &opts, cluster);
+        let state = server::startup::state(pool, &opts, cluster, dir.path());
         let router = server::router(state.clone());
         Self { dir, state, router }
     }
@@ -150,4 +158,70 @@ pub fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A reply read off a socket: status line's code, headers (lowercase names) and body.
+pub struct RawReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `head` (request line and headers, without the blank line) and `body` over a new
+/// connection to `addr` with `Connection: close`, and reads the whole answer.
+pub async fn raw_request(addr: &str, head: &str, body: &[u8]) -> RawReply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    s.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    parse_reply(&raw)
+}
+
+/// Parses an HTTP/1.1 answer (`Content-Length` or read-to-close bodies).
+pub fn parse_reply(raw: &[u8]) -> RawReply {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    RawReply {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// Serves `router` on a loopback port (with the peer address, as `hubfleet serve` does) and
+/// returns the address.
+pub async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    addr.to_string()
 }

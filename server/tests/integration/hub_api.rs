@@ -6,12 +6,11 @@ use crate::common::{PASSWORD, TestApp, fn_path};
 use app::api::tokens::{CreateHubToken, ListHubTokens, RevokeHubToken};
 use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions};
 use app::backend::audit::{Actor, RequestMeta};
-use app::backend::auth::CurrentUser;
 use app::backend::write::{self, By};
 use app::backend::{hub_api, hubs, profiles, tokens, users, values, volumes};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
-use app::domain::user::{NewUser, Role, SessionUser};
+use app::domain::user::{NewUser, Role};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use axum::Router;
 use axum::body::Body;
@@ -28,19 +27,6 @@ fn actor() -> Actor {
 
 fn meta() -> RequestMeta {
     RequestMeta::default()
-}
-
-/// The router under test: the server's, with the hub API routes merged in when the server
-/// does not serve them yet (the lead merges `hub_api::routes()` into `server::router`).
-async fn api_router(app: &TestApp) -> Router {
-    let probe = app.get("/api/hub/users/x/profiles", None).await;
-    if probe.status == StatusCode::UNAUTHORIZED {
-        app.router.clone()
-    } else {
-        app.router
-            .clone()
-            .merge(hub_api::routes().with_state(app.state.clone()))
-    }
 }
 
 struct Reply {
@@ -330,7 +316,7 @@ fn slugs_and_default(body: &str) -> (Vec<String>, Vec<String>) {
 async fn requests_without_a_valid_token_get_401_and_no_detail() {
     let app = TestApp::new().await;
     let s = seed(&app).await;
-    let router = api_router(&app).await;
+    let router = app.router.clone();
     let bearer = |t: &str| format!("Bearer {t}");
     let cases: Vec<(&str, Option<String>, &str)> = vec![
         ("no token", None, ""),
@@ -396,7 +382,7 @@ async fn requests_without_a_valid_token_get_401_and_no_detail() {
 async fn the_right_token_gets_each_users_profiles() {
     let app = TestApp::new().await;
     let s = seed(&app).await;
-    let router = api_router(&app).await;
+    let router = app.router.clone();
     let auth = format!("Bearer {}", s.token);
     // (user, offered, default)
     let cases: Vec<(&str, Vec<&str>, &str)> = vec![
@@ -477,7 +463,7 @@ async fn the_right_token_gets_each_users_profiles() {
 async fn admins_create_list_and_revoke_tokens() {
     let app = TestApp::new().await;
     let s = seed(&app).await;
-    let router = api_router(&app).await;
+    let router = app.router.clone();
     app.add_user("root", Role::Admin).await;
     let admin = app.login("root").await;
     let user = app.login("carol").await;
@@ -655,53 +641,11 @@ async fn values_preview_versions_diff_and_download() {
             .unwrap();
     assert_eq!(n, 2);
 
-    // Download: an attachment for admins. Through the server's router when it serves the
-    // route (with the real session middleware), and the handler with the request's user.
-    let probe = app.get("/api/hub/users/x/profiles", None).await;
-    if probe.status == StatusCode::UNAUTHORIZED {
-        let path = format!("/hubs/{}/values/config.yaml", s.hub.id);
-        let r = app.get(&path, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        assert!(r.body.starts_with("# z2jh values"));
-        assert_eq!(
-            app.get(&path, Some(&user)).await.status,
-            StatusCode::FORBIDDEN
-        );
-        let anon = app.get(&path, None).await;
-        assert!(anon.status == StatusCode::SEE_OTHER || anon.status == StatusCode::UNAUTHORIZED);
-    }
-    let as_user = |u: Option<SessionUser>| {
-        hub_api::routes()
-            .layer(axum::middleware::from_fn(
-                move |mut req: axum::extract::Request, next: axum::middleware::Next| {
-                    let u = u.clone();
-                    async move {
-                        req.extensions_mut().insert(CurrentUser(u));
-                        next.run(req).await
-                    }
-                },
-            ))
-            .with_state(app.state.clone())
-    };
-    let root = SessionUser {
-        id: 99,
-        username: "root".into(),
-        role: Role::Admin,
-        groups: vec![],
-    };
-    let plain = SessionUser {
-        role: Role::User,
-        ..root.clone()
-    };
-    let get = |path: String| {
-        Request::get(path)
-            .header(header::HOST, "127.0.0.1:3000")
-            .body(Body::empty())
-            .unwrap()
-    };
+    // Download: an attachment for admins, through the server's router with real sessions.
     let path = format!("/hubs/{}/values/config.yaml", s.hub.id);
-    let r = send(&as_user(Some(root.clone())), get(path.clone())).await;
+    let r = app.get(&path, Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.starts_with("# z2jh values"));
     assert_eq!(
         r.headers
             .get(header::CONTENT_DISPOSITION)
@@ -716,11 +660,7 @@ async fn values_preview_versions_diff_and_download() {
             .starts_with("application/yaml")
     );
     assert!(r.body.contains("cpu_limit: 16.0"));
-    let r = send(
-        &as_user(Some(root.clone())),
-        get(format!("{path}?version=1")),
-    )
-    .await;
+    let r = app.get(&format!("{path}?version=1"), Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, yaml1);
     assert_eq!(
@@ -729,15 +669,15 @@ async fn values_preview_versions_diff_and_download() {
             .and_then(|v| v.to_str().ok()),
         Some("attachment; filename=\"config-v1.yaml\"")
     );
-    let r = send(&as_user(Some(plain)), get(path.clone())).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = send(&as_user(None), get(path.clone())).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = send(
-        &as_user(Some(root)),
-        get("/hubs/999/values/config.yaml".into()),
-    )
-    .await;
+    assert_eq!(
+        app.get(&path, Some(&user)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Anonymous: the page guard sends to the sign-in page (the path is under /hubs).
+    let anon = app.get(&path, None).await;
+    assert_eq!(anon.status, StatusCode::SEE_OTHER);
+    assert!(anon.location().unwrap().starts_with("/login?next="));
+    let r = app.get("/hubs/999/values/config.yaml", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -766,7 +706,7 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
     }
     let app = TestApp::new().await;
     let s = seed(&app).await;
-    let router = api_router(&app).await;
+    let router = app.router.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {

@@ -9,5 +9,7 @@ mod cli;
 mod cluster_kubeconfig;
 mod common;
 mod hub_api;
+mod passwords;
 mod profiles_api;
+mod security;
 mod site;
