@@ -269,7 +269,11 @@ const WASM_OPT_MIN_BYTES: u64 = 1024;
 fn optimize_all(modules: &[PathBuf]) -> Result<()> {
     let worth: Vec<&PathBuf> = modules
         .iter()
-        .filter(|m| fs::metadata(m).map(|md| md.len() >= WASM_OPT_MIN_BYTES).unwrap_or(true))
+        .filter(|m| {
+            fs::metadata(m)
+                .map(|md| md.len() >= WASM_OPT_MIN_BYTES)
+                .unwrap_or(true)
+        })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -291,7 +295,10 @@ fn optimize_all(modules: &[PathBuf]) -> Result<()> {
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|_| vec!["a wasm-opt worker panicked".into()]))
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| vec!["a wasm-opt worker panicked".into()])
+            })
             .collect()
     });
     if failures.is_empty() {
