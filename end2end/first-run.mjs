@@ -51,8 +51,11 @@ let admin = null;
 const onOutput = (chunk) => {
   const text = chunk.toString();
   log.push(text);
-  const m = text.match(/created administrator "([^"]+)" with password: (\S+)/);
-  if (m) admin = { user: m[1], password: m[2] };
+  // Matched against everything so far: the line may arrive in more than one chunk.
+  if (!admin) {
+    const m = log.join('').match(/created administrator "([^"]+)" with password: (\S+)\n/);
+    if (m) admin = { user: m[1], password: m[2] };
+  }
 };
 portal.stdout.on('data', onOutput);
 portal.stderr.on('data', onOutput);

@@ -66,8 +66,11 @@ const log = [];
 function onOutput(chunk) {
   const text = chunk.toString();
   log.push(text);
-  const m = text.match(/created administrator "([^"]+)" with password: (\S+)/);
-  if (m) admin = { user: m[1], password: m[2] };
+  // Matched against everything so far: the line may arrive in more than one chunk.
+  if (!admin) {
+    const m = log.join('').match(/created administrator "([^"]+)" with password: (\S+)\n/);
+    if (m) admin = { user: m[1], password: m[2] };
+  }
 }
 server.stdout.on('data', onOutput);
 server.stderr.on('data', onOutput);

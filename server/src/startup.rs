@@ -150,11 +150,18 @@ pub async fn bootstrap(
             Ok(()) => format!("it is also in {} (owner-only)", file.display()),
             Err(e) => format!("it could not be saved to {}: {e}", file.display()),
         };
-        eprintln!(
+        // One write of the whole message: stderr is unbuffered, and a reader of the pipe must
+        // not get the line in pieces.
+        let message = format!(
             "first run: created administrator \"{username}\" with password: {password}\n  \
              This password is one-time: sign in with it and choose your own on the page that \
-             opens; {where_saved}, removed after the change."
+             opens; {where_saved}, removed after the change.\n"
         );
+        {
+            use std::io::Write;
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(message.as_bytes()).and_then(|()| err.flush());
+        }
         tracing::info!(
             username,
             "first run: created the administrator (one-time password printed to stderr)"
