@@ -111,8 +111,9 @@ test('every admin page hydrates cleanly on a full page load', async () => {
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   await signIn(page, ADMIN_USER, ADMIN_PASSWORD);
   // Which wasm modules each page made the browser fetch: the dashboard only the main one, every
-  // other page (a lazy route) also its own split-off module, which the server-rendered HTML
-  // preloads.
+  // other page (a lazy route) also its own split-off module. (Leptos adds preload links for
+  // them only when the page has rendered before the document head is sent, which is a race, so
+  // the HTML is not checked for them.)
   let modules = [];
   page.on('request', (r) => {
     if (/\/pkg\/.*\.wasm$/.test(new URL(r.url()).pathname)) modules.push(new URL(r.url()).pathname.split('/').pop());
@@ -120,14 +121,12 @@ test('every admin page hydrates cleanly on a full page load', async () => {
   const pages = { '/': null, '/users': 'users', '/hubs': 'hubs', '/profiles': 'profiles', '/volumes': 'volumes', '/audit': 'audit', '/cluster': 'cluster', '/no-such-page': null };
   for (const [path, lazy] of Object.entries(pages)) {
     modules = [];
-    const response = await page.goto(`${BASE_URL}${path}`);
+    await page.goto(`${BASE_URL}${path}`);
     await hydrated(page);
     await page.waitForTimeout(300);
-    const html = await response.text();
     if (lazy) {
       const own = new RegExp(`split___${lazy}_route_view_\\d+\\.wasm`);
       assert.ok(modules.some((m) => own.test(m)), `${path} did not load its own module: ${modules.join(', ')}`);
-      assert.ok(own.test(html) && /rel="preload"/.test(html), `${path}: the HTML does not preload its module`);
     } else {
       assert.ok(!modules.some((m) => m.startsWith('split_')), `${path} loaded page modules: ${modules.join(', ')}`);
     }

@@ -7,7 +7,7 @@
 //!    linker keep relocations for the next step);
 //! 2. wasm-split (the `wasm_split_cli_support` crate) cuts every lazy route (`ui::lazy_page`)
 //!    out of the main module: one module per page, chunks shared between pages, a JS loader and
-//!    `__wasm_split_manifest.json` (which modules a page needs; the server preloads them);
+//!    `__wasm_split_manifest.json` (which modules a page needs, for Leptos' preload links);
 //! 3. wasm-bindgen (the same library the CLI uses, pinned to the `wasm-bindgen` version in
 //!    Cargo.lock) generates the JS glue of the main module for `--target web`;
 //! 4. with `--release`, `wasm-opt -Oz` (npm package `binaryen`) shrinks every module;

@@ -34,8 +34,7 @@ use loader::RecordPage;
 
 /// A page loaded on demand: its code is split out of the main wasm module by `sitebuild`
 /// (wasm-split), so the login page and the dashboard hydrate without it. The router fetches the
-/// page's module before rendering it; on a full page load the server-rendered HTML names it in a
-/// `modulepreload` link.
+/// page's module before rendering or hydrating it.
 macro_rules! lazy_page {
     ($route:ident, $view:expr) => {
         #[derive(Debug)]
