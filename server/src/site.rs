@@ -14,8 +14,9 @@ use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The bundle's base name (`LeptosOptions::output_name`).
-pub const OUTPUT_NAME: &str = "hubfleet";
+/// The bundle's base name (`LeptosOptions::output_name`): `LEPTOS_OUTPUT_NAME` from
+/// `.cargo/config.toml`, which also names the files `sitebuild` writes.
+pub const OUTPUT_NAME: &str = env!("LEPTOS_OUTPUT_NAME");
 /// Where the bundle is when no `site.json` names a hashed directory.
 pub const PLAIN_PKG_DIR: &str = "pkg";
 

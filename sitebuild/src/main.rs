@@ -31,8 +31,9 @@ use std::process::Command;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// The base name of the main bundle files (the server's `LeptosOptions::output_name`).
-const OUTPUT_NAME: &str = "hubfleet";
+/// The base name of the main bundle files: `LEPTOS_OUTPUT_NAME` from `.cargo/config.toml`, the
+/// one place it is set (the hydration script and the server read the same variable).
+const OUTPUT_NAME: &str = env!("LEPTOS_OUTPUT_NAME");
 /// The stylesheet of the whole site.
 const STYLE_FILE: &str = "style/main.css";
 /// Static files copied to the site root as they are.
@@ -128,8 +129,8 @@ fn run() -> Result<()> {
 
     let quality = if options.release { 11 } else { 5 };
     let mut files = Vec::new();
-    for file in list_files(&bundle)? {
-        let sizes = precompress(&bundle.join(&file), quality)?;
+    for file in &built {
+        let sizes = precompress(&bundle.join(file), quality)?;
         files.push(serde_json::json!({
             "file": file.to_string_lossy(),
             "bytes": sizes.0,
