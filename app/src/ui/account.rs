@@ -2,7 +2,7 @@
 //! first-run administrator's, or one an administrator reset) is sent here until it has
 //! chosen its own.
 
-use super::form::{FieldRow, answer_errors, server_form_error};
+use super::form::{Errors, TextField, answer_errors, server_form_error};
 use super::layout::Auth;
 use crate::api::auth::ChangePassword;
 use crate::domain::user::{PASSWORD_MIN, PasswordChangeForm, SessionUser};
@@ -18,41 +18,18 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let touch = move |f: &'static str| {
-        touched.update(|t| {
-            if !t.contains(&f) {
-                t.push(f)
-            }
-        })
-    };
     let form = move || PasswordChangeForm {
         current_password: current.get(),
         new_password: new.get(),
         confirm_password: confirm.get(),
     };
     let value = change.value();
-    let server_errors = answer_errors(value);
     let form_error = server_form_error(value);
-    // The same validation as the server, shown for the fields the user has typed in.
-    let client_error = move |f: &'static str| -> Option<String> {
-        if !touched.with(|t| t.contains(&f)) {
-            return None;
-        }
-        form()
-            .validate()
-            .err()
-            .and_then(|e| e.get(f).map(str::to_string))
-    };
-    let err = move |f: &'static str| {
-        Signal::derive(move || {
-            client_error(f).or_else(|| {
-                server_errors
-                    .get()
-                    .and_then(|e| e.get(f).map(str::to_string))
-            })
-        })
-    };
+    // The same validation as the server, shown as the user types; the server's answer after.
+    let errors = Errors::new(
+        Memo::new(move |_| form().validate().err()),
+        answer_errors(value),
+    );
     let done = RwSignal::new(false);
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -60,7 +37,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
             current.set(String::new());
             new.set(String::new());
             confirm.set(String::new());
-            touched.set(Vec::new());
+            errors.shown.reset();
             done.set(true);
             if one_time {
                 // The account may now use every page: ask again who is signed in, then go on.
@@ -70,9 +47,9 @@ pub fn ChangePasswordPage() -> impl IntoView {
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        touched.set(vec!["current_password", "new_password", "confirm_password"]);
+        errors.shown.submit();
         done.set(false);
-        if form().validate().is_err() {
+        if errors.blocks_submit() {
             ev.prevent_default();
         }
     };
@@ -96,41 +73,34 @@ pub fn ChangePasswordPage() -> impl IntoView {
             })}
             {move || form_error.get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
             <ActionForm action=change on:submit:capture=on_submit attr:class="stack" attr:novalidate=true attr:data-testid="change-password-form">
-                <FieldRow label="Current password" id="current-password" error=err("current_password")>
-                    <input
-                        id="current-password"
-                        name="form[current_password]"
-                        type="password"
-                        autocomplete="current-password"
-                        prop:value=current
-                        on:input=move |ev| { current.set(event_target_value(&ev)); touch("current_password"); }
-                    />
-                </FieldRow>
-                <FieldRow
+                <TextField
+                    errors
+                    value=current
+                    prefix="account"
+                    field="current_password"
+                    label="Current password"
+                    input_type="password"
+                    autocomplete="current-password"
+                />
+                <TextField
+                    errors
+                    value=new
+                    prefix="account"
+                    field="new_password"
                     label="New password"
-                    id="new-password"
                     hint=format!("At least {PASSWORD_MIN} characters, different from the current one.")
-                    error=err("new_password")
-                >
-                    <input
-                        id="new-password"
-                        name="form[new_password]"
-                        type="password"
-                        autocomplete="new-password"
-                        prop:value=new
-                        on:input=move |ev| { new.set(event_target_value(&ev)); touch("new_password"); }
-                    />
-                </FieldRow>
-                <FieldRow label="Repeat new password" id="confirm-password" error=err("confirm_password")>
-                    <input
-                        id="confirm-password"
-                        name="form[confirm_password]"
-                        type="password"
-                        autocomplete="new-password"
-                        prop:value=confirm
-                        on:input=move |ev| { confirm.set(event_target_value(&ev)); touch("confirm_password"); }
-                    />
-                </FieldRow>
+                    input_type="password"
+                    autocomplete="new-password"
+                />
+                <TextField
+                    errors
+                    value=confirm
+                    prefix="account"
+                    field="confirm_password"
+                    label="Repeat new password"
+                    input_type="password"
+                    autocomplete="new-password"
+                />
                 <button type="submit" class="btn btn-primary" disabled=move || change.pending().get()>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>

@@ -108,6 +108,8 @@ pub fn CheckRow(
 
 /// A one-line text input bound to a value. `name` may change (rows of a repeatable list are
 /// renumbered when one is removed). Its ARIA attributes come from the [`FieldRow`] around it.
+/// `input_type` is `text` unless given (e.g. `password`); `autocomplete` is `off` unless given
+/// (e.g. `current-password`).
 #[component]
 pub fn TextInput(
     #[prop(into)] id: String,
@@ -117,11 +119,13 @@ pub fn TextInput(
     #[prop(optional, into)] placeholder: Option<String>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] list: Option<String>,
+    #[prop(optional)] input_type: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let initial = value.get_untracked();
     view! {
         <input
-            type="text"
+            type=input_type.unwrap_or("text")
             id=id
             name=move || name.get()
             value=initial
@@ -129,7 +133,7 @@ pub fn TextInput(
             placeholder=placeholder
             inputmode=inputmode
             list=list
-            autocomplete="off"
+            autocomplete=autocomplete.unwrap_or("off")
             autocapitalize="none"
             spellcheck="false"
             on:input=move |ev| on_input.run(event_target_value(&ev))
@@ -150,6 +154,8 @@ pub fn TextField(
     #[prop(optional, into)] placeholder: Option<String>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] on_change: Option<Callback<String>>,
+    #[prop(optional)] input_type: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("{prefix}-{field}");
     let on_input = Callback::new(move |v: String| {
@@ -161,7 +167,16 @@ pub fn TextField(
     });
     view! {
         <FieldRow label id=id.clone() hint=hint.unwrap_or_default() error=errors.signal(field)>
-            <TextInput id name=format!("form[{field}]") value on_input placeholder=placeholder.unwrap_or_default() inputmode=inputmode.unwrap_or("text") />
+            <TextInput
+                id
+                name=format!("form[{field}]")
+                value
+                on_input
+                placeholder=placeholder.unwrap_or_default()
+                inputmode=inputmode.unwrap_or("text")
+                input_type=input_type.unwrap_or("text")
+                autocomplete=autocomplete.unwrap_or("off")
+            />
         </FieldRow>
     }
 }
