@@ -14,7 +14,10 @@ For each user it builds a KubeSpawner from the chart's configuration (the parts 
 set) plus the extraConfig code, renders the profile form, loads the user's default profile
 and checks the profiles offered and the settings KubeSpawner ends up with. Then it checks
 that a profile the user may not use is refused, and that with the portal down (or refusing
-the token) everyone gets the static profile list.
+the token) everyone gets the static profile list, which fails closed: it holds only the
+profiles open to everyone, so a group member gets no restricted profile, image or volume;
+and when no profile is open to everyone (HUBFLEET_CLOSED_VALUES_JSON), the hub refuses to
+start servers with 503 while the portal is down.
 """
 
 import asyncio
@@ -45,6 +48,7 @@ from jupyterhub.objects import Server  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from kubespawner import KubeSpawner  # noqa: E402
+from tornado.web import HTTPError  # noqa: E402
 
 # The chart's defaults for what the values leave out (z2jh 4.4.0 values.yaml).
 CHART_HOME_VOLUME = "volume-{user_server}"
@@ -107,7 +111,12 @@ def chart_config(values):
 
 
 def install(values, env):
-    """The chart's configuration, then hub.extraConfig executed in key order, as the hub does."""
+    """The chart's configuration, then hub.extraConfig executed in key order, as the hub does,
+    with the literal hub.extraEnv values in the environment (as the chart sets them on the hub
+    pod), then `env` (the test's own URL and token) over them."""
+    os.environ.pop("HUBFLEET_REQUIRE_PROFILE", None)
+    extra = values["hub"].get("extraEnv") or {}
+    os.environ.update({k: v for k, v in extra.items() if isinstance(v, str)})
     os.environ.update(env)
     c = chart_config(values)
     for key, code in sorted(values["hub"]["extraConfig"].items()):
@@ -214,6 +223,59 @@ async def main():
             )
         elapsed = time.monotonic() - started
         check(elapsed < 10, "%s: the fallback is quick (%.1f s)" % (label, elapsed))
+        # Fail closed: a group member gets no restricted profile, image or volume either.
+        for name, slug in expect["restricted"]:
+            spawner, listed, _ = await spawner_for(c2, name)
+            check(
+                slug not in [p["slug"] for p in listed],
+                "%s: %s is not offered restricted %s" % (label, name, slug),
+            )
+            check(
+                not set(mount_paths(spawner)) & set(expect["restricted_mounts"]),
+                "%s: %s mounts no restricted volume (got %s)" % (label, name, mount_paths(spawner)),
+            )
+            try:
+                await spawner_for(c2, name, slug)
+                check(False, "%s: %s may not start restricted %s" % (label, name, slug))
+            except ValueError as e:
+                check("No such profile" in str(e), "%s: %s may not start %s (%s)" % (label, name, slug, e))
+
+    # A hub where no profile is open to everyone: with the portal down nobody starts anything.
+    closed = json.load(open(os.environ["HUBFLEET_CLOSED_VALUES_JSON"]))
+    check(
+        not closed["singleuser"].get("profileList"),
+        "no profile open to everyone: the static list is empty",
+    )
+    check(
+        closed["hub"]["extraEnv"].get("HUBFLEET_REQUIRE_PROFILE") == "1",
+        "no profile open to everyone: HUBFLEET_REQUIRE_PROFILE is set",
+    )
+    c3 = install(closed, dict(portal, HUBFLEET_URL=os.environ["HUBFLEET_DOWN_URL"]))
+    for name in expect["users"]:
+        for label, profile in (("the profile form", None), ("a named profile", "gpu")):
+            try:
+                await spawner_for(c3, name, profile)
+                check(False, "portal down, nothing open: %s gets %s" % (name, label))
+            except HTTPError as e:
+                check(
+                    e.status_code == 503 and "unavailable" in (e.log_message or ""),
+                    "portal down, nothing open: %s is refused %s with 503 (%s)" % (name, label, e),
+                )
+
+    # Markup in a profile's name and description is shown, not run, by KubeSpawner's own
+    # spawn page template (which does not escape): the portal sends it escaped.
+    xss = json.load(open(os.environ["HUBFLEET_XSS_VALUES_JSON"]))
+    c4 = install(xss, dict(portal, HUBFLEET_URL=os.environ["HUBFLEET_DOWN_URL"]))
+    _, _, form = await spawner_for(c4, "carol")
+    check(
+        "<img src=x" not in form and "<script>alert(" not in form,
+        "the spawn page has no markup from profile names or descriptions",
+    )
+    check(
+        "&lt;img src=x onerror=alert(1)&gt;" in form
+        and "&lt;script&gt;alert(&#39;hub&#39;)&lt;/script&gt; &amp; more" in form,
+        "the spawn page shows the name and description as typed (escaped once)",
+    )
 
     if failures:
         print("%d check(s) failed" % len(failures), flush=True)

@@ -13,9 +13,7 @@
 //! their default.
 
 use super::AppState;
-use super::audit::RequestMeta;
 use super::auth::CurrentUser;
-use super::context::request_meta_from;
 use super::db::{self, internal};
 use super::{contents, hubs, profiles, tokens, values};
 use crate::error::{AppError, AppResult};
@@ -231,26 +229,15 @@ async fn download_values(
         Some(u) if !u.is_admin() => return error_response(&AppError::Forbidden),
         Some(_) => {}
     }
-    let meta: RequestMeta = request_meta_from(&parts);
-    let actor = user
-        .as_ref()
-        .map(super::context::actor)
-        .unwrap_or_else(|| super::audit::Actor::system("download"));
     // The current values are `config.yaml` (what `helm upgrade -f config.yaml` takes); an
-    // older version is `config-v<N>.yaml`.
+    // older version is `config-v<N>.yaml`. A GET records nothing.
     let result = match q.version {
         Some(v) => values::version_yaml(&state.pool, id, v)
             .await
             .map(|y| (y, format!("config-v{v}.yaml"))),
-        None => values::record(
-            &state.pool,
-            &actor,
-            &meta,
-            id,
-            state.settings.public_url.as_deref(),
-        )
-        .await
-        .map(|(r, _, _)| (r.yaml, "config.yaml".to_string())),
+        None => values::render_hub(&state.pool, id, state.settings.public_url.as_deref())
+            .await
+            .map(|r| (r.yaml, "config.yaml".to_string())),
     };
     match result {
         Ok((yaml, name)) => {

@@ -6,7 +6,7 @@
 use super::form::FieldRow;
 use super::text::short_time;
 use crate::api::tokens::{CreateHubToken, RevokeHubToken, list_hub_tokens};
-use crate::api::values::get_values_preview;
+use crate::api::values::{RecordValuesVersion, get_values_preview};
 use crate::error::AppError;
 use crate::values::highlight::highlight;
 use crate::values::{
@@ -55,9 +55,10 @@ pub fn ValuesPage() -> impl IntoView {
         revoke,
         tokens,
     };
+    let record = ServerAction::<RecordValuesVersion>::new();
     let preview = Resource::new(
-        move || (id.get(), against.get()),
-        |(id, against)| async move {
+        move || (id.get(), against.get(), record.version().get()),
+        |(id, against, _)| async move {
             match id {
                 Some(id) => get_values_preview(id, against).await,
                 None => Err(AppError::NotFound("This hub".into())),
@@ -68,7 +69,7 @@ pub fn ValuesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Generating the values…"</p> }>
             {move || Suspend::new(async move {
                 let p = preview.await?;
-                Ok::<_, AppError>(view! { <ValuesView preview=p against actions /> })
+                Ok::<_, AppError>(view! { <ValuesView preview=p against actions record /> })
             })}
         </Suspense>
     }
@@ -87,6 +88,7 @@ fn ValuesView(
     preview: ValuesPreview,
     against: RwSignal<Option<i64>>,
     actions: TokenActions,
+    record: ServerAction<RecordValuesVersion>,
 ) -> impl IntoView {
     let ValuesPreview {
         hub_id,
@@ -97,26 +99,22 @@ fn ValuesView(
         errors,
         notes,
         version,
-        recorded,
+        next_version,
+        pending_cause,
         versions,
         diff,
     } = preview;
     let title = format!("Values of {hub_name}");
     let valid = errors.is_empty();
-    let version_no = version.as_ref().map(|v| v.version).unwrap_or_default();
-    // Not `recorded` (whether this very request recorded the version): the page must render
-    // the same on the server and when it hydrates.
-    let _ = recorded;
-    let recorded_at = version
-        .as_ref()
-        .map(|v| {
-            format!(
-                " recorded {} by {}",
-                short_time(&v.created_at),
-                v.created_by
-            )
-        })
-        .unwrap_or_default();
+    let version_no = version.as_ref().map(|v| v.version);
+    let version_fact = match &version {
+        Some(v) => view! {
+            <span data-testid="values-version">{format!("v{}", v.version)}</span>
+            <span class="muted">{format!(" recorded {} by {}", short_time(&v.created_at), v.created_by)}</span>
+        }
+        .into_any(),
+        None => view! { <RecordForm record hub_id digest=digest.clone() next_version /> }.into_any(),
+    };
     let download = format!("/hubs/{hub_id}/values/config.yaml");
     view! {
         <Title text=title.clone() />
@@ -159,10 +157,7 @@ fn ValuesView(
                 </div>
                 <div>
                     <dt>"Version"</dt>
-                    <dd>
-                        <span data-testid="values-version">{format!("v{version_no}")}</span>
-                        <span class="muted">{recorded_at}</span>
-                    </dd>
+                    <dd>{version_fact}</dd>
                 </div>
             </dl>
             {(!notes.is_empty()).then(|| view! {
@@ -179,12 +174,39 @@ fn ValuesView(
             </section>
             <section class="panel values-history">
                 <h2>"Changes"</h2>
-                <DiffPanel diff versions=versions.clone() current=version_no against />
+                <DiffPanel diff versions=versions.clone() current=version_no pending_cause against />
                 <h3>"Versions"</h3>
                 <VersionTable versions hub_id />
             </section>
         </div>
         <TokensPanel hub_id hub_name namespace actions />
+    }
+}
+
+/// "Not recorded" and the button that records the values shown (by their digest: if they
+/// changed meanwhile, the server refuses and the page shows why).
+#[component]
+fn RecordForm(
+    record: ServerAction<RecordValuesVersion>,
+    hub_id: i64,
+    digest: String,
+    next_version: i64,
+) -> impl IntoView {
+    let failed = move || match record.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <span class="status status-warn" data-testid="values-unrecorded">"Not recorded"</span>
+        <ActionForm action=record attr:class="inline-form" attr:data-testid="record-values-form">
+            <input type="hidden" name="hub_id" value=hub_id.to_string() />
+            <input type="hidden" name="digest" value=digest />
+            <button type="submit" class="btn btn-small" data-testid="record-values" disabled=move || record.pending().get()>
+                {format!("Record as v{next_version}")}
+            </button>
+        </ActionForm>
+        <span class="muted">" Showing values records nothing; record the version you hand to Helm."</span>
+        {move || failed().map(|m| view! { <p class="field-error" role="alert" data-testid="record-values-error">{m}</p> })}
     }
 }
 
@@ -265,20 +287,40 @@ fn num(n: Option<usize>) -> String {
 fn DiffPanel(
     diff: Option<ValuesDiff>,
     versions: Vec<VersionSummary>,
-    current: i64,
+    /// The recorded version shown; `None`: the values shown are not recorded.
+    current: Option<i64>,
+    pending_cause: String,
     against: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let side = RwSignal::new(false);
     let older: Vec<i64> = versions
         .iter()
         .map(|v| v.version)
-        .filter(|v| *v != current)
+        .filter(|v| Some(*v) != current)
         .collect();
-    let cause = versions
-        .iter()
-        .find(|v| v.version == current)
-        .map(|v| v.cause.clone())
-        .unwrap_or_default();
+    let (why, cause) = match current {
+        Some(c) => (
+            format!("Why v{c}: "),
+            versions
+                .iter()
+                .find(|v| v.version == c)
+                .map(|v| v.cause.clone())
+                .unwrap_or_default(),
+        ),
+        None => (
+            "Changed since the latest version: ".to_string(),
+            pending_cause,
+        ),
+    };
+    // A diff's end that is no recorded version is the values shown, not recorded yet.
+    let recorded: Vec<i64> = versions.iter().map(|v| v.version).collect();
+    let label = move |v: i64| {
+        if recorded.contains(&v) {
+            format!("v{v}")
+        } else {
+            "now".to_string()
+        }
+    };
     view! {
         <div class="diff-toolbar">
             {(!older.is_empty()).then(|| {
@@ -304,17 +346,18 @@ fn DiffPanel(
             </div>
         </div>
         <div class="values-cause">
-            <strong>{format!("Why v{current}: ")}</strong>
+            <strong>{why}</strong>
             <pre class="cause">{cause}</pre>
         </div>
         {match diff {
+            None if current.is_none() => view! { <p class="muted" data-testid="values-diff-none">"Nothing is recorded yet: record these values to start their history."</p> }.into_any(),
             None => view! { <p class="muted" data-testid="values-diff-none">"This is the first version: nothing to compare with yet."</p> }.into_any(),
-            Some(d) if d.hunks.is_empty() => view! { <p class="muted">{format!("v{} and v{} are identical.", d.from, d.to)}</p> }.into_any(),
+            Some(d) if d.hunks.is_empty() => view! { <p class="muted">{format!("{} and {} are identical.", label(d.from), label(d.to))}</p> }.into_any(),
             Some(d) => {
                 let hunks = StoredValue::new(d.hunks.clone());
                 view! {
                     <p class="diff-stats" data-testid="values-diff-stats">
-                        {format!("v{} → v{}: ", d.from, d.to)}
+                        {format!("{} → {}: ", label(d.from), label(d.to))}
                         <span class="diff-add-count">{format!("+{}", d.added)}</span>
                         " "
                         <span class="diff-del-count">{format!("−{}", d.removed)}</span>

@@ -5,18 +5,23 @@
 #       Authorization: Bearer <token>
 # The token comes from $HUBFLEET_TOKEN, else from the file named by $HUBFLEET_TOKEN_FILE.
 # When the portal is not configured or does not answer in time, users get the static
-# singleuser.profileList of these values.
+# singleuser.profileList of these values: only the profiles open to everyone (profiles
+# restricted to groups are never offered without the portal). When no profile is open to
+# everyone, $HUBFLEET_REQUIRE_PROFILE is 1 and the hub refuses to start servers instead
+# (503 while the portal does not answer, 403 when it offers the user nothing).
 def _hubfleet_install(c):
     import json
     import os
     from urllib.parse import quote
 
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tornado.web import HTTPError
 
     configured = c.KubeSpawner.profile_list if "profile_list" in c.KubeSpawner else []
     static_profiles = list(configured) if isinstance(configured, (list, tuple)) else []
     base_url = os.environ.get("HUBFLEET_URL", "").strip().rstrip("/")
     hub = os.environ.get("HUBFLEET_HUB", "").strip()
+    require = os.environ.get("HUBFLEET_REQUIRE_PROFILE", "").strip() == "1"
     try:
         timeout = float(os.environ.get("HUBFLEET_TIMEOUT", "3"))
     except ValueError:
@@ -33,11 +38,26 @@ def _hubfleet_install(c):
                 token = ""
         return token
 
+    def fallback(spawner, why):
+        if require:
+            spawner.log.warning("Hubfleet: no profiles for %s (%s): refusing", spawner.user.name, why)
+            raise HTTPError(
+                503,
+                "The list of environments is unavailable right now (the Hubfleet portal does"
+                " not answer). Try again in a minute; if it persists, tell your administrator.",
+            )
+        spawner.log.warning(
+            "Hubfleet: no profiles for %s (%s): using the static profile list",
+            spawner.user.name,
+            why,
+        )
+        return static_profiles
+
     async def hubfleet_profile_list(spawner):
         name = spawner.user.name
         token = read_token()
         if not base_url or not token:
-            return static_profiles
+            return fallback(spawner, "the portal's URL or token is not configured")
         url = "%s/api/hub/users/%s/profiles" % (base_url, quote(name, safe=""))
         if hub:
             url += "?hub=" + quote(hub, safe="")
@@ -56,13 +76,13 @@ def _hubfleet_install(c):
             ):
                 raise ValueError("the answer is not a list of profiles")
         except Exception as e:
-            spawner.log.warning(
-                "Hubfleet: no profiles for %s from %s (%s): using the static profile list",
-                name,
-                base_url,
-                e,
+            return fallback(spawner, "%s: %s" % (base_url, e))
+        if require and not profiles:
+            raise HTTPError(
+                403,
+                "No environment on this hub is open to you. Ask your administrator to add"
+                " you to a group that may use one.",
             )
-            return static_profiles
         return profiles
 
     c.KubeSpawner.profile_list = hubfleet_profile_list

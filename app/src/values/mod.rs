@@ -4,13 +4,18 @@
 //! diff between two versions shows only real changes.
 //!
 //! What is generated:
-//! - `singleuser`: the base configuration, from the hub's default profile (else the first
-//!   active one): image, CPU, memory, home storage, its shared volumes and mounts, environment
+//! - `singleuser`: the base configuration, from the hub's default profile when everyone may
+//!   use it (else the first active profile open to everyone; the chart's defaults when there
+//!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment
 //!   and node selector;
-//! - `singleuser.profileList`: every active (not deprecated) profile in KubeSpawner's format
-//!   ([`profile_entries`]); each `kubespawner_override` states the profile's own settings and
-//!   clears (with `null`) what the base sets and the profile does not, so no profile inherits
-//!   another's limits, variables or volumes;
+//! - `singleuser.profileList`: the active (not deprecated) profiles open to everyone, in
+//!   KubeSpawner's format. It is the fallback the hub uses when the portal does not answer,
+//!   so it fails closed: profiles restricted to groups, and the volumes only they mount, are
+//!   served by the hub profile API alone ([`profile_entries`]). Each `kubespawner_override`
+//!   states the profile's own settings and clears (with `null`) what the base sets and the
+//!   profile does not, so no profile inherits another's limits, variables or volumes; display
+//!   names and descriptions are HTML-escaped ([`html_text`]), as KubeSpawner's spawn page
+//!   does not escape them;
 //! - `ingress` when the hub has a host, `prePuller.hook.enabled: false` (the hook would block
 //!   upgrades driven by the portal) with the continuous puller kept;
 //! - `hub.extraConfig` with the Python that makes `c.KubeSpawner.profile_list` ask the portal
@@ -49,6 +54,9 @@ pub const ENV_URL: &str = "HUBFLEET_URL";
 pub const ENV_TOKEN: &str = "HUBFLEET_TOKEN";
 /// `<namespace>/<release>`: sent with each request so a token of another hub is refused.
 pub const ENV_HUB: &str = "HUBFLEET_HUB";
+/// Set (to `1`) when no profile is open to everyone: the hub then refuses to start servers
+/// while the portal does not answer, instead of falling back to the chart's defaults.
+pub const ENV_REQUIRE_PROFILE: &str = "HUBFLEET_REQUIRE_PROFILE";
 /// The key of the token in the hub's token Secret.
 pub const TOKEN_SECRET_KEY: &str = "token";
 /// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
@@ -89,6 +97,9 @@ pub struct Generated {
     pub problems: Vec<ValuesError>,
     /// Remarks that do not make the values invalid (e.g. a hub without profiles).
     pub notes: Vec<String>,
+    /// The entries of the profiles restricted to groups: served by the hub profile API only,
+    /// never in the static list, but checked like it (after its entries).
+    pub restricted: Vec<ProfileEntry>,
 }
 
 impl Generated {
@@ -102,10 +113,32 @@ impl Generated {
         to_yaml(hub, &self.values)
     }
 
+    /// The values with every profile in the profile list, restricted ones after the open
+    /// ones: what the checks and the schema look at, so a restricted profile is validated as
+    /// if it were written out.
+    pub fn checked_json(&self) -> serde_json::Value {
+        let mut json = self.json();
+        if !self.restricted.is_empty()
+            && let Some(su) = json.get_mut("singleuser").and_then(|v| v.as_object_mut())
+        {
+            let list = su
+                .entry("profileList")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let Some(list) = list.as_array_mut() {
+                list.extend(
+                    self.restricted
+                        .iter()
+                        .filter_map(|e| serde_json::to_value(e).ok()),
+                );
+            }
+        }
+        json
+    }
+
     /// Generation problems plus KubeSpawner's rules (not the schema, which is server-side).
     pub fn check(&self) -> Vec<ValuesError> {
         let mut errors = self.problems.clone();
-        errors.extend(check_values(&self.json(), &self.sources));
+        errors.extend(check_values(&self.checked_json(), &self.sources));
         errors
     }
 }
@@ -140,6 +173,25 @@ pub fn active_profiles(profiles: &[Profile]) -> Vec<&Profile> {
             .then_with(|| a.id.cmp(&b.id))
     });
     v
+}
+
+/// `text` with the HTML special characters escaped. KubeSpawner puts a profile's
+/// `display_name` and `description` into the hub's spawn page without escaping (its template
+/// environment has no autoescape), so they are sent as HTML that shows `text` as it was
+/// typed: a name such as `<img src=x onerror=...>` is shown, never run on the hub's domain.
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// 32-bit FNV-1a, for short deterministic name suffixes.
@@ -539,21 +591,31 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
 }
 
 /// The KubeSpawner profile entries of a hub's active profiles, in list order, with the
-/// base configuration they override (the default profile, else the first active one).
-/// `default` marks the hub's default profile. Used for `singleuser.profileList` and, with
-/// the default moved per user, for the hub profile API.
+/// base configuration they override (see [`Built`]). `default` marks the hub's default
+/// profile. Used for the hub profile API, which moves the default per user.
 pub fn profile_entries(input: &ValuesInput<'_>) -> Vec<(i64, ProfileEntry)> {
     let mut problems = Vec::new();
-    let (entries, _) = entries_and_base(input, &mut problems, None);
-    entries
+    let (built, _) = entries_and_base(input, &mut problems);
+    built.into_iter().map(|b| (b.parts.id, b.entry)).collect()
 }
 
-#[allow(clippy::type_complexity)]
+/// One active profile as generated: its parts, its entry, and whether everyone may use it
+/// (no allowed groups). Only such profiles go into the static `singleuser.profileList`.
+struct Built {
+    parts: Parts,
+    entry: ProfileEntry,
+    open: bool,
+}
+
+/// The entries of the hub's active profiles (default first, then by name) and the base
+/// configuration: the first of them that is open to everyone (the default when it is open),
+/// or none when every profile is restricted to groups. The base is what `singleuser` holds,
+/// so a hub that cannot reach the portal never gives anyone a restricted profile's image,
+/// resources or volumes.
 fn entries_and_base(
     input: &ValuesInput<'_>,
     problems: &mut Vec<ValuesError>,
-    mut sources: Option<&mut SourceMap>,
-) -> (Vec<(i64, ProfileEntry)>, Option<(Parts, bool)>) {
+) -> (Vec<Built>, Option<(Parts, bool)>) {
     let volumes: BTreeMap<i64, &SharedVolume> = input
         .volumes
         .iter()
@@ -576,31 +638,29 @@ fn entries_and_base(
             )
         })
         .collect();
-    let base = parts.first().map(|(b, p)| (b.clone(), p.spec.is_default));
+    let base = parts
+        .iter()
+        .find(|(_, p)| p.spec.allowed_groups.is_empty())
+        .map(|(b, p)| (b.clone(), p.spec.is_default));
     let base_parts = base.as_ref().map(|(b, _)| b);
     let base_home = base_parts
         .map(|b| b.home.clone())
         .unwrap_or_else(|| CHART_HOME_MOUNT_PATH.to_string());
-    let entries = parts
-        .iter()
-        .enumerate()
-        .map(|(n, (pp, p))| {
-            if let Some(sources) = sources.as_deref_mut() {
-                add_entry_sources(sources, &format!("/singleuser/profileList/{n}"), pp);
-            }
-            (
-                p.id,
-                ProfileEntry {
-                    display_name: p.spec.display_name.clone(),
-                    slug: p.spec.slug.clone(),
-                    description: p.spec.description.clone(),
-                    default: p.spec.is_default,
-                    kubespawner_override: override_for(pp, base_parts, &base_home),
-                },
-            )
+    let built = parts
+        .into_iter()
+        .map(|(pp, p)| Built {
+            entry: ProfileEntry {
+                display_name: html_text(&p.spec.display_name),
+                slug: p.spec.slug.clone(),
+                description: html_text(&p.spec.description),
+                default: p.spec.is_default,
+                kubespawner_override: override_for(&pp, base_parts, &base_home),
+            },
+            open: p.spec.allowed_groups.is_empty(),
+            parts: pp,
         })
         .collect();
-    (entries, base)
+    (built, base)
 }
 
 /// Generates the values of `input.hub`.
@@ -621,20 +681,60 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
             ),
         ));
     }
-    let (entries, base) = entries_and_base(input, &mut problems, Some(&mut sources));
-    let any_home_moved = entries.iter().any(|(_, e)| {
-        e.kubespawner_override
+    let (built, base) = entries_and_base(input, &mut problems);
+    // The static list holds the profiles open to everyone (fail closed: it is what the hub
+    // offers when the portal does not answer). The checks see every profile: the open ones at
+    // their positions in the list, the restricted ones after them.
+    let (open, restricted): (Vec<Built>, Vec<Built>) = built.into_iter().partition(|b| b.open);
+    for (n, b) in open.iter().chain(&restricted).enumerate() {
+        add_entry_sources(
+            &mut sources,
+            &format!("/singleuser/profileList/{n}"),
+            &b.parts,
+        );
+    }
+    let any_home_moved = open.iter().chain(&restricted).any(|b| {
+        b.entry
+            .kubespawner_override
             .volume_mounts
             .contains_key(HOME_VOLUME_KEY)
     });
+    let names = |list: &[Built]| {
+        list.iter()
+            .map(|b| format!("\"{}\"", b.parts.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let require_profile = open.is_empty() && !restricted.is_empty();
+    if require_profile {
+        notes.push(format!(
+            "No profile is open to everyone ({} are restricted to groups): while the hub cannot reach the portal nobody can start a server, and the spawn page says the profiles are unavailable and to try again. Open a profile to everyone to give users a fallback.",
+            names(&restricted)
+        ));
+    } else if !restricted.is_empty() {
+        notes.push(format!(
+            "While the hub cannot reach the portal it offers only the profiles open to everyone ({}); the ones restricted to groups ({}) need the portal.",
+            names(&open),
+            names(&restricted)
+        ));
+    }
+    let restricted_default = restricted
+        .iter()
+        .find(|b| b.entry.default)
+        .map(|b| b.parts.name.clone());
 
     let singleuser = match &base {
         Some((b, is_default)) => {
-            if !is_default {
-                notes.push(format!(
+            match (&restricted_default, is_default) {
+                (Some(d), _) => notes.push(format!(
+                    "The default profile \"{d}\" is restricted to groups, so the base settings (what the hub uses when it cannot reach the portal) come from \"{}\", the first profile open to everyone.",
+                    b.name
+                )),
+                (None, false) => notes.push(format!(
                     "No profile is marked as the default: \"{}\" (first in the list) provides the base settings and is preselected.",
                     b.name
-                ));
+                )),
+                (None, true) => {}
             }
             let su = "/singleuser";
             add_profile_sources(
@@ -763,14 +863,16 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect(),
-                profile_list: entries.into_iter().map(|(_, e)| e).collect(),
+                profile_list: open.into_iter().map(|b| b.entry).collect(),
             }
         }
         None => {
-            notes.push(
-                "The hub has no active profile: users get the chart's sample image and defaults. Add a profile."
-                    .into(),
-            );
+            if !require_profile {
+                notes.push(
+                    "The hub has no active profile: users get the chart's sample image and defaults. Add a profile."
+                        .into(),
+                );
+            }
             Singleuser {
                 image: None,
                 cpu: None,
@@ -812,6 +914,9 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
         )),
     }
     extra_env.insert(ENV_HUB, HubEnv::Value(hub_key(hub)));
+    if require_profile {
+        extra_env.insert(ENV_REQUIRE_PROFILE, HubEnv::Value("1".into()));
+    }
     extra_env.insert(
         ENV_TOKEN,
         HubEnv::From {
@@ -860,6 +965,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
         sources,
         problems,
         notes,
+        restricted: restricted.into_iter().map(|b| b.entry).collect(),
     }
 }
 

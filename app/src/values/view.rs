@@ -66,13 +66,18 @@ pub struct ValuesPreview {
     /// Generation problems, KubeSpawner rules and the chart's schema, in that order.
     pub errors: Vec<ValuesError>,
     pub notes: Vec<String>,
-    /// The version these values are (recorded now if they differ from the latest).
+    /// The recorded version these values are; `None` when they differ from the latest
+    /// recorded version (or none is recorded yet). Showing values never records them.
     pub version: Option<VersionSummary>,
-    /// Whether opening the page recorded a new version.
-    pub recorded: bool,
+    /// The number these values get when recorded (when `version` is `None`).
+    pub next_version: i64,
+    /// Why they would be recorded: the changes since the latest version (when `version` is
+    /// `None`).
+    pub pending_cause: String,
     /// Every version, newest first.
     pub versions: Vec<VersionSummary>,
-    /// Against the previous version, when there is one.
+    /// Against the previous version, when there is one; for values not recorded yet, the
+    /// latest version against them (`to` is `next_version`).
     pub diff: Option<ValuesDiff>,
 }
 

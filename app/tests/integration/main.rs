@@ -7,9 +7,11 @@
 mod cluster_handle;
 mod common;
 mod hubs_volumes_db;
+mod input_props;
 mod profiles_db;
 mod seed_db;
 mod values_errors;
+mod values_fallback;
 mod values_golden;
 mod values_props;
 mod values_schema;

@@ -52,7 +52,7 @@ fn the_sample_is_valid_to_start_with() {
         volumes: &v,
         portal_url: None,
     });
-    let e = all_errors(&g.json(), &g);
+    let e = all_errors(&g.checked_json(), &g);
     assert!(e.is_empty(), "{}", fmt(&e));
 }
 
@@ -377,7 +377,7 @@ fn errors_in_values_point_at_the_field_that_produced_them() {
         portal_url: None,
     });
     for (pointer, value, target, id, field, word) in cases {
-        let mut doc = g.json();
+        let mut doc = g.checked_json();
         set(&mut doc, &pointer, value.clone());
         let errors = all_errors(&doc, &g);
         assert!(!errors.is_empty(), "{pointer} = {value}: no error");
@@ -405,7 +405,7 @@ fn errors_in_records_point_at_the_record() {
             volumes: v,
             portal_url: None,
         });
-        all_errors(&g.json(), &g)
+        all_errors(&g.checked_json(), &g)
     };
     let has = |errors: &[ValuesError], target: TargetKind, id: i64, field: &str| {
         errors
@@ -510,7 +510,7 @@ fn digest_tags_become_valid_references() {
         volumes: &[],
         portal_url: None,
     });
-    let j = g.json();
+    let j = g.checked_json();
     assert_eq!(
         j["singleuser"]["image"]["tag"],
         json!(format!("latest@{digest}"))

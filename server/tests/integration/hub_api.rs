@@ -4,7 +4,7 @@
 
 use crate::common::{PASSWORD, TestApp, fn_path};
 use app::api::tokens::{CreateHubToken, ListHubTokens, RevokeHubToken};
-use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions};
+use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions, RecordValuesVersion};
 use app::backend::audit::{Actor, RequestMeta};
 use app::backend::write::{self, By};
 use app::backend::{hub_api, hubs, profiles, tokens, users, values, volumes};
@@ -549,8 +549,9 @@ async fn admins_create_list_and_revoke_tokens() {
     assert!(audit_json.iter().all(|a| !a.contains(&secret)));
 }
 
-/// The values page: preview records versions when the values change, with the cause and a
-/// diff; the download is an attachment for admins only.
+/// The values page: showing and downloading values records nothing (issue 9, item 5); a POST
+/// with the reviewed digest records a version, with the cause and a diff; the download is an
+/// attachment for admins only.
 #[tokio::test]
 async fn values_preview_versions_diff_and_download() {
     let app = TestApp::new().await;
@@ -564,59 +565,133 @@ async fn values_preview_versions_diff_and_download() {
         app.post_form(&preview, &body, Some(&user)).await.status,
         StatusCode::FORBIDDEN
     );
+    let record = fn_path::<RecordValuesVersion>();
+    let versions_count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM values_versions")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap()
+    };
     let r = app.post_form(&preview, &body, Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let p: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(p["errors"], json!([]), "{}", r.body);
-    assert_eq!(p["version"]["version"], 1);
-    assert_eq!(p["recorded"], true);
+    // Showing the values records nothing: not the page, not its server function, not the
+    // download (a cross-site link must not create history).
+    assert_eq!(p["version"], Value::Null);
+    assert_eq!(p["next_version"], 1);
     assert_eq!(p["diff"], Value::Null);
     let yaml1 = p["yaml"].as_str().unwrap().to_string();
-    assert_eq!(p["digest"].as_str().unwrap(), values::digest(&yaml1));
-    // Opening it again records nothing.
+    let digest1 = p["digest"].as_str().unwrap().to_string();
+    assert_eq!(digest1, values::digest(&yaml1));
+    let page = format!("/hubs/{}/values", s.hub.id);
+    assert_eq!(app.get(&page, Some(&admin)).await.status, StatusCode::OK);
+    let download = format!("/hubs/{}/values/config.yaml", s.hub.id);
+    assert_eq!(
+        app.get(&download, Some(&admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(versions_count().await, 0);
+    // Recording needs a POST naming the reviewed digest; a stale digest is a conflict.
+    let stale = app
+        .post_form(
+            &record,
+            &format!("{body}&digest={}", "0".repeat(64)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("changed since this page was loaded"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(versions_count().await, 0);
+    assert_eq!(
+        app.post_form(&record, &format!("{body}&digest={digest1}"), Some(&user))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post_form(&record, &format!("{body}&digest={digest1}"), Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["version"], 1);
     let r = app.post_form(&preview, &body, Some(&admin)).await;
     let p: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(p["version"]["version"], 1);
-    assert_eq!(p["recorded"], false);
+    // Recording the same values again adds nothing.
+    let r = app
+        .post_form(&record, &format!("{body}&digest={digest1}"), Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(versions_count().await, 1);
 
-    // An edit of a profile makes version 2, caused by that edit.
-    let gpu = profiles::get(&app.state.pool, s.gpu).await.unwrap();
-    let mut spec = gpu.spec.clone();
-    spec.cpu_limit = Some(16.0);
+    // An edit of a profile open to everyone makes version 2, caused by that edit (restricted
+    // profiles are not in the values: the hub gets them from the profile API).
+    let standard = profiles::list(&app.state.pool, s.hub.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.spec.slug == "standard")
+        .unwrap();
+    let mut spec = standard.spec.clone();
+    spec.cpu_limit = Some(3.0);
     write::update::<Profile>(
         &app.state.pool,
-        &By::new(&Actor::system("editor"), &meta(), "bigger GPU nodes"),
-        gpu.id,
-        gpu.version,
+        &By::new(&Actor::system("editor"), &meta(), "more CPU for the course"),
+        standard.id,
+        standard.version,
         &spec,
     )
     .await
     .unwrap();
     let r = app.post_form(&preview, &body, Some(&admin)).await;
     let p: Value = serde_json::from_str(&r.body).unwrap();
+    // Not recorded yet: the page shows what changed since v1 and the diff against it.
+    assert_eq!(p["version"], Value::Null, "{}", r.body);
+    assert_eq!(p["next_version"], 2);
+    assert!(
+        p["pending_cause"]
+            .as_str()
+            .unwrap()
+            .contains("more CPU for the course")
+    );
+    assert_eq!(p["diff"]["from"], 1);
+    assert_eq!(p["diff"]["to"], 2);
+    let digest2 = p["digest"].as_str().unwrap().to_string();
+    let r = app
+        .post_form(&record, &format!("{body}&digest={digest2}"), Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.post_form(&preview, &body, Some(&admin)).await;
+    let p: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(p["version"]["version"], 2, "{}", r.body);
     let cause = p["version"]["cause"].as_str().unwrap();
     assert!(cause.contains("profile.update"), "{cause}");
     assert!(cause.contains("editor"), "{cause}");
-    assert!(cause.contains("bigger GPU nodes"), "{cause}");
+    assert!(cause.contains("more CPU for the course"), "{cause}");
     let diff = &p["diff"];
     assert_eq!(diff["from"], 1);
     assert_eq!(diff["to"], 2);
-    assert_eq!(diff["added"], 1, "{diff}");
-    assert_eq!(diff["removed"], 1, "{diff}");
-    let lines: Vec<&Value> = diff["hunks"][0]["lines"]
+    assert_eq!(diff["added"], 2, "{diff}");
+    assert_eq!(diff["removed"], 2, "{diff}");
+    let lines: Vec<&Value> = diff["hunks"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|h| h["lines"].as_array().unwrap())
         .collect();
     assert!(lines.iter().any(
-        |l| l["change"] == "removed" && l["text"].as_str().unwrap().contains("cpu_limit: 8.0")
+        |l| l["change"] == "removed" && l["text"].as_str().unwrap().contains("cpu_limit: 2.0")
     ));
     assert!(
         lines
             .iter()
             .any(|l| l["change"] == "added"
-                && l["text"].as_str().unwrap().contains("cpu_limit: 16.0"))
+                && l["text"].as_str().unwrap().contains("cpu_limit: 3.0"))
     );
     // Versions listed newest first; any two diffable.
     let r = app
@@ -659,7 +734,7 @@ async fn values_preview_versions_diff_and_download() {
             .unwrap_or_default()
             .starts_with("application/yaml")
     );
-    assert!(r.body.contains("cpu_limit: 16.0"));
+    assert!(r.body.contains("cpu_limit: 3.0"));
     let r = app.get(&format!("{path}?version=1"), Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, yaml1);
@@ -730,6 +805,36 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
     let dir = tempfile::tempdir().unwrap();
     let values_path = dir.path().join("values.json");
     std::fs::write(&values_path, rendered.json.to_string()).unwrap();
+    // The same hub with Standard restricted too: no profile is open to everyone.
+    let closed_profiles: Vec<_> = p
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            if p.spec.slug == "standard" {
+                p.spec.allowed_groups = vec!["staff".into()];
+            }
+            p
+        })
+        .collect();
+    let closed = values::render(&hub, &closed_profiles, &v, Some(&url)).unwrap();
+    assert!(closed.errors.is_empty(), "{:?}", closed.errors);
+    let closed_path = dir.path().join("closed.json");
+    std::fs::write(&closed_path, closed.json.to_string()).unwrap();
+    // The same hub with markup in Standard's name and description.
+    let xss_profiles: Vec<_> = p
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            if p.spec.slug == "standard" {
+                p.spec.display_name = "<img src=x onerror=alert(1)>".into();
+                p.spec.description = "<script>alert('hub')</script> & more".into();
+            }
+            p
+        })
+        .collect();
+    let xss = values::render(&hub, &xss_profiles, &v, Some(&url)).unwrap();
+    let xss_path = dir.path().join("xss.json");
+    std::fs::write(&xss_path, xss.json.to_string()).unwrap();
     let standard = json!({
         "image": "quay.io/jupyter/scipy-notebook:2024-05-01",
         "cpu_limit": 2.0,
@@ -771,6 +876,8 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
             "zed": {"slugs": ["standard"], "default": "standard", "effective": standard},
         },
         "refused": [["carol", "gpu"], ["zed", "chemistry"], ["bob", "old-chemistry"]],
+        "restricted": [["alice", "gpu"], ["bob", "chemistry"]],
+        "restricted_mounts": ["/scratch", "/home/researcher"],
         "static_default_image": "quay.io/jupyter/scipy-notebook:2024-05-01",
     });
     let expect_path = dir.path().join("expect.json");
@@ -781,6 +888,8 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
         std::process::Command::new(python)
             .arg(script)
             .env("HUBFLEET_VALUES_JSON", values_path)
+            .env("HUBFLEET_CLOSED_VALUES_JSON", closed_path)
+            .env("HUBFLEET_XSS_VALUES_JSON", xss_path)
             .env("HUBFLEET_EXPECT_JSON", expect_path)
             .env("HUBFLEET_URL", &url)
             .env("HUBFLEET_TOKEN", token)

@@ -325,10 +325,10 @@ pub fn ProfileInputs(
         <fieldset class="form-section">
             <legend>"Name"</legend>
             <div class="form-grid">
-                <TextField errors prefix="pf" value=fields.display_name field="display_name" label="Display name" hint="What users see in the list of environments." placeholder="Data science" on_change=on_display_name />
+                <TextField errors prefix="pf" value=fields.display_name field="display_name" label="Display name" hint="What users see in the list of environments. Plain text: markup is shown as typed, never run." placeholder="Data science" on_change=on_display_name />
                 <TextField errors prefix="pf" value=fields.slug field="slug" label="Slug" hint="KubeSpawner's id for the profile: lowercase letters, digits and '-'." placeholder="data-science" on_change=on_slug />
             </div>
-            <FieldRow label="Description (optional)" id="pf-description" hint="One or two sentences under the name in the list." error=errors.signal("description")>
+            <FieldRow label="Description (optional)" id="pf-description" hint="One or two sentences under the name in the list. Plain text (HTML is escaped)." error=errors.signal("description")>
                 <textarea
                     id="pf-description"
                     name="form[description]"
@@ -412,7 +412,7 @@ pub fn ProfileInputs(
         <PairSection list=PairList::NodeSelector fields errors />
         <fieldset class="form-section">
             <legend>"Access and lifecycle"</legend>
-            <TextField errors prefix="pf" value=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone." placeholder="data-science, physics" />
+            <TextField errors prefix="pf" value=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone. Only profiles open to everyone are offered while the hub cannot reach the portal." placeholder="data-science, physics" />
             <div class="form-grid">
                 {checkbox(fields.is_default, "is_default", "Default profile", "Pre-selected for users of this hub; a hub has at most one.")}
                 {checkbox(fields.deprecated, "deprecated", "Deprecated", "No longer offered: its users are moved to the replacement.")}
