@@ -32,6 +32,16 @@ test('a hub shows its generated config.yaml, valid, with a digest and a download
   }
   await page.getByTestId('values-valid').waitFor();
   assert.match(await page.getByTestId('values-digest').innerText(), /[0-9a-f]{12}/);
+  // Showing the values records nothing: the administrator records the version they reviewed.
+  await page.getByTestId('values-unrecorded').waitFor();
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId('values-unrecorded').waitFor();
+  await page.getByTestId('record-values').click();
+  await page.getByTestId('values-version').waitFor();
+  assert.equal(await page.getByTestId('values-version').innerText(), 'v1');
+  assert.equal(await page.getByTestId('values-unrecorded').count(), 0);
+  assert.match(await page.getByTestId('values-versions').innerText(), /v1/);
   const href = await page.getByTestId('download-values').getAttribute('href');
   const res = await page.request.get(`${BASE_URL}${href}`);
   assert.equal(res.status(), 200);

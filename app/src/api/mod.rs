@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod hubs;
+pub mod me;
 pub mod profiles;
 pub mod tokens;
 pub mod users;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod hub_api;
 pub mod hubs;
 pub mod initial_password;
+pub mod my_environment;
 pub mod password;
 pub mod profile_queries;
 pub mod profiles;

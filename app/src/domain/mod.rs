@@ -6,7 +6,9 @@
 pub mod access;
 pub mod audit;
 pub mod cluster;
+pub mod environment;
 pub mod field;
+pub mod fit;
 pub mod hub;
 pub mod mount;
 pub mod profile;

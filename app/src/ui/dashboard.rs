@@ -1,10 +1,11 @@
-//! The landing page: an overview for administrators, the own environment for users.
+//! The landing page: an overview for administrators; users are sent to their own environment
+//! (`/me`, a page loaded on demand, so the landing page's bundle stays small).
 
-use super::placeholder::MyEnvironmentPage;
 use crate::api::users::{list_users, recent_audit};
 use crate::domain::user::{Role, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -12,7 +13,7 @@ pub fn DashboardPage() -> impl IntoView {
     if is_admin {
         view! { <AdminDashboard /> }.into_any()
     } else {
-        view! { <MyEnvironmentPage /> }.into_any()
+        view! { <Redirect path="/me" /> }.into_any()
     }
 }
 

@@ -10,7 +10,7 @@ mod hubs;
 mod layout;
 mod loader;
 mod login;
-mod placeholder;
+mod me;
 mod profiles;
 mod table;
 mod text;
@@ -53,10 +53,7 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(
-    MyEnvironmentRoute,
-    view! { <placeholder::MyEnvironmentPage /> }
-);
+lazy_page!(MyEnvironmentRoute, view! { <me::MyEnvironmentPage /> });
 lazy_page!(PasswordRoute, view! { <account::ChangePasswordPage /> });
 lazy_page!(
     HubsRoute,

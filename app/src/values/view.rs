@@ -116,16 +116,35 @@ pub fn side_by_side(hunk: &DiffHunk) -> Vec<(Option<DiffLine>, Option<DiffLine>)
     rows
 }
 
-/// What the hub profile API answers for one user, in KubeSpawner's `profile_list` format:
-/// the active profiles the user's groups allow (a profile without allowed groups is for
-/// everyone; `groups` is empty for a user the portal does not know), with the default moved
-/// to the user's remembered choice — a deprecated choice followed to its replacement — when
-/// the user may use it, else to the hub's default when the user may use that.
-pub fn profiles_for_user(
+/// The profile a user's list marks as default: their remembered choice
+/// ([`remembered_choice`]), else the hub's default when they may use it. `groups` is empty
+/// for a user the portal does not know.
+pub fn default_choice(
     input: &ValuesInput<'_>,
     groups: &[String],
     remembered: Option<i64>,
-) -> Vec<ProfileEntry> {
+) -> Option<i64> {
+    remembered_choice(input, groups, remembered).or_else(|| {
+        input
+            .profiles
+            .iter()
+            .find(|p| {
+                p.hub_id == input.hub.id
+                    && p.spec.is_default
+                    && !p.spec.is_deprecated()
+                    && p.spec.offered_to(groups)
+            })
+            .map(|p| p.id)
+    })
+}
+
+/// A user's remembered choice — a deprecated choice followed to its replacement — when they
+/// may still use it.
+pub fn remembered_choice(
+    input: &ValuesInput<'_>,
+    groups: &[String],
+    remembered: Option<i64>,
+) -> Option<i64> {
     let own: Vec<&crate::domain::profile::Profile> = input
         .profiles
         .iter()
@@ -147,13 +166,25 @@ pub fn profiles_for_user(
         }
         None
     };
-    let chosen = remembered.and_then(resolve).filter(|id| allowed(*id));
-    let hub_default = own
-        .iter()
-        .find(|p| p.spec.is_default && !p.spec.is_deprecated())
-        .map(|p| p.id)
-        .filter(|id| allowed(*id));
-    let default = chosen.or(hub_default);
+    remembered.and_then(resolve).filter(|id| allowed(*id))
+}
+
+/// What the hub profile API answers for one user, in KubeSpawner's `profile_list` format:
+/// the active profiles the user's groups allow (a profile without allowed groups is for
+/// everyone), with the default moved to [`default_choice`].
+pub fn profiles_for_user(
+    input: &ValuesInput<'_>,
+    groups: &[String],
+    remembered: Option<i64>,
+) -> Vec<ProfileEntry> {
+    let allowed = |id: i64| {
+        input
+            .profiles
+            .iter()
+            .find(|p| p.id == id && p.hub_id == input.hub.id)
+            .is_some_and(|p| p.spec.offered_to(groups))
+    };
+    let default = default_choice(input, groups, remembered);
     profile_entries(input)
         .into_iter()
         .filter(|(id, _)| allowed(*id))

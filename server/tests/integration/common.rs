@@ -57,6 +57,37 @@ impl TestApp {
         Self::build(dir, |_| {}).await
     }
 
+    /// A test app whose simulated cluster runs its watchers, with the simulator to act on it
+    /// (start users' servers, fail them); returns once the stores hold their first lists.
+    pub async fn with_simulator() -> (Self, simcluster::Simulator) {
+        let dir = tempfile::tempdir().unwrap();
+        let global = GlobalOpts {
+            data_dir: dir.path().to_path_buf(),
+            database_url: None,
+            log_level: "warn".into(),
+        };
+        let pool = server::startup::open_database(&global).await.unwrap();
+        let opts = ServeOpts::from_env().unwrap();
+        let sim = simcluster::Simulator::new(simcluster::SimConfig::for_tests());
+        let cluster = app::backend::cluster::ClusterHandle::from_client(
+            sim.client(),
+            app::domain::cluster::ClusterSource::Simulated,
+            "simulated://hubfleet".to_string(),
+            app::backend::cluster::ClusterOptions::for_tests(),
+        )
+        .await;
+        let stores = cluster.stores().expect("watchers run").clone();
+        assert!(
+            stores
+                .wait_until_ready(std::time::Duration::from_secs(20))
+                .await,
+            "the stores did not fill"
+        );
+        let state = server::startup::state(pool, &opts, cluster, dir.path());
+        let router = server::router(state.clone());
+        (Self { dir, state, router }, sim)
+    }
+
     async fn build(dir: tempfile::TempDir, adjust: impl FnOnce(&mut ServeOpts)) -> Self {
         let global = GlobalOpts {
             data_dir: dir.path().to_path_buf(),

@@ -61,13 +61,13 @@ async fn ask(router: &Router, user: &str, query: &str, auth: Option<&str>) -> Re
     send(router, b.body(Body::empty()).expect("test setup")).await
 }
 
-struct Seeded {
-    hub: Hub,
+pub(crate) struct Seeded {
+    pub(crate) hub: Hub,
     other: Hub,
-    token: String,
+    pub(crate) token: String,
     other_token: String,
     revoked_token: String,
-    gpu: i64,
+    pub(crate) gpu: i64,
     chem: i64,
     older: i64,
 }
@@ -111,7 +111,7 @@ async fn add_user(app: &TestApp, name: &str, role: Role, groups: &[&str]) {
 /// course-data and scratch-data. Hub other-hub (namespace jhub2) with one profile. Users
 /// alice (gpu-users), bob (chemistry), carol (no group). Remembered choices: alice → GPU,
 /// bob and carol → Older chemistry.
-async fn seed(app: &TestApp) -> Seeded {
+pub(crate) async fn seed(app: &TestApp) -> Seeded {
     let pool = &app.state.pool;
     let hub_spec = |release: &str, ns: &str| {
         HubForm {

@@ -9,6 +9,7 @@ mod cli;
 mod cluster_kubeconfig;
 mod common;
 mod hub_api;
+mod my_environment;
 mod passwords;
 mod profiles_api;
 mod security;

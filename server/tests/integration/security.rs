@@ -394,6 +394,8 @@ enum Caller {
     Anyone,
     /// Any signed-in account, even one that must still change its one-time password.
     Account,
+    /// Any signed-in account that has chosen its own password.
+    User,
     /// Administrators who have chosen their own password.
     Admin,
 }
@@ -401,7 +403,7 @@ enum Caller {
 /// Every server function and who may call it. A server function missing here fails
 /// `every_server_function_page_and_route_checks_the_role`: add it with its role.
 fn server_functions() -> Vec<(String, Caller)> {
-    use app::api::{audit, hubs, profiles, tokens, users, values, volumes};
+    use app::api::{audit, hubs, me, profiles, tokens, users, values, volumes};
     use leptos::server_fn::ServerFn;
     fn p<T: ServerFn>() -> String {
         T::PATH.to_string()
@@ -443,6 +445,8 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<tokens::RevokeHubToken>(), Caller::Admin),
         (p::<values::GetValuesPreview>(), Caller::Admin),
         (p::<values::RecordValuesVersion>(), Caller::Admin),
+        (p::<me::GetMyEnvironment>(), Caller::User),
+        (p::<me::ChooseProfile>(), Caller::User),
         (p::<values::GetValuesVersions>(), Caller::Admin),
         (p::<values::GetValuesDiff>(), Caller::Admin),
     ]
@@ -451,7 +455,7 @@ fn server_functions() -> Vec<(String, Caller)> {
 /// One body every server function can decode: each argument name any of them takes, with a
 /// harmless value (ids of the seeded example, wrong passwords). A new server function with a
 /// new argument gets it added here.
-const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refresh=false\
+const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refresh=false&profile_id=999999\
 &label=probe&digest=probe&reason=role+table&username=nobody&password=not+the+password\
 &form[username]=probe&form[password]=probe+password+long&form[role]=user&form[groups]=\
 &form[status]=enabled&form[current_password]=wrong+password\
@@ -634,6 +638,8 @@ async fn every_server_function_page_and_route_checks_the_role() {
                 (Caller::Anyone, _) => None,
                 (_, "anonymous") => Some(StatusCode::UNAUTHORIZED),
                 (Caller::Account, _) => None,
+                (Caller::User, "one-time") => Some(StatusCode::FORBIDDEN),
+                (Caller::User, _) => None,
                 (Caller::Admin, "user" | "one-time") => Some(StatusCode::FORBIDDEN),
                 (Caller::Admin, _) => None,
             };

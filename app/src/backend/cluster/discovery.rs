@@ -146,7 +146,7 @@ pub async fn driver_support(client: &Client) -> Result<DriverSupport, kube::Erro
     Ok(out)
 }
 
-fn quantity_to_u64(
+pub(crate) fn quantity_to_u64(
     q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
     scale: f64,
 ) -> u64 {
@@ -155,7 +155,7 @@ fn quantity_to_u64(
         .unwrap_or(0)
 }
 
-fn node_info(n: &Node) -> NodeInfo {
+pub(crate) fn node_info(n: &Node) -> NodeInfo {
     let alloc = n.status.as_ref().and_then(|s| s.allocatable.as_ref());
     NodeInfo {
         name: n.name_any(),

@@ -1,0 +1,338 @@
+//! "My environment" for one signed-in user: the hubs and profiles their groups allow, whether
+//! each fits the cluster now, their remembered choices, and their own servers and home
+//! volumes. Cluster state comes from the watch stores only (no API call per request), and
+//! pods, PVCs and events are filtered to the user's own (by the `hub.jupyter.org/username`
+//! annotation KubeSpawner sets, never by recomputing names) before anything is read from them.
+
+use super::audit::{self, Actor, Change, RequestMeta};
+use super::cluster::ClusterHandle;
+use super::cluster::discovery::{node_info, quantity_to_u64};
+use super::cluster::watch::ClusterStores;
+use super::contents::{self, HubContents};
+use super::db::{self, internal};
+use super::hubs;
+use super::write::begin_write;
+use crate::domain::environment::{
+    HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, ServerEvent,
+};
+use crate::domain::fit::{NodeRoom, fit};
+use crate::domain::user::SessionUser;
+use crate::error::{AppError, AppResult};
+use crate::values::{ValuesInput, default_choice, remembered_choice};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::ResourceExt;
+use sqlx::SqlitePool;
+use std::collections::BTreeMap;
+
+/// KubeSpawner's annotations on a user's pod and home PVC.
+pub const USERNAME_ANNOTATION: &str = "hub.jupyter.org/username";
+pub const SERVERNAME_ANNOTATION: &str = "hub.jupyter.org/servername";
+
+/// Whether an object belongs to `username` (portal user names are unique regardless of case,
+/// and JupyterHub may have lower-cased the name).
+pub fn owned_by(meta: &ObjectMeta, username: &str) -> bool {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(USERNAME_ANNOTATION))
+        .is_some_and(|u| !u.is_empty() && u.eq_ignore_ascii_case(username))
+}
+
+fn annotation(meta: &ObjectMeta, key: &str) -> String {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn finished(p: &Pod) -> bool {
+    matches!(
+        p.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+/// CPU (millicores) and memory (bytes) a pod's containers request.
+fn pod_requests(p: &Pod) -> (u64, u64) {
+    let mut cpu = 0;
+    let mut mem = 0;
+    for c in p.spec.iter().flat_map(|s| &s.containers) {
+        let req = c.resources.as_ref().and_then(|r| r.requests.as_ref());
+        cpu += quantity_to_u64(req.and_then(|r| r.get("cpu")), 1000.0);
+        mem += quantity_to_u64(req.and_then(|r| r.get("memory")), 1.0);
+    }
+    (cpu, mem)
+}
+
+/// Each node with what the pods the portal watches request on it.
+pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
+    let mut used: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for p in stores.pods.state() {
+        let Some(node) = p.spec.as_ref().and_then(|s| s.node_name.clone()) else {
+            continue;
+        };
+        if finished(&p) {
+            continue;
+        }
+        let (c, m) = pod_requests(&p);
+        let e = used.entry(node).or_default();
+        e.0 += c;
+        e.1 += m;
+    }
+    stores
+        .nodes
+        .state()
+        .iter()
+        .map(|n| {
+            let info = node_info(n);
+            let (c, m) = used.get(&info.name).copied().unwrap_or_default();
+            NodeRoom {
+                labels: n.labels().clone(),
+                cpu_millis: info.cpu_millis,
+                memory_bytes: info.memory_bytes,
+                requested_cpu_millis: c,
+                requested_memory_bytes: m,
+                usable: info.ready && info.schedulable,
+                name: info.name,
+            }
+        })
+        .collect()
+}
+
+/// "requests 500m, limit 2" for resource `key` of the pod's first container.
+fn resources_text(p: &Pod, key: &str) -> String {
+    let c = p.spec.as_ref().and_then(|s| s.containers.first());
+    let r = c.and_then(|c| c.resources.as_ref());
+    let show = |q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>| {
+        q.map(|q| q.0.clone()).unwrap_or_else(|| "none".into())
+    };
+    let req = show(r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(key)));
+    let lim = show(r.and_then(|r| r.limits.as_ref()).and_then(|m| m.get(key)));
+    format!("requests {req}, limit {lim}")
+}
+
+fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServer {
+    let events = p
+        .metadata
+        .uid
+        .as_deref()
+        .map(|uid| stores.events_for(uid))
+        .unwrap_or_default()
+        .iter()
+        .map(|e| ServerEvent {
+            time: e
+                .last_timestamp
+                .as_ref()
+                .map(|t| t.0.to_string())
+                .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
+                .unwrap_or_default(),
+            kind: e.type_.clone().unwrap_or_default(),
+            reason: e.reason.clone().unwrap_or_default(),
+            message: e.message.clone().unwrap_or_default(),
+        })
+        .collect();
+    MyServer {
+        pod: p.name_any(),
+        namespace: p.namespace().unwrap_or_default(),
+        server_name: annotation(&p.metadata, SERVERNAME_ANNOTATION),
+        image: p
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default(),
+        cpu: resources_text(p, "cpu"),
+        memory: resources_text(p, "memory"),
+        started_at: p
+            .status
+            .as_ref()
+            .and_then(|s| s.start_time.as_ref())
+            .map(|t| t.0.to_string()),
+        health: cluster.pod_health(p),
+        events,
+    }
+}
+
+fn my_volume(c: &PersistentVolumeClaim) -> MyVolume {
+    let spec = c.spec.as_ref();
+    let status = c.status.as_ref();
+    MyVolume {
+        name: c.name_any(),
+        namespace: c.namespace().unwrap_or_default(),
+        requested: spec
+            .and_then(|s| s.resources.as_ref())
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|r| r.get("storage"))
+            .map(|q| q.0.clone())
+            .unwrap_or_default(),
+        capacity: status
+            .and_then(|s| s.capacity.as_ref())
+            .and_then(|c| c.get("storage"))
+            .map(|q| q.0.clone()),
+        storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+        phase: status
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "Pending".into()),
+    }
+}
+
+async fn remembered(pool: &SqlitePool, hub_id: i64, username: &str) -> AppResult<Option<i64>> {
+    super::hub_api::remembered_selection(pool, hub_id, username).await
+}
+
+/// "My environment" for `user`.
+pub async fn load(
+    pool: &SqlitePool,
+    cluster: &ClusterHandle,
+    user: &SessionUser,
+) -> AppResult<MyEnvironment> {
+    let stores = cluster.stores().filter(|s| s.is_ready());
+    let rooms = stores.map(node_rooms).unwrap_or_default();
+    let mut hubs_out = Vec::new();
+    for hub in hubs::list(pool).await? {
+        let HubContents {
+            hub,
+            profiles,
+            volumes,
+        } = contents::load(pool, hub.id).await?;
+        let offered: Vec<_> = profiles
+            .iter()
+            .filter(|p| p.spec.offered_to(&user.groups))
+            .collect();
+        if offered.is_empty() {
+            continue;
+        }
+        let mine = remembered(pool, hub.id, &user.username).await?;
+        let input = ValuesInput {
+            hub: &hub,
+            profiles: &profiles,
+            volumes: &volumes,
+            portal_url: None,
+        };
+        let chosen = default_choice(&input, &user.groups, mine);
+        let by_user = remembered_choice(&input, &user.groups, mine).is_some();
+        hubs_out.push(HubChoices {
+            hub_id: hub.id,
+            hub_name: hub.spec.release_name.clone(),
+            namespace: hub.spec.namespace.clone(),
+            profiles: offered
+                .iter()
+                .map(|p| ProfileCard::new(p, &volumes, fit(&ProfileCard::request(p), &rooms)))
+                .collect(),
+            chosen,
+            chosen_by_user: by_user,
+        });
+    }
+    let (servers, volumes, cluster_note) = match stores {
+        Some(s) => {
+            let mut servers: Vec<MyServer> = s
+                .pods
+                .filter(|p| owned_by(&p.metadata, &user.username))
+                .iter()
+                .map(|p| my_server(cluster, s, p))
+                .collect();
+            servers.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+            let mut vols: Vec<MyVolume> = s
+                .pvcs
+                .filter(|c| owned_by(&c.metadata, &user.username))
+                .iter()
+                .map(|c| my_volume(c))
+                .collect();
+            vols.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+            (servers, vols, None)
+        }
+        None => (
+            Vec::new(),
+            Vec::new(),
+            Some(
+                cluster
+                    .status()
+                    .refusal_reason()
+                    .unwrap_or_else(|| "The cluster's state is still loading.".to_string()),
+            ),
+        ),
+    };
+    Ok(MyEnvironment {
+        username: user.username.clone(),
+        hubs: hubs_out,
+        servers,
+        volumes,
+        cluster_note,
+    })
+}
+
+/// Remembers that `user` chose profile `profile_id` on hub `hub_id` (the hub then preselects
+/// it for them), in one transaction with its audit event. The profile must be an active
+/// profile of that hub the user's groups allow.
+pub async fn choose(
+    pool: &SqlitePool,
+    actor: &Actor,
+    meta: &RequestMeta,
+    user: &SessionUser,
+    hub_id: i64,
+    profile_id: i64,
+) -> AppResult<()> {
+    let mut tx = begin_write(pool).await?;
+    let c = contents::load_on(&mut tx, hub_id).await?;
+    let Some(p) = c
+        .profiles
+        .iter()
+        .find(|p| p.id == profile_id && p.spec.offered_to(&user.groups))
+    else {
+        return Err(AppError::invalid(
+            "profile",
+            "This profile is not one you may use on this hub: pick one of the cards shown.",
+        ));
+    };
+    let before: Option<i64> = sqlx::query_scalar(
+        "SELECT profile_id FROM user_selections WHERE hub_id = ? AND user_name = ?",
+    )
+    .bind(hub_id)
+    .bind(&user.username)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if before == Some(profile_id) {
+        tx.commit().await.map_err(internal)?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO user_selections (hub_id, user_name, profile_id, updated_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (hub_id, user_name)
+         DO UPDATE SET profile_id = excluded.profile_id, updated_at = excluded.updated_at",
+    )
+    .bind(hub_id)
+    .bind(&user.username)
+    .bind(profile_id)
+    .bind(db::now())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let name_of = |id: i64| {
+        c.profiles
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.spec.display_name.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        meta,
+        &Change {
+            action: "selection.choose".into(),
+            target_type: "hub".into(),
+            target_id: hub_id.to_string(),
+            target_name: c.hub.spec.release_name.clone(),
+            before: before.map(|id| serde_json::json!({"profile": name_of(id), "profile_id": id})),
+            after: Some(serde_json::json!({"profile": p.spec.display_name, "profile_id": p.id})),
+            reason: String::new(),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}

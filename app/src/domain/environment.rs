@@ -1,0 +1,223 @@
+//! "My environment": what one signed-in user may choose on each hub and the state of their
+//! own servers and home volumes. Built on the server from SQLite and the watch stores, for
+//! that user only; plain data here so the page renders it in the browser too.
+
+use super::cluster::PodHealth;
+use super::fit::{Fit, ServerRequest, bytes_text};
+use super::profile::Profile;
+use super::quantity::format_cores;
+use super::volume::SharedVolume;
+use serde::{Deserialize, Serialize};
+
+/// Everything "My environment" shows for one user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyEnvironment {
+    pub username: String,
+    /// Hubs with at least one profile this user may use.
+    pub hubs: Vec<HubChoices>,
+    /// The user's own servers (pods annotated with their name).
+    pub servers: Vec<MyServer>,
+    /// The user's own home volumes.
+    pub volumes: Vec<MyVolume>,
+    /// Why the cluster part is empty, when it is not known (not connected yet, unreachable).
+    pub cluster_note: Option<String>,
+}
+
+/// A hub and the profiles this user may choose there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubChoices {
+    pub hub_id: i64,
+    pub hub_name: String,
+    pub namespace: String,
+    pub profiles: Vec<ProfileCard>,
+    /// The profile the user chose (remembered; the hub preselects it), if any and still
+    /// allowed; else the hub's default when the user may use it.
+    pub chosen: Option<i64>,
+    /// Whether `chosen` is the user's own choice (not the hub's default).
+    pub chosen_by_user: bool,
+}
+
+/// One profile as a card: what a server of it gets, and whether it fits the cluster now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileCard {
+    pub id: i64,
+    pub display_name: String,
+    pub description: String,
+    pub image: String,
+    /// e.g. "2 CPU (0.5 guaranteed)", "no limit".
+    pub cpu: String,
+    pub memory: String,
+    /// e.g. "10Gi at /home/jovyan".
+    pub home: String,
+    /// e.g. "course-data at /mnt/data (read-only)".
+    pub volumes: Vec<String>,
+    pub fit: Fit,
+}
+
+fn resource_text(limit: Option<String>, guarantee: Option<String>) -> String {
+    match (limit, guarantee) {
+        (Some(l), Some(g)) if l == g => format!("{l} guaranteed"),
+        (Some(l), Some(g)) => format!("up to {l} ({g} guaranteed)"),
+        (Some(l), None) => format!("up to {l}"),
+        (None, Some(g)) => format!("{g} guaranteed, no limit"),
+        (None, None) => "no limit".to_string(),
+    }
+}
+
+impl ProfileCard {
+    /// The card of profile `p`, naming its shared volumes from `volumes`.
+    pub fn new(p: &Profile, volumes: &[SharedVolume], fit: Fit) -> Self {
+        let s = &p.spec;
+        let cpu = resource_text(
+            s.cpu_limit.map(|c| format!("{} CPU", format_cores(c))),
+            s.cpu_guarantee.map(|c| format!("{} CPU", format_cores(c))),
+        );
+        let memory = resource_text(
+            s.mem_limit.as_ref().map(|m| bytes_text(m.bytes())),
+            s.mem_guarantee.as_ref().map(|m| bytes_text(m.bytes())),
+        );
+        let mounts = s
+            .mounts
+            .iter()
+            .map(|m| {
+                let name = volumes
+                    .iter()
+                    .find(|v| v.id == m.volume_id)
+                    .map(|v| v.spec.name.clone())
+                    .unwrap_or_else(|| format!("volume #{}", m.volume_id));
+                format!(
+                    "{name} at {}{}",
+                    m.mount_path,
+                    if m.read_only { " (read-only)" } else { "" }
+                )
+            })
+            .collect();
+        ProfileCard {
+            id: p.id,
+            display_name: s.display_name.clone(),
+            description: s.description.clone(),
+            image: format!("{}:{}", s.image.name, s.image.tag),
+            cpu,
+            memory,
+            home: format!("{} at {}", s.home.capacity.as_str(), s.home.mount_path),
+            volumes: mounts,
+            fit,
+        }
+    }
+
+    /// What a server of profile `p` requests from the scheduler.
+    pub fn request(p: &Profile) -> ServerRequest {
+        let s = &p.spec;
+        ServerRequest::from_settings(
+            s.cpu_guarantee,
+            s.cpu_limit,
+            s.mem_guarantee.as_ref().map(|m| m.bytes()),
+            s.mem_limit.as_ref().map(|m| m.bytes()),
+            s.node_selector.clone(),
+        )
+    }
+}
+
+/// One of the user's servers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyServer {
+    pub pod: String,
+    pub namespace: String,
+    /// JupyterHub's server name (empty for the default server).
+    pub server_name: String,
+    pub image: String,
+    /// Requests and limits as the pod has them, e.g. "0.5 / 2" CPU, "1Gi / 4Gi" memory.
+    pub cpu: String,
+    pub memory: String,
+    pub started_at: Option<String>,
+    pub health: PodHealth,
+    /// The pod's events, oldest first.
+    pub events: Vec<ServerEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerEvent {
+    pub time: String,
+    /// `Normal` or `Warning`.
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// One of the user's home volumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyVolume {
+    pub name: String,
+    pub namespace: String,
+    /// What was asked for and what the volume has (`status.capacity`), e.g. "10Gi".
+    pub requested: String,
+    pub capacity: Option<String>,
+    pub storage_class: Option<String>,
+    /// `Bound`, `Pending`, `Lost`.
+    pub phase: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::profile::{MountForm, ProfileForm};
+    use crate::domain::volume::VolumeForm;
+
+    fn profile(f: ProfileForm) -> Profile {
+        Profile {
+            id: 7,
+            hub_id: 1,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+            spec: f.validate().expect("valid"),
+        }
+    }
+
+    #[test]
+    fn a_card_says_what_a_server_gets() {
+        let vol = SharedVolume {
+            id: 3,
+            hub_id: 1,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+            spec: VolumeForm {
+                name: "course-data".into(),
+                pvc_name: "course-data".into(),
+                namespace: "jhub".into(),
+                size: "10Gi".into(),
+                access_mode: "ReadOnlyMany".into(),
+                volume_mode: "Filesystem".into(),
+                ..Default::default()
+            }
+            .validate()
+            .expect("valid"),
+        };
+        let p = profile(ProfileForm {
+            display_name: "Standard".into(),
+            slug: "standard".into(),
+            image_name: "quay.io/jupyter/scipy-notebook".into(),
+            image_tag: "2024-05-01".into(),
+            image_pull_policy: "IfNotPresent".into(),
+            cpu_limit: "2".into(),
+            cpu_guarantee: "0.5".into(),
+            mem_limit: "4G".into(),
+            home_capacity: "10Gi".into(),
+            mounts: vec![MountForm {
+                volume_id: "3".into(),
+                mount_path: "/mnt/data".into(),
+                read_only: "on".into(),
+            }],
+            ..Default::default()
+        });
+        let card = ProfileCard::new(&p, &[vol], Fit::Unknown);
+        assert_eq!(card.image, "quay.io/jupyter/scipy-notebook:2024-05-01");
+        assert_eq!(card.cpu, "up to 2 CPU (0.5 CPU guaranteed)");
+        assert_eq!(card.memory, "up to 4 GiB");
+        assert_eq!(card.home, "10Gi at /home/jovyan");
+        assert_eq!(card.volumes, ["course-data at /mnt/data (read-only)"]);
+        let r = ProfileCard::request(&p);
+        assert_eq!((r.cpu_millis, r.memory_bytes), (500, 4 << 30));
+    }
+}

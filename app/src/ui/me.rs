@@ -1,0 +1,248 @@
+//! `/me`, "My environment" (every signed-in user): on each hub, the profiles the user may use
+//! as cards (image, CPU, memory, home storage, shared volumes, whether it fits the cluster
+//! now) with their choice, then their own servers (status in plain words, resources, events)
+//! and home volumes. Only ever the signed-in user's own state.
+
+use super::text::short_time;
+use crate::api::me::{ChooseProfile, get_my_environment};
+use crate::domain::environment::{HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard};
+use crate::domain::fit::Fit;
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn MyEnvironmentPage() -> impl IntoView {
+    let choose = ServerAction::<ChooseProfile>::new();
+    let data = Resource::new(move || choose.version().get(), |_| get_my_environment());
+    view! {
+        <Title text="My environment" />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let env = data.await?;
+                Ok::<_, AppError>(view! { <Environment env choose /> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl IntoView {
+    let MyEnvironment {
+        username,
+        hubs,
+        servers,
+        volumes,
+        cluster_note,
+    } = env;
+    let failed = move || match choose.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <div class="page-header">
+            <h1>"My environment"</h1>
+            <p class="muted">"Signed in as " <strong>{username}</strong> ". Choose the environment your server starts with; the hub preselects it on its spawn page."</p>
+        </div>
+        {move || failed().map(|m| view! { <div class="alert alert-error" role="alert" data-testid="choose-error">{m}</div> })}
+        {if hubs.is_empty() {
+            view! {
+                <div class="empty-state" data-testid="no-environments">
+                    <p class="empty-title">"No environment to choose yet"</p>
+                    <p>"Your administrator has not published an environment profile for you. When they do, you will pick one here."</p>
+                </div>
+            }
+            .into_any()
+        } else {
+            hubs.into_iter().map(|h| view! { <HubSection hub=h choose /> }).collect_view().into_any()
+        }}
+        <section class="panel" data-testid="my-servers">
+            <h2>"My servers"</h2>
+            {cluster_note.clone().map(|n| view! { <p class="muted">{n}</p> })}
+            {if servers.is_empty() {
+                view! { <p class="muted" data-testid="no-servers">"You have no server running. Start one from your hub's page."</p> }.into_any()
+            } else {
+                servers.into_iter().map(|s| view! { <ServerCard server=s /> }).collect_view().into_any()
+            }}
+        </section>
+        <section class="panel" data-testid="my-volumes">
+            <h2>"My storage"</h2>
+            {if volumes.is_empty() {
+                view! { <p class="muted">"No home volume yet: it is made when your first server starts."</p> }.into_any()
+            } else {
+                view! { <VolumeTable volumes /> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn fit_class(f: &Fit) -> &'static str {
+    match f {
+        Fit::FitsNow { .. } => "status status-ok",
+        Fit::NoRoomNow { .. } => "status status-warn",
+        Fit::NeverFits { .. } => "status status-bad",
+        Fit::Unknown => "status",
+    }
+}
+
+#[component]
+fn HubSection(hub: HubChoices, choose: ServerAction<ChooseProfile>) -> impl IntoView {
+    let HubChoices {
+        hub_id,
+        hub_name,
+        namespace,
+        profiles,
+        chosen,
+        chosen_by_user,
+    } = hub;
+    view! {
+        <section class="panel" data-testid="hub-choices" data-hub=hub_name.clone()>
+            <h2>{hub_name.clone()} <span class="muted">{format!(" · namespace {namespace}")}</span></h2>
+            <div class="profile-cards">
+                {profiles.into_iter().map(|p| {
+                    let is_chosen = chosen == Some(p.id);
+                    view! { <Card card=p hub_id is_chosen chosen_by_user choose /> }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Card(
+    card: ProfileCard,
+    hub_id: i64,
+    is_chosen: bool,
+    chosen_by_user: bool,
+    choose: ServerAction<ChooseProfile>,
+) -> impl IntoView {
+    let ProfileCard {
+        id,
+        display_name,
+        description,
+        image,
+        cpu,
+        memory,
+        home,
+        volumes,
+        fit,
+    } = card;
+    let choose_label = format!("Choose {display_name}");
+    let chosen_label = if chosen_by_user {
+        "Your choice"
+    } else {
+        "Hub default"
+    };
+    view! {
+        <article class="card profile-card" class:chosen=is_chosen data-testid="profile-card" data-profile=display_name.clone()>
+            <header class="profile-card-head">
+                <h3>{display_name.clone()}</h3>
+                {is_chosen.then(|| view! { <span class="status status-ok" data-testid="chosen">{chosen_label}</span> })}
+            </header>
+            {(!description.is_empty()).then(|| view! { <p class="muted">{description}</p> })}
+            <dl class="profile-facts">
+                <dt>"Image"</dt><dd><code>{image}</code></dd>
+                <dt>"CPU"</dt><dd>{cpu}</dd>
+                <dt>"Memory"</dt><dd>{memory}</dd>
+                <dt>"Home"</dt><dd>{home}</dd>
+                {(!volumes.is_empty()).then(|| view! {
+                    <dt>"Shared"</dt>
+                    <dd>{volumes.join("; ")}</dd>
+                })}
+            </dl>
+            <p class="profile-fit">
+                <span class=fit_class(&fit) data-testid="fit">{fit.label()}</span>
+                " " <span class="muted">{fit.explain()}</span>
+            </p>
+            {(!is_chosen || !chosen_by_user).then(|| view! {
+                <ActionForm action=choose>
+                    <input type="hidden" name="hub_id" value=hub_id.to_string() />
+                    <input type="hidden" name="profile_id" value=id.to_string() />
+                    <button type="submit" class="btn btn-small" data-testid="choose" disabled=move || choose.pending().get()>
+                        {choose_label}
+                    </button>
+                </ActionForm>
+            })}
+        </article>
+    }
+}
+
+#[component]
+fn ServerCard(server: MyServer) -> impl IntoView {
+    let MyServer {
+        pod,
+        namespace,
+        server_name,
+        image,
+        cpu,
+        memory,
+        started_at,
+        health,
+        events,
+    } = server;
+    let class = if health.state.is_problem() {
+        "status status-bad"
+    } else if health.ready {
+        "status status-ok"
+    } else {
+        "status status-warn"
+    };
+    let title = if server_name.is_empty() {
+        "Default server".to_string()
+    } else {
+        format!("Server \"{server_name}\"")
+    };
+    view! {
+        <article class="card server-card" data-testid="my-server" data-pod=pod.clone()>
+            <header class="profile-card-head">
+                <h3>{title}</h3>
+                <span class=class data-testid="server-state">{health.state.label()}</span>
+            </header>
+            {health.detail.clone().map(|d| view! { <p>{d}</p> })}
+            {health.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
+            <dl class="profile-facts">
+                <dt>"Image"</dt><dd><code>{image}</code></dd>
+                <dt>"CPU"</dt><dd>{cpu}</dd>
+                <dt>"Memory"</dt><dd>{memory}</dd>
+                <dt>"Node"</dt><dd>{health.node.clone().unwrap_or_else(|| "not scheduled yet".into())}</dd>
+                <dt>"Started"</dt><dd>{started_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Restarts"</dt><dd>{health.restarts}</dd>
+                <dt>"Pod"</dt><dd><code>{format!("{namespace}/{pod}")}</code></dd>
+            </dl>
+            {(!events.is_empty()).then(|| view! {
+                <details class="server-events">
+                    <summary>{format!("Events ({})", events.len())}</summary>
+                    <ul>
+                        {events.into_iter().map(|e| view! {
+                            <li class:warning=e.kind == "Warning">
+                                <span class="muted">{short_time(&e.time)}</span> " " <strong>{e.reason}</strong> ": " {e.message}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+        </article>
+    }
+}
+
+#[component]
+fn VolumeTable(volumes: Vec<MyVolume>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="my-volume-table">
+                <thead><tr><th>"Volume"</th><th>"Size"</th><th>"Storage class"</th><th>"State"</th></tr></thead>
+                <tbody>
+                    {volumes.into_iter().map(|v| view! {
+                        <tr>
+                            <td><code>{format!("{}/{}", v.namespace, v.name)}</code></td>
+                            <td>{v.capacity.clone().unwrap_or_else(|| v.requested.clone())}</td>
+                            <td>{v.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
+                            <td>{v.phase.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
