@@ -44,8 +44,9 @@ fn wants_foreign_keys_off(migration: &Migration) -> bool {
 /// reference: SQLite cannot alter a column's definition in place) runs with foreign keys
 /// disabled on its connection; that cannot be switched inside a transaction, so it is done
 /// around the migration's own. `PRAGMA foreign_key_check` runs afterwards and any row it
-/// reports fails the start-up (such a migration also checks before it commits). The
-/// connection is closed afterwards, never handed back to the pool with foreign keys off.
+/// reports fails the start-up (such a migration also checks before it commits). Foreign keys
+/// are switched on again whatever happened; a connection on which that cannot be confirmed is
+/// closed rather than handed back to the pool.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), MigrateError> {
     let mut conn = pool.acquire().await?;
     conn.ensure_migrations_table().await?;
@@ -58,53 +59,51 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), MigrateError> {
         .into_iter()
         .map(|m| (m.version, m.checksum.into_owned()))
         .collect();
-    let mut foreign_keys_touched = false;
-    let mut result = Ok(());
     for migration in MIGRATOR.iter() {
         if migration.migration_type.is_down_migration() {
             continue;
         }
         if let Some(checksum) = applied.get(&migration.version) {
             if *checksum != *migration.checksum {
-                result = Err(MigrateError::VersionMismatch(migration.version));
-                break;
+                return Err(MigrateError::VersionMismatch(migration.version));
             }
             continue;
         }
-        let keys_off = wants_foreign_keys_off(migration);
-        if keys_off {
-            foreign_keys_touched = true;
-            if let Err(e) = sqlx::query("PRAGMA foreign_keys = OFF")
-                .execute(&mut *conn)
+        if !wants_foreign_keys_off(migration) {
+            conn.apply(migration).await?;
+            continue;
+        }
+        let result = apply_without_foreign_keys(&mut conn, migration).await;
+        let restored = sqlx::query("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await
+            .is_ok()
+            && sqlx::query_scalar::<_, i64>("PRAGMA foreign_keys")
+                .fetch_one(&mut *conn)
                 .await
-            {
-                result = Err(e.into());
-                break;
-            }
+                .is_ok_and(|on| on == 1);
+        if !restored {
+            let _ = conn.close().await;
+            result?;
+            return Err(MigrateError::ExecuteMigration(
+                sqlx::Error::Protocol("foreign keys could not be switched on again".into()),
+                migration.version,
+            ));
         }
-        if let Err(e) = conn.apply(migration).await {
-            result = Err(e);
-            break;
-        }
-        if keys_off {
-            if let Err(e) = foreign_keys_hold(&mut conn, migration.version).await {
-                result = Err(e);
-                break;
-            }
-            if let Err(e) = sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *conn)
-                .await
-            {
-                result = Err(e.into());
-                break;
-            }
-        }
+        result?;
     }
-    if foreign_keys_touched {
-        // Whatever happened, this connection does not go back to the pool.
-        let _ = conn.close().await;
-    }
-    result
+    Ok(())
+}
+
+async fn apply_without_foreign_keys(
+    conn: &mut sqlx::SqliteConnection,
+    migration: &Migration,
+) -> Result<(), MigrateError> {
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    conn.apply(migration).await?;
+    foreign_keys_hold(conn, migration.version).await
 }
 
 /// `PRAGMA foreign_key_check` on the whole database: an error naming the first broken rows.
