@@ -403,3 +403,34 @@ pub async fn export(
         .map(|(e, _)| e)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_request_ids_are_printable_ascii_and_bounded() {
+        assert_eq!(sanitize_client_request_id("forged"), "forged");
+        assert_eq!(sanitize_client_request_id(" a\tb\u{7f}c\n "), "abc");
+        assert_eq!(sanitize_client_request_id("caf\u{e9}-1"), "caf-1");
+        let long = "x".repeat(500);
+        assert_eq!(
+            sanitize_client_request_id(&long).len(),
+            CLIENT_REQUEST_ID_MAX
+        );
+    }
+
+    #[test]
+    fn request_ids_are_new_each_time_and_ordered_by_time() {
+        let a = new_request_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_request_id();
+        assert_eq!(a.len(), 26);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
+        assert_ne!(a, b);
+        assert!(a[..10] <= b[..10], "{a} {b}");
+    }
+}
