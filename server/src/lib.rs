@@ -15,9 +15,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use http::StatusCode;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -25,16 +23,6 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "hubfleet_session";
-
-#[derive(Clone, Default)]
-struct RandomRequestId;
-
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _req: &http::Request<B>) -> Option<RequestId> {
-        let id = app::backend::password::random_token(8);
-        http::HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
-}
 
 /// The app's routes, generated once per process.
 ///
@@ -106,7 +94,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
 

@@ -112,6 +112,7 @@ async fn admin_create(
     let actor = Actor::system("cli");
     let meta = RequestMeta {
         request_id: "cli".into(),
+        client_request_id: String::new(),
         client_addr: "local".into(),
     };
     match users::credentials(&pool, &new.username).await? {

@@ -1,7 +1,8 @@
-//! Request middleware: request timeout, body limit, client address, security headers, CSRF
+//! Request middleware: request id, request timeout, body limit, client address, security headers, CSRF
 //! protection, session → user resolution and the page guard.
 
 use app::backend::AppState;
+use app::backend::audit::{self, RequestIds};
 use app::backend::auth::{self, CurrentUser};
 use app::backend::proxy::ClientAddr;
 use app::domain::access::{Decision, PASSWORD_PAGE, decide, page_access};
@@ -27,6 +28,26 @@ fn plain(status: StatusCode, message: String) -> Response {
     )
         .into_response()
 }
+
+/// Gives every request an id made here ([`app::backend::audit::new_request_id`]): it replaces
+/// any `x-request-id` the client sent (so logs, the response header and audit entries carry
+/// the server's id), and the client's value, sanitized, is kept beside it in the
+/// [`RequestIds`] extension, which the audit trail records as `client_request_id`.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let client = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .map(|v| audit::sanitize_client_request_id(v.as_bytes()))
+        .unwrap_or_default();
+    let server = audit::new_request_id();
+    if let Ok(v) = http::HeaderValue::from_str(&server) {
+        req.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    req.extensions_mut().insert(RequestIds { server, client });
+    next.run(req).await
+}
+
+const X_REQUEST_ID: &str = "x-request-id";
 
 /// Answers 408 when a request (its body included) is not answered within the configured time.
 pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -24,8 +24,52 @@ impl Actor {
 /// Where the request came from.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
+    /// The id the server gave the request (never a value the client chose).
     pub request_id: String,
+    /// The `x-request-id` the client sent, if any: bounded and printable ASCII only, kept for
+    /// correlation with the client's logs and never trusted as the request's id.
+    pub client_request_id: String,
     pub client_addr: String,
+}
+
+/// The request ids the server's middleware puts on every request (an extension): its own,
+/// and the client's `x-request-id` as [`sanitize_client_request_id`] leaves it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestIds {
+    pub server: String,
+    pub client: String,
+}
+
+/// The longest client request id kept (longer ones are cut).
+pub const CLIENT_REQUEST_ID_MAX: usize = 128;
+
+/// A client's `x-request-id` as the audit trail keeps it: printable ASCII only (other bytes
+/// are dropped), surrounding spaces trimmed, at most [`CLIENT_REQUEST_ID_MAX`] characters.
+pub fn sanitize_client_request_id(raw: impl AsRef<[u8]>) -> String {
+    let kept: String = raw
+        .as_ref()
+        .iter()
+        .filter(|b| (0x20..=0x7e).contains(*b))
+        .map(|&b| char::from(b))
+        .collect();
+    kept.trim().chars().take(CLIENT_REQUEST_ID_MAX).collect()
+}
+
+/// A new request id: the time in milliseconds and 80 random bits, in Crockford's base 32
+/// (26 characters, sorting by time like a ULID).
+pub fn new_request_id() -> String {
+    use rand::RngCore;
+    const DIGITS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let millis = u128::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
+    let mut random = [0u8; 10];
+    rand::thread_rng().fill_bytes(&mut random);
+    let bits = random.iter().fold(millis & ((1 << 48) - 1), |acc, &b| {
+        (acc << 8) | u128::from(b)
+    });
+    (0..26)
+        .rev()
+        .map(|i| char::from(DIGITS[((bits >> (i * 5)) & 31) as usize]))
+        .collect()
 }
 
 /// What changed.
@@ -51,8 +95,9 @@ pub async fn record(
     let diff_json = serde_json::to_string(&diff).unwrap_or_else(|_| "[]".into());
     let id = sqlx::query_scalar(
         "INSERT INTO audit_events (occurred_at, actor_id, actor, action, target_type, target_id,
-             target_name, before_json, after_json, diff_json, reason, request_id, client_addr)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             target_name, before_json, after_json, diff_json, reason, request_id,
+             client_request_id, client_addr)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(super::db::now())
     .bind(actor.id)
@@ -66,6 +111,7 @@ pub async fn record(
     .bind(diff_json)
     .bind(change.reason.trim())
     .bind(&meta.request_id)
+    .bind(sanitize_client_request_id(&meta.client_request_id))
     .bind(&meta.client_addr)
     .fetch_one(&mut *conn)
     .await?;
@@ -84,6 +130,7 @@ struct Row {
     diff_json: String,
     reason: String,
     request_id: String,
+    client_request_id: String,
     client_addr: String,
 }
 
@@ -99,7 +146,7 @@ pub async fn is_empty(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
 pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
-                reason, request_id, client_addr
+                reason, request_id, client_request_id, client_addr
          FROM audit_events ORDER BY id DESC LIMIT ?",
     )
     .bind(limit)
@@ -121,6 +168,7 @@ impl From<Row> for AuditEvent {
             diff: serde_json::from_str::<Vec<FieldChange>>(&r.diff_json).unwrap_or_default(),
             reason: r.reason,
             request_id: r.request_id,
+            client_request_id: r.client_request_id,
             client_addr: r.client_addr,
         }
     }
@@ -285,7 +333,7 @@ pub async fn search(
         .map_err(db)?;
     let mut q = sqlx::QueryBuilder::new(
         "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
-                reason, request_id, client_addr, after_json IS NOT NULL AS has_after
+                reason, request_id, client_request_id, client_addr, after_json IS NOT NULL AS has_after
          FROM audit_events",
     );
     push_where(&mut q, &c);
@@ -331,7 +379,7 @@ pub async fn filter_choices(pool: &SqlitePool) -> crate::error::AppResult<Filter
 pub(crate) async fn event_by_id(pool: &SqlitePool, id: i64) -> crate::error::AppResult<AuditEvent> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, occurred_at, actor, action, target_type, target_id, target_name, diff_json,
-                reason, request_id, client_addr
+                reason, request_id, client_request_id, client_addr
          FROM audit_events WHERE id = ?",
     )
     .bind(id)
@@ -354,4 +402,35 @@ pub async fn export(
         .into_iter()
         .map(|(e, _)| e)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_request_ids_are_printable_ascii_and_bounded() {
+        assert_eq!(sanitize_client_request_id("forged"), "forged");
+        assert_eq!(sanitize_client_request_id(" a\tb\u{7f}c\n "), "abc");
+        assert_eq!(sanitize_client_request_id("caf\u{e9}-1"), "caf-1");
+        let long = "x".repeat(500);
+        assert_eq!(
+            sanitize_client_request_id(&long).len(),
+            CLIENT_REQUEST_ID_MAX
+        );
+    }
+
+    #[test]
+    fn request_ids_are_new_each_time_and_ordered_by_time() {
+        let a = new_request_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_request_id();
+        assert_eq!(a.len(), 26);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
+        assert_ne!(a, b);
+        assert!(a[..10] <= b[..10], "{a} {b}");
+    }
 }

@@ -134,10 +134,11 @@ fn value_text(v: &Option<serde_json::Value>) -> String {
 }
 
 /// The events as CSV (RFC 4180, CRLF line ends), one row per event; the field changes are
-/// written as `field: old → new` lines in one cell.
+/// written as `field: old → new` lines in one cell. `request_id` is the server's id of the
+/// request, `client_request_id` the `x-request-id` the client sent (empty when none).
 pub fn to_csv(events: &[AuditEvent]) -> String {
     let mut out = String::from(
-        "id,occurred_at,actor,action,target_type,target_id,target_name,reason,changes,request_id,client_addr\r\n",
+        "id,occurred_at,actor,action,target_type,target_id,target_name,reason,changes,request_id,client_request_id,client_addr\r\n",
     );
     for e in events {
         let changes: Vec<String> = e
@@ -163,6 +164,7 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             e.reason.clone(),
             changes.join("\n"),
             e.request_id.clone(),
+            e.client_request_id.clone(),
             e.client_addr.clone(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();

@@ -5,7 +5,7 @@
 //! [`admin_update`], [`admin_delete`].
 
 use super::AppState;
-use super::audit::{Actor, RequestMeta};
+use super::audit::{Actor, RequestIds, RequestMeta, sanitize_client_request_id};
 use super::auth::CurrentUser;
 use super::proxy::ClientAddr;
 use super::write::{self, By, Versioned};
@@ -69,7 +69,7 @@ pub fn actor(user: &SessionUser) -> Actor {
     }
 }
 
-/// Request id (set by the server's request-id layer) and the client's address.
+/// Request ids (set by the server's request-id middleware) and the client's address.
 pub fn request_meta() -> RequestMeta {
     let Some(parts) = use_context::<Parts>() else {
         return RequestMeta::default();
@@ -77,14 +77,26 @@ pub fn request_meta() -> RequestMeta {
     request_meta_from(&parts)
 }
 
+/// The request's ids come from the [`RequestIds`] extension the server's middleware sets; an
+/// incoming `x-request-id` header is never the request id. Without the middleware (a router
+/// assembled without it) the request id is empty and the header is kept, sanitized, as the
+/// client's.
 pub fn request_meta_from(parts: &Parts) -> RequestMeta {
+    let ids = parts
+        .extensions
+        .get::<RequestIds>()
+        .cloned()
+        .unwrap_or_else(|| RequestIds {
+            server: String::new(),
+            client: parts
+                .headers
+                .get("x-request-id")
+                .map(|v| sanitize_client_request_id(v.as_bytes()))
+                .unwrap_or_default(),
+        });
     RequestMeta {
-        request_id: parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string(),
+        request_id: ids.server,
+        client_request_id: ids.client,
         client_addr: client_addr(parts),
     }
 }

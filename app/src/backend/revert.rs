@@ -88,6 +88,30 @@ async fn revert_target(pool: &SqlitePool, event_id: i64) -> AppResult<Target> {
     let target_id: i64 = row.target_id.parse().map_err(|_| {
         AppError::Internal(format!("audit entry #{} has no numeric target", row.id))
     })?;
+    // Only the record the entry is about may be changed. Every delete is audited in its own
+    // transaction, so a delete entry after this one means that record is gone; whatever now
+    // has its id (ids are never reused, but a database may predate that) is another record.
+    let deleted: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM audit_events
+         WHERE target_type = ? AND target_id = ? AND action = ? AND id > ?
+         ORDER BY id LIMIT 1",
+    )
+    .bind(&row.target_type)
+    .bind(&row.target_id)
+    .bind(format!("{}.delete", row.target_type))
+    .bind(row.id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
+    if let Some(deleted) = deleted {
+        return Err(AppError::invalid(
+            "event",
+            format!(
+                "Entry #{} is about {} \"{}\" (#{}), which was deleted afterwards (entry #{deleted}): there is no record left to revert. Create it again instead.",
+                row.id, row.target_type, row.target_name, row.target_id
+            ),
+        ));
+    }
     let bad = |e: serde_json::Error| {
         AppError::Internal(format!(
             "audit entry #{}: stored values unreadable: {e}",

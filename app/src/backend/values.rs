@@ -125,6 +125,7 @@ pub async fn render_hub_by_name(
     let hub = find_hub(pool, name).await?;
     let meta = RequestMeta {
         request_id: "cli".into(),
+        client_request_id: String::new(),
         client_addr: "local".into(),
     };
     let (r, _, _) = record(pool, &Actor::system("cli"), &meta, hub.id, portal_url, None).await?;
@@ -308,11 +309,13 @@ pub async fn record(
     let (number, cause) = next_version_on(&mut tx, &hub, latest.as_ref()).await?;
     let now = db::now();
     sqlx::query(
-        "INSERT INTO values_versions (hub_id, version, digest, yaml, cause, audit_mark, valid,
-             created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO values_versions (hub_id, hub_release_name, hub_namespace, version, digest,
+             yaml, cause, audit_mark, valid, created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(hub_id)
+    .bind(&hub.spec.release_name)
+    .bind(&hub.spec.namespace)
     .bind(number)
     .bind(&r.digest)
     .bind(&r.yaml)

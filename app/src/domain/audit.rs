@@ -73,7 +73,11 @@ pub struct AuditEvent {
     pub target_name: String,
     pub diff: Vec<FieldChange>,
     pub reason: String,
+    /// The id the server gave the request that made the change.
     pub request_id: String,
+    /// The `x-request-id` the client sent (sanitized), empty when none.
+    #[serde(default)]
+    pub client_request_id: String,
     pub client_addr: String,
 }
 

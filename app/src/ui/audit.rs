@@ -508,7 +508,7 @@ fn EntryDetail(entry: AuditEntry, state: ListState) -> impl IntoView {
     view! {
         <div class="entry-detail" data-testid="entry-detail">
             <Diff changes=e.diff.clone() />
-            <p class="hint">{format!("Entry #{} · request {} from {}", e.id, if e.request_id.is_empty() { "—" } else { &e.request_id }, e.client_addr)}</p>
+            <p class="hint" data-testid="entry-request">{request_line(&e)}</p>
             {entry.revertible.then(|| view! {
                 <div class="revert-box">
                     {move || {
@@ -603,6 +603,25 @@ fn EntryDetail(entry: AuditEntry, state: ListState) -> impl IntoView {
     .into_any()
 }
 
+/// The entry's origin: its number, the request id the server gave the request, the
+/// `x-request-id` the client sent (when it sent one, marked as the client's), and the address.
+fn request_line(e: &AuditEvent) -> String {
+    let server = if e.request_id.is_empty() {
+        "—"
+    } else {
+        &e.request_id
+    };
+    let client = if e.client_request_id.is_empty() {
+        String::new()
+    } else {
+        format!(" (client's request id {})", e.client_request_id)
+    };
+    format!(
+        "Entry #{} · request {server}{client} from {}",
+        e.id, e.client_addr
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,6 +662,7 @@ mod tests {
             diff: Vec::new(),
             reason: reason.into(),
             request_id: String::new(),
+            client_request_id: String::new(),
             client_addr: String::new(),
         };
         assert!(r.is_recorded_by(&event(
@@ -655,6 +675,33 @@ mod tests {
         assert!(!r.is_recorded_by(&event(9, "3", "Revert to the version of audit entry #71")));
         assert!(!r.is_recorded_by(&event(9, "3", "more CPU")));
         assert!(!r.is_recorded_by(&event(5, "3", "Revert to the version of audit entry #7")));
+    }
+
+    #[test]
+    fn the_entry_names_both_request_ids() {
+        let mut e = AuditEvent {
+            id: 3,
+            occurred_at: String::new(),
+            actor: "admin".into(),
+            action: "hub.update".into(),
+            target_type: "hub".into(),
+            target_id: "1".into(),
+            target_name: "jh".into(),
+            diff: Vec::new(),
+            reason: String::new(),
+            request_id: "01JABCDEF".into(),
+            client_request_id: String::new(),
+            client_addr: "10.0.0.1".into(),
+        };
+        assert_eq!(
+            request_line(&e),
+            "Entry #3 · request 01JABCDEF from 10.0.0.1"
+        );
+        e.client_request_id = "forged".into();
+        assert_eq!(
+            request_line(&e),
+            "Entry #3 · request 01JABCDEF (client's request id forged) from 10.0.0.1"
+        );
     }
 
     #[test]

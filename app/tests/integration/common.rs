@@ -33,6 +33,7 @@ pub fn actor() -> Actor {
 pub fn meta() -> RequestMeta {
     RequestMeta {
         request_id: "test".into(),
+        client_request_id: String::new(),
         client_addr: "127.0.0.1".into(),
     }
 }

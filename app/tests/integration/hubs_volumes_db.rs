@@ -445,6 +445,7 @@ async fn hub_entries_are_revertible() {
         diff: vec![],
         reason: String::new(),
         request_id: String::new(),
+        client_request_id: String::new(),
         client_addr: String::new(),
     };
     assert!(!revert::is_revertible(&summary, true));

@@ -4,6 +4,7 @@
 //! property tests, and the cluster connection against the simulated cluster.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit_integrity;
 mod cluster_handle;
 mod common;
 mod hubs_volumes_db;

@@ -403,6 +403,27 @@ async fn audit_trail_is_append_only() {
         .execute(&app.state.pool)
         .await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
+    // A replacing insert deletes the old row without firing DELETE triggers: refused too.
+    let first: (i64, String, String) =
+        sqlx::query_as("SELECT id, actor, action FROM audit_events ORDER BY id LIMIT 1")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let replace = sqlx::query(
+        "INSERT OR REPLACE INTO audit_events (id, occurred_at, actor, action, target_type,
+             target_id)
+         VALUES (?, '2000-01-01T00:00:00.000Z', 'someone else', 'user.delete', 'user', '1')",
+    )
+    .bind(first.0)
+    .execute(&app.state.pool)
+    .await;
+    assert!(replace.unwrap_err().to_string().contains("append-only"));
+    let after: (i64, String, String) =
+        sqlx::query_as("SELECT id, actor, action FROM audit_events ORDER BY id LIMIT 1")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(after, first);
 }
 
 #[tokio::test]

@@ -155,6 +155,83 @@ async fn login_via(app: &TestApp, peer: &str, xff: &str, user: &str) -> StatusCo
     app.send(req).await.status
 }
 
+/// A sign-in with the given `x-request-id` header value.
+async fn login_with_request_id(app: &TestApp, user: &str, id: &[u8]) -> crate::common::Reply {
+    let body = format!("username={user}&password={}", enc(PASSWORD));
+    let req = Request::post(fn_path::<Login>())
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-request-id", http::HeaderValue::from_bytes(id).unwrap())
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+/// The request id of an audit entry is the server's own, whatever the client sends; the
+/// client's `x-request-id` is kept apart (bounded, printable ASCII), and both are in the
+/// export. Before, the header's value was stored as the request id.
+#[tokio::test]
+async fn audit_rows_carry_the_servers_request_id_and_the_clients_apart() {
+    let app = TestApp::new().await;
+    app.add_user("root", Role::Admin).await;
+    let r = login_with_request_id(&app, "root", b"forged").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let echoed = r.headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    assert!(echoed.is_some_and(|v| v != "forged"), "{echoed:?}");
+    let cookie = r.session_cookie().unwrap();
+
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT request_id, client_request_id FROM audit_events WHERE action = 'auth.login'",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    let (request_id, client_request_id) = &rows[0];
+    assert_ne!(request_id, "forged");
+    assert_eq!(request_id.len(), 26, "{request_id}");
+    assert_eq!(Some(request_id.as_str()), echoed);
+    assert_eq!(client_request_id, "forged");
+
+    // Overlong and non-ASCII values are cut and cleaned; each request gets its own id.
+    let mut long = b"caf\xc3\xa9 ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 500));
+    let r = login_with_request_id(&app, "root", &long).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT request_id, client_request_id FROM audit_events WHERE action = 'auth.login'
+         ORDER BY id",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[1].0, rows[0].0);
+    assert!(rows[1].1.starts_with("caf x"), "{}", rows[1].1);
+    assert_eq!(rows[1].1.len(), 128);
+
+    let csv = app
+        .get(
+            "/api/audit/export?format=csv&action=auth.login",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let lines: Vec<&str> = csv.body.trim_end().split("\r\n").collect();
+    assert!(
+        lines[0].ends_with(",request_id,client_request_id,client_addr"),
+        "{}",
+        lines[0]
+    );
+    let oldest = lines.last().unwrap();
+    assert!(
+        oldest.contains(&format!(",{request_id},forged,")),
+        "{oldest}"
+    );
+}
+
 /// Behind a trusted proxy each client has its own address bucket (the forwarding header
 /// names it, and audit events record it); a peer that is not a trusted proxy cannot choose
 /// its bucket with the header.
