@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 export const ADMIN_USER = process.env.ADMIN_USER ?? 'admin';
 export const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? '';
+// The user account foundation.test.mjs creates (later files sign in as it).
+export const USER_NAME = 'erin';
+export const USER_PASSWORD = 'erin-has-a-long-password';
 const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 
 export async function launch() {

@@ -2,14 +2,14 @@
 // refused the admin pages with a 403, and signs out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, hydrated, launch, screenshot, signIn, signOut } from './browser.mjs';
+import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, USER_NAME, USER_PASSWORD, hydrated, launch, screenshot, signIn, signOut } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const NEW_USER = 'erin';
-const NEW_PASSWORD = 'erin-has-a-long-password';
+const NEW_USER = USER_NAME;
+const NEW_PASSWORD = USER_PASSWORD;
 
 test('anonymous visitors are sent to the sign-in page', async () => {
   const page = await browser.newPage();
@@ -74,8 +74,12 @@ test('the new user signs in, cannot open admin pages, and signs out', async () =
   const page = await context.newPage();
   await signIn(page, NEW_USER, NEW_PASSWORD);
   await page.getByRole('heading', { name: 'My environment' }).first().waitFor();
+  await hydrated(page);
   // Users see their own navigation only.
   assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
+  // No hub exists yet (profiles.test.mjs creates one): the page says so.
+  await page.getByTestId('no-environments').waitFor();
+  assert.equal(await page.getByTestId('no-servers').count(), 1);
   await screenshot(page, '06-user-home');
 
   for (const path of ['/users', '/profiles', '/hubs', '/volumes', '/audit']) {

@@ -3,7 +3,7 @@
 // in name order against one server).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, hydrated, launch, screenshot, signIn } from './browser.mjs';
+import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, USER_NAME, USER_PASSWORD, hydrated, launch, screenshot, signIn } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -48,6 +48,37 @@ test('a hub shows its generated config.yaml, valid, with a digest and a download
   assert.match(res.headers()['content-disposition'] ?? '', /config\.yaml/);
   assert.ok((await res.text()).includes('profileList:'));
   await screenshot(page, '20-values');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a user picks their environment on "My environment"', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await signIn(page, USER_NAME, USER_PASSWORD);
+  await page.getByRole('heading', { name: 'My environment' }).first().waitFor();
+  await hydrated(page);
+  // The "Data science" profile profiles.test.mjs made is open to everyone: a card,
+  // preselected as the hub's default, that fits the simulated cluster.
+  const card = page.getByTestId('profile-card').filter({ hasText: 'Data science' });
+  if ((await card.count()) === 0) {
+    t.skip('no profile yet: profiles.test.mjs creates "Data science" first');
+    await context.close();
+    return;
+  }
+  assert.equal(await card.getByTestId('chosen').innerText(), 'Hub default');
+  assert.equal(await card.getByTestId('fit').innerText(), 'Fits now');
+  assert.match(await card.innerText(), /claim-share at \/mnt/);
+  await card.getByTestId('choose').click();
+  await card.getByTestId('chosen').getByText('Your choice').waitFor();
+  assert.equal(await card.getByTestId('choose').count(), 0);
+  // Remembered: a fresh load shows the same choice.
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId('profile-card').filter({ hasText: 'Data science' }).getByText('Your choice').waitFor();
+  await screenshot(page, '21-my-environment');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -88,7 +88,7 @@ pub async fn remembered_selection(
     remembered_on(&mut conn, hub_id, name).await
 }
 
-async fn remembered_on(
+pub async fn remembered_on(
     conn: &mut SqliteConnection,
     hub_id: i64,
     name: &str,
@@ -123,6 +123,17 @@ pub async fn remember_selection(
             ),
         ));
     }
+    let mut conn = pool.acquire().await.map_err(internal)?;
+    store_selection_on(&mut conn, hub_id, name, profile_id).await
+}
+
+/// Stores user `name`'s choice of `profile_id` on hub `hub_id` (replacing an earlier one).
+pub async fn store_selection_on(
+    conn: &mut SqliteConnection,
+    hub_id: i64,
+    name: &str,
+    profile_id: i64,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO user_selections (hub_id, user_name, profile_id, updated_at)
          VALUES (?, ?, ?, ?)
@@ -133,7 +144,7 @@ pub async fn remember_selection(
     .bind(name)
     .bind(profile_id)
     .bind(db::now())
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(internal)?;
     Ok(())

@@ -9,9 +9,9 @@ use super::cluster::ClusterHandle;
 use super::cluster::discovery::{node_info, quantity_to_u64};
 use super::cluster::watch::ClusterStores;
 use super::contents::{self, HubContents};
-use super::db::{self, internal};
-use super::hubs;
+use super::db::internal;
 use super::write::begin_write;
+use super::{hub_api, hubs};
 use crate::domain::environment::{
     HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, ServerEvent,
 };
@@ -177,10 +177,6 @@ fn my_volume(c: &PersistentVolumeClaim) -> MyVolume {
     }
 }
 
-async fn remembered(pool: &SqlitePool, hub_id: i64, username: &str) -> AppResult<Option<i64>> {
-    super::hub_api::remembered_selection(pool, hub_id, username).await
-}
-
 /// "My environment" for `user`.
 pub async fn load(
     pool: &SqlitePool,
@@ -203,7 +199,7 @@ pub async fn load(
         if offered.is_empty() {
             continue;
         }
-        let mine = remembered(pool, hub.id, &user.username).await?;
+        let mine = hub_api::remembered_selection(pool, hub.id, &user.username).await?;
         let input = ValuesInput {
             hub: &hub,
             profiles: &profiles,
@@ -285,31 +281,12 @@ pub async fn choose(
             "This profile is not one you may use on this hub: pick one of the cards shown.",
         ));
     };
-    let before: Option<i64> = sqlx::query_scalar(
-        "SELECT profile_id FROM user_selections WHERE hub_id = ? AND user_name = ?",
-    )
-    .bind(hub_id)
-    .bind(&user.username)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    let before = hub_api::remembered_on(&mut tx, hub_id, &user.username).await?;
     if before == Some(profile_id) {
         tx.commit().await.map_err(internal)?;
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO user_selections (hub_id, user_name, profile_id, updated_at)
-         VALUES (?, ?, ?, ?)
-         ON CONFLICT (hub_id, user_name)
-         DO UPDATE SET profile_id = excluded.profile_id, updated_at = excluded.updated_at",
-    )
-    .bind(hub_id)
-    .bind(&user.username)
-    .bind(profile_id)
-    .bind(db::now())
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    hub_api::store_selection_on(&mut tx, hub_id, &user.username, profile_id).await?;
     let name_of = |id: i64| {
         c.profiles
             .iter()

@@ -8,6 +8,19 @@ use app::values::{ENV_REQUIRE_PROFILE, HubEnv, ValuesInput, generate, profile_en
 
 const PORTAL: &str = "https://hubfleet.example.org";
 
+fn values_of(
+    h: &app::domain::hub::Hub,
+    profiles: &[app::domain::profile::Profile],
+    vols: &[app::domain::volume::SharedVolume],
+) -> app::values::Generated {
+    generate(&ValuesInput {
+        hub: h,
+        profiles,
+        volumes: vols,
+        portal_url: Some(PORTAL),
+    })
+}
+
 fn slugs(list: &[app::values::ProfileEntry]) -> Vec<&str> {
     list.iter().map(|e| e.slug.as_str()).collect()
 }
@@ -54,12 +67,7 @@ fn a_restricted_default_does_not_become_the_base() {
     let (h, mut profiles, vols) = sample();
     profiles[0].spec.is_default = false;
     profiles[1].spec.is_default = true;
-    let g = generate(&ValuesInput {
-        hub: &h,
-        profiles: &profiles,
-        volumes: &vols,
-        portal_url: Some(PORTAL),
-    });
+    let g = values_of(&h, &profiles, &vols);
     let su = &g.values.singleuser;
     assert_eq!(
         su.image.as_ref().map(|i| i.name.as_str()),
@@ -86,12 +94,7 @@ fn a_restricted_default_does_not_become_the_base() {
 fn with_no_profile_open_to_everyone_the_hub_requires_the_portal() {
     let (h, mut profiles, vols) = sample();
     profiles[0].spec.allowed_groups = vec!["staff".into()];
-    let g = generate(&ValuesInput {
-        hub: &h,
-        profiles: &profiles,
-        volumes: &vols,
-        portal_url: Some(PORTAL),
-    });
+    let g = values_of(&h, &profiles, &vols);
     let su = &g.values.singleuser;
     assert!(su.profile_list.is_empty());
     assert!(su.image.is_none(), "no restricted image as the default");
@@ -117,12 +120,7 @@ fn restricted_profiles_are_still_checked() {
     // Behind the form's back: a guarantee above the limit (KubeSpawner would refuse it).
     profiles[1].spec.cpu_limit = Some(1.0);
     profiles[1].spec.cpu_guarantee = Some(4.0);
-    let g = generate(&ValuesInput {
-        hub: &h,
-        profiles: &profiles,
-        volumes: &vols,
-        portal_url: Some(PORTAL),
-    });
+    let g = values_of(&h, &profiles, &vols);
     let errors = g.check();
     assert!(
         errors
