@@ -117,6 +117,9 @@ pub struct ServeOpts {
     /// Seconds a request may take, from its first byte to the response head, body included.
     #[arg(long, env = "HUBFLEET_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_seconds: u64,
+    /// Days the history of users' servers (their pods' Kubernetes events) is kept.
+    #[arg(long, env = "HUBFLEET_SERVER_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub server_event_retention_days: u64,
     /// Minutes of inactivity after which a session expires.
     #[arg(long, env = "HUBFLEET_SESSION_IDLE_MINUTES", default_value_t = 480)]
     pub session_idle_minutes: i64,

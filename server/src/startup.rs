@@ -187,8 +187,13 @@ pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError
     let pool = open_database(global).await?;
     bootstrap(&pool, opts.seed_example, &global.data_dir).await?;
     let cluster = connect_cluster(&pool, opts).await?;
-    let state = state(pool.clone(), opts, cluster, &global.data_dir);
+    let state = state(pool.clone(), opts, cluster.clone(), &global.data_dir);
     spawn_session_cleanup(pool.clone());
+    app::backend::server_events::spawn_recorder(
+        pool.clone(),
+        cluster,
+        Duration::from_secs(opts.server_event_retention_days * 86_400),
+    );
     let router = crate::router(state);
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await

@@ -19,6 +19,7 @@ pub mod profiles;
 pub mod proxy;
 pub mod revert;
 pub mod seed;
+pub mod server_events;
 pub mod state;
 pub mod tokens;
 pub mod users;

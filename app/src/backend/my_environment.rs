@@ -11,7 +11,7 @@ use super::cluster::watch::ClusterStores;
 use super::contents::{self, HubContents};
 use super::db::internal;
 use super::write::begin_write;
-use super::{hub_api, hubs};
+use super::{hub_api, hubs, server_events};
 use crate::domain::environment::{
     HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, ServerEvent,
 };
@@ -255,6 +255,7 @@ pub async fn load(
         servers,
         volumes,
         cluster_note,
+        timeline: server_events::timeline(pool, &user.username).await?,
     })
 }
 

@@ -21,6 +21,20 @@ pub struct MyEnvironment {
     pub volumes: Vec<MyVolume>,
     /// Why the cluster part is empty, when it is not known (not connected yet, unreachable).
     pub cluster_note: Option<String>,
+    /// The history of the user's servers (kept after the pods are gone), newest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One event of a user's server, as kept in the portal's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// JupyterHub's server name (empty for the default server).
+    pub server_name: String,
+    /// `namespace/pod`.
+    pub pod: String,
+    /// How many times Kubernetes saw it (a repeated event is one entry).
+    pub count: i64,
+    pub event: ServerEvent,
 }
 
 /// A hub and the profiles this user may choose there.

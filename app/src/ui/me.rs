@@ -5,7 +5,9 @@
 
 use super::text::short_time;
 use crate::api::me::{ChooseProfile, get_my_environment};
-use crate::domain::environment::{HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard};
+use crate::domain::environment::{
+    HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
+};
 use crate::domain::fit::Fit;
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -35,6 +37,7 @@ fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl 
         servers,
         volumes,
         cluster_note,
+        timeline,
     } = env;
     let failed = move || match choose.value().get() {
         Some(Err(e)) => Some(e.to_string()),
@@ -64,6 +67,14 @@ fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl 
                 view! { <p class="muted" data-testid="no-servers">"You have no server running. Start one from your hub's page."</p> }.into_any()
             } else {
                 servers.into_iter().map(|s| view! { <ServerCard server=s /> }).collect_view().into_any()
+            }}
+        </section>
+        <section class="panel" data-testid="my-history">
+            <h2>"History of my servers"</h2>
+            {if timeline.is_empty() {
+                view! { <p class="muted">"Nothing yet: what happens to your servers (scheduling, image pulls, restarts, out-of-memory kills) is kept here, also after a server is gone."</p> }.into_any()
+            } else {
+                view! { <Timeline entries=timeline /> }.into_any()
             }}
         </section>
         <section class="panel" data-testid="my-volumes">
@@ -240,6 +251,31 @@ fn VolumeTable(volumes: Vec<MyVolume>) -> impl IntoView {
                             <td>{v.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
                             <td>{v.phase.clone()}</td>
                         </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A user's server history, newest first.
+#[component]
+pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table timeline" data-testid="timeline">
+                <thead><tr><th>"When"</th><th>"Server"</th><th>"What happened"</th></tr></thead>
+                <tbody>
+                    {entries.into_iter().map(|t| {
+                        let server = if t.server_name.is_empty() { "default".to_string() } else { t.server_name.clone() };
+                        let times = (t.count > 1).then(|| format!(" (×{})", t.count));
+                        view! {
+                            <tr class:warning=t.event.kind == "Warning">
+                                <td class="nowrap">{short_time(&t.event.time)}</td>
+                                <td>{server} <span class="muted">{format!(" {}", t.pod)}</span></td>
+                                <td><strong>{t.event.reason.clone()}</strong>": "{t.event.message.clone()}{times}</td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>

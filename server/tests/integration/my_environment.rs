@@ -181,3 +181,95 @@ async fn each_user_sees_their_own_environment_only() {
     assert!(admin_env.servers.is_empty(), "{body}");
     assert!(!body.contains("jupyter-alice"), "{body}");
 }
+
+/// The history of a user's server is copied from the watch stores into SQLite: it names what
+/// happened (here an image that cannot be pulled), stays after the pod is deleted, is only
+/// the user's own, and is pruned after the retention period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_history_outlives_the_pod() {
+    use app::backend::server_events;
+    let (app, sim) = TestApp::with_simulator().await;
+    seed(&app).await;
+    sim.spawn_user(
+        "alice",
+        SpawnOptions {
+            release: "physics-hub".into(),
+            namespace: "jhub".into(),
+            image: "registry.example.org/missing:1".into(),
+            failure: Some(simcluster::UserFailure::ImagePull),
+            ..SpawnOptions::default()
+        },
+    );
+    let pool = &app.state.pool;
+    let cluster = &app.state.cluster;
+    // The watch delivers the pod and its events shortly (waiting, not a timing assertion).
+    let mut history = Vec::new();
+    for _ in 0..100 {
+        server_events::record_once(pool, cluster).await.unwrap();
+        history = server_events::timeline(pool, "alice").await.unwrap();
+        if history.iter().any(|t| t.event.kind == "Warning") {
+            break;
+        }
+        // The simulator's clock moves the pod on (pull attempts, back-off).
+        sim.advance(std::time::Duration::from_secs(10));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        history.iter().any(|t| t.event.kind == "Warning"
+            && t.event.message.contains("registry.example.org/missing:1")),
+        "{history:?}"
+    );
+    assert!(
+        history
+            .iter()
+            .all(|t| t.pod.starts_with("jhub/jupyter-alice"))
+    );
+    // Storing the same observation again changes nothing.
+    let seen = server_events::observe(cluster.stores().unwrap());
+    server_events::store(pool, &seen).await.unwrap();
+    assert_eq!(server_events::store(pool, &seen).await.unwrap(), 0);
+    let history = server_events::timeline(pool, "alice").await.unwrap();
+
+    // The pod goes; the history stays, on the user's own page only.
+    assert!(sim.stop_user("jhub", "alice"));
+    let stores = cluster.stores().unwrap();
+    for _ in 0..100 {
+        if stores.pods.state().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stores.pods.state().is_empty(), "the pod was deleted");
+    server_events::record_once(pool, cluster).await.unwrap();
+    let alice = app.login("alice").await;
+    let (mine, _) = my_environment(&app, &alice).await;
+    assert!(mine.servers.is_empty());
+    for t in &history {
+        assert!(
+            mine.timeline.contains(t),
+            "{t:?} was lost: {:?}",
+            mine.timeline
+        );
+    }
+    let carol = app.login("carol").await;
+    let (theirs, body) = my_environment(&app, &carol).await;
+    assert!(theirs.timeline.is_empty());
+    assert!(!body.contains("missing:1"), "{body}");
+
+    // Retention (by the event's time; the simulator's clock starts on 2026-01-01): a long
+    // one keeps the events, none removes them.
+    let long = std::time::Duration::from_secs(3650 * 86_400);
+    assert_eq!(server_events::prune(pool, long).await.unwrap(), 0);
+    assert_eq!(
+        server_events::prune(pool, std::time::Duration::ZERO)
+            .await
+            .unwrap() as usize,
+        mine.timeline.len()
+    );
+    assert!(
+        server_events::timeline(pool, "alice")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
