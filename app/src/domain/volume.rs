@@ -272,6 +272,25 @@ pub fn check_hub_namespace(spec: &VolumeSpec, hub_namespace: &str) -> Result<(),
     Ok(())
 }
 
+/// The new size of a volume that may only grow: a Kubernetes quantity larger than `current`
+/// (Kubernetes refuses to shrink a PersistentVolumeClaim).
+pub fn validate_growth(field: &str, current: &str, input: &str) -> Result<Quantity, FieldError> {
+    let new = Quantity::parse(field, input)?;
+    let now = Quantity::parse(field, current)
+        .map(|q| q.bytes())
+        .unwrap_or(0);
+    if new.bytes() <= now {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "New size {} is not larger than the current {current}: a volume can only grow. Enter a larger size.",
+                new.as_str()
+            ),
+        ));
+    }
+    Ok(new)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,5 +407,18 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn volumes_only_grow() {
+        assert_eq!(
+            validate_growth("size", "10Gi", "20Gi").map(|q| q.bytes()),
+            Ok(20 << 30)
+        );
+        let e = validate_growth("size", "10Gi", "10Gi").unwrap_err();
+        assert_eq!(e.field, "size");
+        assert!(e.message.contains("can only grow"), "{}", e.message);
+        assert!(validate_growth("size", "10Gi", "5Gi").is_err());
+        assert!(validate_growth("size", "10Gi", "lots").is_err());
     }
 }

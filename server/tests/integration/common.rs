@@ -60,6 +60,13 @@ impl TestApp {
     /// A test app whose simulated cluster runs its watchers, with the simulator to act on it
     /// (start users' servers, fail them); returns once the stores hold their first lists.
     pub async fn with_simulator() -> (Self, simcluster::Simulator) {
+        Self::with_simulator_config(simcluster::SimConfig::for_tests()).await
+    }
+
+    /// [`TestApp::with_simulator`] with a simulator configured by the test.
+    pub async fn with_simulator_config(
+        config: simcluster::SimConfig,
+    ) -> (Self, simcluster::Simulator) {
         let dir = tempfile::tempdir().unwrap();
         let global = GlobalOpts {
             data_dir: dir.path().to_path_buf(),
@@ -68,7 +75,7 @@ impl TestApp {
         };
         let pool = server::startup::open_database(&global).await.unwrap();
         let opts = ServeOpts::from_env().unwrap();
-        let sim = simcluster::Simulator::new(simcluster::SimConfig::for_tests());
+        let sim = simcluster::Simulator::new(config);
         let cluster = app::backend::cluster::ClusterHandle::from_client(
             sim.client(),
             app::domain::cluster::ClusterSource::Simulated,

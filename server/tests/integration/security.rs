@@ -480,7 +480,7 @@ enum Caller {
 /// Every server function and who may call it. A server function missing here fails
 /// `every_server_function_page_and_route_checks_the_role`: add it with its role.
 fn server_functions() -> Vec<(String, Caller)> {
-    use app::api::{audit, hubs, me, profiles, tokens, users, values, volumes};
+    use app::api::{audit, home_volumes, hubs, me, profiles, tokens, users, values, volumes};
     use leptos::server_fn::ServerFn;
     fn p<T: ServerFn>() -> String {
         T::PATH.to_string()
@@ -524,6 +524,7 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<values::RecordValuesVersion>(), Caller::Admin),
         (p::<me::GetMyEnvironment>(), Caller::User),
         (p::<me::ChooseProfile>(), Caller::User),
+        (p::<home_volumes::ExpandHomeVolume>(), Caller::Admin),
         (p::<values::GetValuesVersions>(), Caller::Admin),
         (p::<values::GetValuesDiff>(), Caller::Admin),
     ]
@@ -533,7 +534,7 @@ fn server_functions() -> Vec<(String, Caller)> {
 /// harmless value (ids of the seeded example, wrong passwords). A new server function with a
 /// new argument gets it added here.
 const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refresh=false&profile_id=999999\
-&label=probe&digest=probe&reason=role+table&username=nobody&password=not+the+password\
+&label=probe&digest=probe&namespace=probe&name=probe&size=1Gi&reason=role+table&username=nobody&password=not+the+password\
 &form[username]=probe&form[password]=probe+password+long&form[role]=user&form[groups]=\
 &form[status]=enabled&form[current_password]=wrong+password\
 &form[new_password]=another+long+password&form[confirm_password]=another+long+password\
