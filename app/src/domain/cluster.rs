@@ -438,6 +438,23 @@ impl PodState {
         }
     }
 
+    /// The state's name as serialized (`image_pull_failed`), e.g. for a filter in a URL.
+    pub fn key(self) -> &'static str {
+        match self {
+            PodState::Scheduling => "scheduling",
+            PodState::Unschedulable => "unschedulable",
+            PodState::Starting => "starting",
+            PodState::Running => "running",
+            PodState::ImagePullFailed => "image_pull_failed",
+            PodState::OomKilled => "oom_killed",
+            PodState::CrashLooping => "crash_looping",
+            PodState::Evicted => "evicted",
+            PodState::Completed => "completed",
+            PodState::Failed => "failed",
+            PodState::Unknown => "unknown",
+        }
+    }
+
     /// Whether this needs someone's attention.
     pub fn is_problem(self) -> bool {
         matches!(
@@ -508,6 +525,28 @@ mod tests {
                 HelmDriverKind::Job
             ]
         );
+    }
+
+    #[test]
+    fn state_keys_are_their_serialized_names() {
+        for s in [
+            PodState::Scheduling,
+            PodState::Unschedulable,
+            PodState::Starting,
+            PodState::Running,
+            PodState::ImagePullFailed,
+            PodState::OomKilled,
+            PodState::CrashLooping,
+            PodState::Evicted,
+            PodState::Completed,
+            PodState::Failed,
+            PodState::Unknown,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(Value::String(s.key().to_string()))
+            );
+        }
     }
 
     #[test]

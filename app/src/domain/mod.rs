@@ -13,6 +13,7 @@ pub mod hub;
 pub mod mount;
 pub mod profile;
 pub mod quantity;
+pub mod servers;
 pub mod user;
 pub mod validate;
 pub mod volume;

@@ -1,0 +1,577 @@
+//! Every user's servers as administrators see them: one row per user and server, and the
+//! search, filters, sort and paging of that list. The rows are made on the server from the
+//! watch stores; choosing which of them to show is plain, pure code here (and tested here).
+
+use super::cluster::{PodHealth, PodState};
+use super::environment::MyVolume;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// Rows per page unless the query asks otherwise, and the most it may ask for.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 200;
+
+/// One user's server (a pod KubeSpawner started) and its home volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerRow {
+    /// From the `hub.jupyter.org/username` annotation.
+    pub user: String,
+    /// JupyterHub's server name (empty for the default server).
+    pub server_name: String,
+    pub pod: String,
+    pub namespace: String,
+    /// The Helm release (the pod's `release` label), empty when unknown.
+    pub hub: String,
+    /// The pod's `hubfleet.io/profile` annotation.
+    pub profile: Option<String>,
+    pub health: PodHealth,
+    pub image: String,
+    /// Requests and limits of the notebook container, as the pod has them ("500m", "4G").
+    pub cpu_request: Option<String>,
+    pub cpu_limit: Option<String>,
+    pub memory_request: Option<String>,
+    pub memory_limit: Option<String>,
+    /// When the pod started (RFC 3339), and how many seconds ago that was when the list was
+    /// read (`None` before it has started).
+    pub started_at: Option<String>,
+    pub age_seconds: Option<i64>,
+    /// The home volume with the same user and server annotations, if any.
+    pub home: Option<MyVolume>,
+}
+
+/// The list's query, as in the page's query string. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerQuery {
+    /// Text searched for (ignoring case) in the user, server name, image and node.
+    #[serde(default)]
+    pub q: String,
+    /// A [`PodState::key`], or `problem` for every state that needs attention.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub profile: String,
+    #[serde(default)]
+    pub node: String,
+    #[serde(default)]
+    pub namespace: String,
+    /// `user` (default), `status`, `age` or `restarts`.
+    #[serde(default)]
+    pub sort: String,
+    /// `desc` for descending; anything else ascending.
+    #[serde(default)]
+    pub dir: String,
+    /// 1-based; empty or invalid means the first page.
+    #[serde(default)]
+    pub page: String,
+    /// Rows per page: empty means [`DEFAULT_PAGE_SIZE`], at most [`MAX_PAGE_SIZE`].
+    #[serde(default)]
+    pub per_page: String,
+}
+
+/// The columns the list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSort {
+    User,
+    Status,
+    Age,
+    Restarts,
+}
+
+impl ServerSort {
+    pub const ALL: [ServerSort; 4] = [
+        ServerSort::User,
+        ServerSort::Status,
+        ServerSort::Age,
+        ServerSort::Restarts,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ServerSort::User => "user",
+            ServerSort::Status => "status",
+            ServerSort::Age => "age",
+            ServerSort::Restarts => "restarts",
+        }
+    }
+}
+
+/// The `status` filter value for "every state that needs attention".
+pub const PROBLEM_FILTER: &str = "problem";
+
+impl ServerQuery {
+    pub fn sort_by(&self) -> ServerSort {
+        ServerSort::ALL
+            .into_iter()
+            .find(|s| s.key() == self.sort.trim())
+            .unwrap_or(ServerSort::User)
+    }
+
+    pub fn descending(&self) -> bool {
+        self.dir.trim() == "desc"
+    }
+
+    pub fn page_number(&self) -> usize {
+        positive(&self.page).unwrap_or(1)
+    }
+
+    pub fn page_size(&self) -> usize {
+        positive(&self.per_page)
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .min(MAX_PAGE_SIZE)
+    }
+
+    /// The query's fields as `key=value` pairs, empty ones left out (for links).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("profile", &self.profile),
+            ("node", &self.node),
+            ("namespace", &self.namespace),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("page", &self.page),
+            ("per_page", &self.per_page),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect()
+    }
+
+    /// Builds a query from `key → value` lookups (e.g. the page's query string).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let g = |k: &str| get(k).unwrap_or_default();
+        ServerQuery {
+            q: g("q"),
+            status: g("status"),
+            profile: g("profile"),
+            node: g("node"),
+            namespace: g("namespace"),
+            sort: g("sort"),
+            dir: g("dir"),
+            page: g("page"),
+            per_page: g("per_page"),
+        }
+    }
+
+    /// Whether anything narrows the list (search or a filter).
+    pub fn is_filtered(&self) -> bool {
+        [
+            &self.q,
+            &self.status,
+            &self.profile,
+            &self.node,
+            &self.namespace,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
+    fn matches(&self, r: &ServerRow) -> bool {
+        let eq = |want: &str, have: Option<&str>| {
+            let want = want.trim();
+            want.is_empty() || have == Some(want)
+        };
+        let status = self.status.trim();
+        let status_ok = status.is_empty()
+            || (status == PROBLEM_FILTER && r.health.state.is_problem())
+            || status == r.health.state.key();
+        let text = self.q.trim().to_lowercase();
+        let text_ok = text.is_empty()
+            || [
+                Some(r.user.as_str()),
+                Some(r.server_name.as_str()),
+                Some(r.image.as_str()),
+                r.health.node.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|f| f.to_lowercase().contains(&text));
+        status_ok
+            && text_ok
+            && eq(&self.profile, r.profile.as_deref())
+            && eq(&self.node, r.health.node.as_deref())
+            && eq(&self.namespace, Some(r.namespace.as_str()))
+    }
+}
+
+fn positive(s: &str) -> Option<usize> {
+    s.trim().parse::<usize>().ok().filter(|n| *n > 0)
+}
+
+/// The values each filter can take, from every row (so a filter never hides its own options).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFacets {
+    /// `(key, label, how many rows)`, in [`status_rank`] order.
+    pub statuses: Vec<(String, String, usize)>,
+    pub profiles: Vec<String>,
+    pub nodes: Vec<String>,
+    pub namespaces: Vec<String>,
+}
+
+/// One page of the list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerPage {
+    pub rows: Vec<ServerRow>,
+    /// Rows matching the search and filters (all pages).
+    pub total: usize,
+    /// Every server known, before searching and filtering.
+    pub all: usize,
+    /// How many servers need attention (of all).
+    pub problems: usize,
+    /// The page shown (1-based; the last page when the query asked for one past it).
+    pub page: usize,
+    pub page_size: usize,
+    pub facets: ServerFacets,
+    /// Why the list is empty or may be stale (cluster not connected yet, unreachable).
+    pub cluster_note: Option<String>,
+}
+
+impl ServerPage {
+    pub fn pages(&self) -> usize {
+        self.total.div_ceil(self.page_size.max(1)).max(1)
+    }
+}
+
+/// Sort order of states for "status": what needs attention first, then what is on its way,
+/// then what runs.
+pub fn status_rank(s: PodState) -> u8 {
+    match s {
+        PodState::Unschedulable => 0,
+        PodState::ImagePullFailed => 1,
+        PodState::OomKilled => 2,
+        PodState::CrashLooping => 3,
+        PodState::Evicted => 4,
+        PodState::Failed => 5,
+        PodState::Unknown => 6,
+        PodState::Scheduling => 7,
+        PodState::Starting => 8,
+        PodState::Running => 9,
+        PodState::Completed => 10,
+    }
+}
+
+fn compare(by: ServerSort, a: &ServerRow, b: &ServerRow) -> Ordering {
+    match by {
+        ServerSort::User => Ordering::Equal,
+        ServerSort::Status => status_rank(a.health.state).cmp(&status_rank(b.health.state)),
+        // Youngest first; a server that has not started yet is younger than any.
+        ServerSort::Age => a
+            .age_seconds
+            .unwrap_or(i64::MIN)
+            .cmp(&b.age_seconds.unwrap_or(i64::MIN)),
+        ServerSort::Restarts => a.health.restarts.cmp(&b.health.restarts),
+    }
+}
+
+fn by_name(a: &ServerRow, b: &ServerRow) -> Ordering {
+    a.user
+        .to_lowercase()
+        .cmp(&b.user.to_lowercase())
+        .then_with(|| a.server_name.cmp(&b.server_name))
+        .then_with(|| a.namespace.cmp(&b.namespace))
+        .then_with(|| a.pod.cmp(&b.pod))
+}
+
+fn sorted_set(values: impl Iterator<Item = String>) -> Vec<String> {
+    let set: std::collections::BTreeSet<String> = values.filter(|v| !v.is_empty()).collect();
+    set.into_iter().collect()
+}
+
+fn facets(rows: &[ServerRow]) -> ServerFacets {
+    let mut states: Vec<(PodState, usize)> = Vec::new();
+    for r in rows {
+        match states.iter_mut().find(|(s, _)| *s == r.health.state) {
+            Some((_, n)) => *n += 1,
+            None => states.push((r.health.state, 1)),
+        }
+    }
+    states.sort_by_key(|(s, _)| status_rank(*s));
+    ServerFacets {
+        statuses: states
+            .into_iter()
+            .map(|(s, n)| (s.key().to_string(), s.label().to_string(), n))
+            .collect(),
+        profiles: sorted_set(rows.iter().filter_map(|r| r.profile.clone())),
+        nodes: sorted_set(rows.iter().filter_map(|r| r.health.node.clone())),
+        namespaces: sorted_set(rows.iter().map(|r| r.namespace.clone())),
+    }
+}
+
+/// The page of `rows` that `q` asks for: searched, filtered, sorted (ties by user, then server
+/// name), cut to one page, with the total and every filter's values.
+pub fn select(rows: Vec<ServerRow>, q: &ServerQuery) -> ServerPage {
+    let all = rows.len();
+    let problems = rows.iter().filter(|r| r.health.state.is_problem()).count();
+    let facets = facets(&rows);
+    let mut shown: Vec<ServerRow> = rows.into_iter().filter(|r| q.matches(r)).collect();
+    let by = q.sort_by();
+    let desc = q.descending();
+    shown.sort_by(|a, b| {
+        let primary = if by == ServerSort::User {
+            by_name(a, b)
+        } else {
+            compare(by, a, b)
+        };
+        let primary = if desc { primary.reverse() } else { primary };
+        primary.then_with(|| by_name(a, b))
+    });
+    let total = shown.len();
+    let page_size = q.page_size();
+    let last = total.div_ceil(page_size).max(1);
+    let page = q.page_number().min(last);
+    let rows = shown
+        .into_iter()
+        .skip((page - 1) * page_size)
+        .take(page_size)
+        .collect();
+    ServerPage {
+        rows,
+        total,
+        all,
+        problems,
+        page,
+        page_size,
+        facets,
+        cluster_note: None,
+    }
+}
+
+/// "3d 4h", "2h 5m", "4m", "12s": how long a server has been running.
+pub fn age_text(seconds: Option<i64>) -> String {
+    let Some(s) = seconds else {
+        return "not started".to_string();
+    };
+    let s = s.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// "500m / 2" (request / limit), "none" for either side that is not set.
+pub fn request_limit_text(request: Option<&str>, limit: Option<&str>) -> String {
+    format!(
+        "{} / {}",
+        request.unwrap_or("none"),
+        limit.unwrap_or("no limit")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(user: &str, state: PodState) -> ServerRow {
+        ServerRow {
+            user: user.into(),
+            server_name: String::new(),
+            pod: format!("jupyter-{user}"),
+            namespace: "jhub".into(),
+            hub: "physics-hub".into(),
+            profile: Some("Standard".into()),
+            health: PodHealth {
+                state,
+                phase: "Running".into(),
+                ready: state == PodState::Running,
+                detail: None,
+                hint: None,
+                restarts: 0,
+                node: Some("node-a".into()),
+            },
+            image: "quay.io/jupyter/scipy-notebook:2024-05-01".into(),
+            cpu_request: Some("500m".into()),
+            cpu_limit: Some("2".into()),
+            memory_request: Some("1G".into()),
+            memory_limit: Some("4G".into()),
+            started_at: Some("2026-01-01T00:00:00Z".into()),
+            age_seconds: Some(60),
+            home: None,
+        }
+    }
+
+    fn users(p: &ServerPage) -> Vec<&str> {
+        p.rows.iter().map(|r| r.user.as_str()).collect()
+    }
+
+    fn sample() -> Vec<ServerRow> {
+        let mut ada = row("ada", PodState::Running);
+        ada.age_seconds = Some(3_600);
+        ada.health.restarts = 1;
+        let mut ken = row("Ken", PodState::ImagePullFailed);
+        ken.image = "registry.example/typo:v2".into();
+        ken.age_seconds = None;
+        ken.health.node = Some("node-b".into());
+        let mut dennis = row("dennis", PodState::OomKilled);
+        dennis.health.restarts = 4;
+        dennis.profile = Some("GPU".into());
+        dennis.namespace = "other".into();
+        let mut grace = row("grace", PodState::Starting);
+        grace.age_seconds = Some(5);
+        vec![ken, grace, dennis, ada]
+    }
+
+    #[test]
+    fn default_is_by_user_ignoring_case_first_page_of_fifty() {
+        let p = select(sample(), &ServerQuery::default());
+        assert_eq!(users(&p), ["ada", "dennis", "grace", "Ken"]);
+        assert_eq!((p.total, p.all, p.problems), (4, 4, 2));
+        assert_eq!((p.page, p.page_size, p.pages()), (1, DEFAULT_PAGE_SIZE, 1));
+    }
+
+    #[test]
+    fn search_matches_user_image_and_node_ignoring_case() {
+        let q = |text: &str| ServerQuery {
+            q: text.into(),
+            ..Default::default()
+        };
+        assert_eq!(users(&select(sample(), &q("KEN"))), ["Ken"]);
+        assert_eq!(users(&select(sample(), &q("typo"))), ["Ken"]);
+        assert_eq!(users(&select(sample(), &q("node-b"))), ["Ken"]);
+        assert_eq!(select(sample(), &q("scipy")).total, 3);
+        let none = select(sample(), &q("nobody"));
+        assert_eq!((none.total, none.all), (0, 4));
+        assert_eq!(none.rows, []);
+    }
+
+    #[test]
+    fn filters_combine_and_facets_come_from_every_row() {
+        let p = select(
+            sample(),
+            &ServerQuery {
+                status: "oom_killed".into(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(users(&p), ["dennis"]);
+        assert_eq!(p.facets.profiles, ["GPU", "Standard"]);
+        assert_eq!(p.facets.nodes, ["node-a", "node-b"]);
+        assert_eq!(p.facets.namespaces, ["jhub", "other"]);
+        let keys: Vec<&str> = p.facets.statuses.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(keys, ["image_pull_failed", "oom_killed", "starting", "running"]);
+        assert_eq!(p.facets.statuses[0].1, "Image pull failed");
+
+        let problems = ServerQuery {
+            status: PROBLEM_FILTER.into(),
+            ..Default::default()
+        };
+        assert_eq!(users(&select(sample(), &problems)), ["dennis", "Ken"]);
+        let both = ServerQuery {
+            profile: "Standard".into(),
+            node: "node-a".into(),
+            namespace: "jhub".into(),
+            ..Default::default()
+        };
+        assert_eq!(users(&select(sample(), &both)), ["ada", "grace"]);
+        let unknown_status = ServerQuery {
+            status: "sleeping".into(),
+            ..Default::default()
+        };
+        assert_eq!(select(sample(), &unknown_status).total, 0);
+    }
+
+    #[test]
+    fn sorts_by_status_age_and_restarts_both_ways() {
+        let by = |sort: &str, dir: &str| {
+            let q = ServerQuery {
+                sort: sort.into(),
+                dir: dir.into(),
+                ..Default::default()
+            };
+            select(sample(), &q)
+                .rows
+                .into_iter()
+                .map(|r| r.user)
+                .collect::<Vec<_>>()
+        };
+        // Problems first (the unschedulable/pull failures before OOM), then starting, running.
+        assert_eq!(by("status", ""), ["Ken", "dennis", "grace", "ada"]);
+        assert_eq!(by("status", "desc"), ["ada", "grace", "dennis", "Ken"]);
+        // Youngest first: not started yet, 5 s, 60 s, an hour.
+        assert_eq!(by("age", ""), ["Ken", "grace", "dennis", "ada"]);
+        assert_eq!(by("age", "desc"), ["ada", "dennis", "grace", "Ken"]);
+        // Ties (no restarts) stay in user order whichever the direction.
+        assert_eq!(by("restarts", ""), ["grace", "Ken", "ada", "dennis"]);
+        assert_eq!(by("restarts", "desc"), ["dennis", "ada", "grace", "Ken"]);
+        assert_eq!(by("user", "desc"), ["Ken", "grace", "dennis", "ada"]);
+        assert_eq!(by("nonsense", ""), by("user", ""));
+    }
+
+    #[test]
+    fn pages_are_cut_after_sorting_and_clamped() {
+        let many: Vec<ServerRow> = (0..120)
+            .map(|i| row(&format!("user{i:03}"), PodState::Running))
+            .collect();
+        let q = |page: &str, per_page: &str| ServerQuery {
+            page: page.into(),
+            per_page: per_page.into(),
+            ..Default::default()
+        };
+        let p = select(many.clone(), &q("3", ""));
+        assert_eq!((p.page, p.pages(), p.total, p.rows.len()), (3, 3, 120, 20));
+        assert_eq!(p.rows[0].user, "user100");
+        // Past the end: the last page; nonsense: the first; the size is capped at 200.
+        assert_eq!(select(many.clone(), &q("9", "")).page, 3);
+        assert_eq!(select(many.clone(), &q("x", "0")).page, 1);
+        assert_eq!(select(many.clone(), &q("", "0")).page_size, DEFAULT_PAGE_SIZE);
+        let big = select(many.clone(), &q("", "5000"));
+        assert_eq!((big.page_size, big.rows.len()), (MAX_PAGE_SIZE, 120));
+        let ten = select(many, &q("2", "10"));
+        assert_eq!((ten.page, ten.pages(), ten.rows[0].user.as_str()), (2, 12, "user010"));
+        // An empty list is one empty page.
+        let empty = select(Vec::new(), &ServerQuery::default());
+        assert_eq!((empty.page, empty.pages(), empty.total), (1, 1, 0));
+    }
+
+    #[test]
+    fn query_round_trips_through_its_pairs() {
+        let q = ServerQuery {
+            q: " ada ".into(),
+            status: "running".into(),
+            sort: "age".into(),
+            dir: "desc".into(),
+            page: "2".into(),
+            ..Default::default()
+        };
+        let pairs = q.pairs();
+        assert_eq!(
+            pairs,
+            [
+                ("q", "ada".to_string()),
+                ("status", "running".into()),
+                ("sort", "age".into()),
+                ("dir", "desc".into()),
+                ("page", "2".into())
+            ]
+        );
+        let back = ServerQuery::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(back.sort_by(), ServerSort::Age);
+        assert!(back.descending() && back.is_filtered());
+        assert_eq!(back.page_number(), 2);
+        assert!(!ServerQuery::default().is_filtered());
+    }
+
+    #[test]
+    fn texts() {
+        assert_eq!(age_text(None), "not started");
+        assert_eq!(age_text(Some(12)), "12s");
+        assert_eq!(age_text(Some(4 * 60 + 3)), "4m");
+        assert_eq!(age_text(Some(2 * 3_600 + 5 * 60)), "2h 5m");
+        assert_eq!(age_text(Some(3 * 86_400 + 4 * 3_600)), "3d 4h");
+        assert_eq!(age_text(Some(-3)), "0s");
+        assert_eq!(request_limit_text(Some("500m"), Some("2")), "500m / 2");
+        assert_eq!(request_limit_text(None, None), "none / no limit");
+    }
+}
