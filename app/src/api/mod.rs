@@ -8,6 +8,7 @@ pub mod home_volumes;
 pub mod hubs;
 pub mod me;
 pub mod profiles;
+pub mod servers;
 pub mod tokens;
 pub mod users;
 pub mod values;

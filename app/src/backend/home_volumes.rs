@@ -6,7 +6,7 @@
 use super::audit::{self, Change};
 use super::cluster::ClusterHandle;
 use super::db::internal;
-use super::my_environment::USERNAME_ANNOTATION;
+use super::user_servers::USERNAME_ANNOTATION;
 use super::write::By;
 use crate::domain::FieldErrors;
 use crate::domain::volume::validate_growth;

@@ -10,6 +10,10 @@ use super::cluster::discovery::{node_info, quantity_to_u64};
 use super::cluster::watch::ClusterStores;
 use super::contents::{self, HubContents};
 use super::db::internal;
+use super::user_servers::{
+    SERVERNAME_ANNOTATION, annotation, finished, home_volume, image, owned_by, request_and_limit,
+    started_at,
+};
 use super::write::begin_write;
 use super::{hub_api, hubs, server_events};
 use crate::domain::environment::{
@@ -19,39 +23,10 @@ use crate::domain::fit::{NodeRoom, fit};
 use crate::domain::user::SessionUser;
 use crate::error::{AppError, AppResult};
 use crate::values::{ValuesInput, default_choice, remembered_choice};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
-
-/// KubeSpawner's annotations on a user's pod and home PVC.
-pub const USERNAME_ANNOTATION: &str = "hub.jupyter.org/username";
-pub const SERVERNAME_ANNOTATION: &str = "hub.jupyter.org/servername";
-
-/// Whether an object belongs to `username` (portal user names are unique regardless of case,
-/// and JupyterHub may have lower-cased the name).
-pub fn owned_by(meta: &ObjectMeta, username: &str) -> bool {
-    meta.annotations
-        .as_ref()
-        .and_then(|a| a.get(USERNAME_ANNOTATION))
-        .is_some_and(|u| !u.is_empty() && u.eq_ignore_ascii_case(username))
-}
-
-fn annotation(meta: &ObjectMeta, key: &str) -> String {
-    meta.annotations
-        .as_ref()
-        .and_then(|a| a.get(key))
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn finished(p: &Pod) -> bool {
-    matches!(
-        p.status.as_ref().and_then(|s| s.phase.as_deref()),
-        Some("Succeeded" | "Failed")
-    )
-}
 
 /// CPU (millicores) and memory (bytes) a pod's containers request.
 fn pod_requests(p: &Pod) -> (u64, u64) {
@@ -102,14 +77,12 @@ pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
 
 /// "requests 500m, limit 2" for resource `key` of the pod's first container.
 fn resources_text(p: &Pod, key: &str) -> String {
-    let c = p.spec.as_ref().and_then(|s| s.containers.first());
-    let r = c.and_then(|c| c.resources.as_ref());
-    let show = |q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>| {
-        q.map(|q| q.0.clone()).unwrap_or_else(|| "none".into())
-    };
-    let req = show(r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(key)));
-    let lim = show(r.and_then(|r| r.limits.as_ref()).and_then(|m| m.get(key)));
-    format!("requests {req}, limit {lim}")
+    let (req, lim) = request_and_limit(p, key);
+    format!(
+        "requests {}, limit {}",
+        req.as_deref().unwrap_or("none"),
+        lim.as_deref().unwrap_or("none")
+    )
 }
 
 fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServer {
@@ -136,44 +109,12 @@ fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServ
         pod: p.name_any(),
         namespace: p.namespace().unwrap_or_default(),
         server_name: annotation(&p.metadata, SERVERNAME_ANNOTATION),
-        image: p
-            .spec
-            .as_ref()
-            .and_then(|s| s.containers.first())
-            .and_then(|c| c.image.clone())
-            .unwrap_or_default(),
+        image: image(p),
         cpu: resources_text(p, "cpu"),
         memory: resources_text(p, "memory"),
-        started_at: p
-            .status
-            .as_ref()
-            .and_then(|s| s.start_time.as_ref())
-            .map(|t| t.0.to_string()),
+        started_at: started_at(p),
         health: cluster.pod_health(p),
         events,
-    }
-}
-
-fn my_volume(c: &PersistentVolumeClaim) -> MyVolume {
-    let spec = c.spec.as_ref();
-    let status = c.status.as_ref();
-    MyVolume {
-        name: c.name_any(),
-        namespace: c.namespace().unwrap_or_default(),
-        requested: spec
-            .and_then(|s| s.resources.as_ref())
-            .and_then(|r| r.requests.as_ref())
-            .and_then(|r| r.get("storage"))
-            .map(|q| q.0.clone())
-            .unwrap_or_default(),
-        capacity: status
-            .and_then(|s| s.capacity.as_ref())
-            .and_then(|c| c.get("storage"))
-            .map(|q| q.0.clone()),
-        storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-        phase: status
-            .and_then(|s| s.phase.clone())
-            .unwrap_or_else(|| "Pending".into()),
     }
 }
 
@@ -233,7 +174,7 @@ pub async fn load(
                 .pvcs
                 .filter(|c| owned_by(&c.metadata, &user.username))
                 .iter()
-                .map(|c| my_volume(c))
+                .map(|c| home_volume(c))
                 .collect();
             vols.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
             (servers, vols, None)

@@ -6,7 +6,7 @@
 use super::cluster::ClusterHandle;
 use super::cluster::watch::ClusterStores;
 use super::db::{self, internal};
-use super::my_environment::{SERVERNAME_ANNOTATION, USERNAME_ANNOTATION};
+use super::user_servers::{SERVERNAME_ANNOTATION, USERNAME_ANNOTATION};
 use crate::domain::environment::ServerEvent;
 use crate::error::AppResult;
 use k8s_openapi::api::core::v1::Event;

@@ -1,0 +1,13 @@
+//! Every user's server (admins only): one page of the list, searched, filtered and sorted.
+
+use crate::domain::servers::{ServerPage, ServerQuery};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The page of users' servers `query` asks for, from the watch stores.
+#[server]
+pub async fn list_servers(query: ServerQuery) -> Result<ServerPage, AppError> {
+    use crate::backend::{context, servers};
+    context::require_admin()?;
+    Ok(servers::list(&context::state().cluster, &query))
+}
