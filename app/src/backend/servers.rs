@@ -19,7 +19,13 @@ use std::collections::HashMap;
 /// The release (hub) a pod belongs to: the chart's `release` label.
 const RELEASE_LABEL: &str = "release";
 
-fn row(cluster: &ClusterHandle, p: &Pod, user: String, home: Option<MyVolume>, now: DateTime<Utc>) -> ServerRow {
+fn row(
+    cluster: &ClusterHandle,
+    p: &Pod,
+    user: String,
+    home: Option<MyVolume>,
+    now: DateTime<Utc>,
+) -> ServerRow {
     let (cpu_request, cpu_limit) = request_and_limit(p, "cpu");
     let (memory_request, memory_limit) = request_and_limit(p, "memory");
     let started = started_at(p);

@@ -24,6 +24,7 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/volumes", Access::Admin),
     ("/hubs", Access::Admin),
     ("/users", Access::Admin),
+    ("/servers", Access::Admin),
     ("/audit", Access::Admin),
     ("/cluster", Access::Admin),
 ];

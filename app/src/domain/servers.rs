@@ -455,7 +455,10 @@ mod tests {
         assert_eq!(p.facets.nodes, ["node-a", "node-b"]);
         assert_eq!(p.facets.namespaces, ["jhub", "other"]);
         let keys: Vec<&str> = p.facets.statuses.iter().map(|s| s.0.as_str()).collect();
-        assert_eq!(keys, ["image_pull_failed", "oom_killed", "starting", "running"]);
+        assert_eq!(
+            keys,
+            ["image_pull_failed", "oom_killed", "starting", "running"]
+        );
         assert_eq!(p.facets.statuses[0].1, "Image pull failed");
 
         let problems = ServerQuery {
@@ -520,11 +523,17 @@ mod tests {
         // Past the end: the last page; nonsense: the first; the size is capped at 200.
         assert_eq!(select(many.clone(), &q("9", "")).page, 3);
         assert_eq!(select(many.clone(), &q("x", "0")).page, 1);
-        assert_eq!(select(many.clone(), &q("", "0")).page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            select(many.clone(), &q("", "0")).page_size,
+            DEFAULT_PAGE_SIZE
+        );
         let big = select(many.clone(), &q("", "5000"));
         assert_eq!((big.page_size, big.rows.len()), (MAX_PAGE_SIZE, 120));
         let ten = select(many, &q("2", "10"));
-        assert_eq!((ten.page, ten.pages(), ten.rows[0].user.as_str()), (2, 12, "user010"));
+        assert_eq!(
+            (ten.page, ten.pages(), ten.rows[0].user.as_str()),
+            (2, 12, "user010")
+        );
         // An empty list is one empty page.
         let empty = select(Vec::new(), &ServerQuery::default());
         assert_eq!((empty.page, empty.pages(), empty.total), (1, 1, 0));

@@ -109,6 +109,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                             <NavItem href="/profiles" label="Profiles" icon="▤" />
                             <NavItem href="/volumes" label="Volumes" icon="⛁" />
                             <NavItem href="/users" label="Users" icon="☺" />
+                            <NavItem href="/servers" label="Servers" icon="▦" />
                             <NavItem href="/audit" label="Audit" icon="☰" />
                             <NavItem href="/cluster" label="Cluster" icon="⎈" />
                         }

@@ -3,7 +3,7 @@
 //! now) with their choice, then their own servers (status in plain words, resources, events)
 //! and home volumes. Only ever the signed-in user's own state.
 
-use super::text::short_time;
+use super::text::{health_tone, short_time};
 use crate::api::me::{ChooseProfile, get_my_environment};
 use crate::domain::environment::{
     HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
@@ -192,13 +192,7 @@ fn ServerCard(server: MyServer) -> impl IntoView {
         health,
         events,
     } = server;
-    let class = if health.state.is_problem() {
-        "status status-bad"
-    } else if health.ready {
-        "status status-ok"
-    } else {
-        "status status-warn"
-    };
+    let class = format!("status status-{}", health_tone(&health));
     let title = if server_name.is_empty() {
         "Default server".to_string()
     } else {

@@ -12,6 +12,7 @@ mod loader;
 mod login;
 mod me;
 mod profiles;
+mod servers;
 mod table;
 mod text;
 mod users;
@@ -100,6 +101,10 @@ lazy_page!(
     view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
 );
 lazy_page!(
+    ServersRoute,
+    view! { <layout::AdminOnly><servers::ServersPage /></layout::AdminOnly> }
+);
+lazy_page!(
     AuditRoute,
     view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
 );
@@ -170,6 +175,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volumes/:id") view={Lazy::<VolumeRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/cluster") view={Lazy::<ClusterRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/servers") view={Lazy::<ServersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -22,7 +22,9 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users" />
         <div class="page-header">
             <h1>"Users"</h1>
-            <p class="muted">"Accounts that can sign in to Hubfleet. Groups decide which environment profiles a user may pick."</p>
+            <p class="muted">"Accounts that can sign in to Hubfleet. Groups decide which environment profiles a user may pick. "
+                <a href="/servers" data-testid="users-servers-link">"Every user's server and its state →"</a>
+            </p>
         </div>
         <div class="split">
             <section class="panel">

@@ -14,4 +14,5 @@ mod my_environment;
 mod passwords;
 mod profiles_api;
 mod security;
+mod servers;
 mod site;

@@ -523,6 +523,7 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<values::GetValuesPreview>(), Caller::Admin),
         (p::<values::RecordValuesVersion>(), Caller::Admin),
         (p::<me::GetMyEnvironment>(), Caller::User),
+        (p::<app::api::servers::ListServers>(), Caller::Admin),
         (p::<me::ChooseProfile>(), Caller::User),
         (p::<home_volumes::ExpandHomeVolume>(), Caller::Admin),
         (p::<values::GetValuesVersions>(), Caller::Admin),

@@ -1,0 +1,334 @@
+//! Every user's server (admins): a table with each server's state in plain words, resources,
+//! node, age, restarts and home volume; search, filters, sortable columns and pages, all in
+//! the query string (a filtered view is a link). The list refetches every few seconds while the
+//! page is open, so states follow the cluster without a reload.
+
+use super::encode_component;
+use super::table::EmptyState;
+use super::text::{breakable, health_tone, short_time};
+use crate::api::servers::list_servers;
+use crate::domain::servers::{
+    PROBLEM_FILTER, ServerFacets, ServerPage, ServerQuery, ServerRow, ServerSort, age_text,
+    request_limit_text,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+/// How often the open page refetches the list.
+const REFRESH_SECONDS: u64 = 5;
+
+/// `/servers` with `q`'s non-empty fields.
+fn href(q: &ServerQuery) -> String {
+    let query: Vec<String> = q
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", encode_component(&v)))
+        .collect();
+    if query.is_empty() {
+        "/servers".to_string()
+    } else {
+        format!("/servers?{}", query.join("&"))
+    }
+}
+
+/// The link of a column header: sort by it (ascending first, then the other way), page 1.
+fn sort_href(q: &ServerQuery, by: ServerSort) -> String {
+    let desc = q.sort_by() == by && !q.descending();
+    href(&ServerQuery {
+        sort: if by == ServerSort::User {
+            String::new()
+        } else {
+            by.key().to_string()
+        },
+        dir: if desc { "desc".into() } else { String::new() },
+        page: String::new(),
+        ..q.clone()
+    })
+}
+
+fn page_href(q: &ServerQuery, page: usize) -> String {
+    href(&ServerQuery {
+        page: if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        },
+        ..q.clone()
+    })
+}
+
+#[component]
+pub fn ServersPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| ServerQuery::from_lookup(|k| p.get(k))));
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(h) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(REFRESH_SECONDS),
+        ) {
+            on_cleanup(move || h.clear());
+        }
+    });
+    let data = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_servers(q));
+    // The filter selects' options, kept between refetches so the form is not rebuilt while
+    // someone types in it.
+    let facets = RwSignal::new(ServerFacets::default());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = data.get() {
+            facets.set(p.facets);
+        }
+    });
+    view! {
+        <Title text="Servers" />
+        <div class="page-header">
+            <h1>"Servers"</h1>
+            <p class="muted">
+                "Every user's server on the watched namespaces, as JupyterHub's KubeSpawner started it: its state in plain words, resources, node and home volume. Updates every "
+                {REFRESH_SECONDS.to_string()}
+                " seconds. Accounts are on the "
+                <a href="/users">"Users"</a>
+                " page."
+            </p>
+        </div>
+        {move || view! { <FilterForm q=query.get() facets /> }}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let page = data.await?;
+                Ok::<_, AppError>(view! { <Results page q=query.get_untracked() /> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn FilterForm(q: ServerQuery, facets: RwSignal<ServerFacets>) -> impl IntoView {
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       any: &'static str,
+                       current: String,
+                       options: fn(&ServerFacets) -> Vec<(String, String)>| {
+        let id = format!("servers-{name}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <select id=id name=name data-testid=format!("filter-{name}")>
+                    <option value="" selected=current.is_empty()>{any}</option>
+                    {move || {
+                        let mut opts = facets.with(options);
+                        if !current.is_empty() && !opts.iter().any(|(v, _)| *v == current) {
+                            opts.push((current.clone(), current.clone()));
+                        }
+                        opts.into_iter()
+                            .map(|(v, l)| {
+                                let sel = v == current;
+                                view! { <option value=v selected=sel>{l}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+        }
+    };
+    fn plain(v: &[String]) -> Vec<(String, String)> {
+        v.iter().map(|s| (s.clone(), s.clone())).collect()
+    }
+    view! {
+        <section class="panel filter-panel">
+            <Form method="GET" action="/servers">
+                <div class="filter-grid" data-testid="servers-filter">
+                    <div class="field">
+                        <label for="servers-q">"Search"</label>
+                        <input id="servers-q" name="q" type="search" value=q.q.clone() placeholder="user, image or node" autocomplete="off" />
+                    </div>
+                    {select("status", "Status", "Any status", q.status.clone(), |f| {
+                        let mut o = vec![(PROBLEM_FILTER.to_string(), "Needs attention".to_string())];
+                        o.extend(f.statuses.iter().map(|(k, l, n)| (k.clone(), format!("{l} ({n})"))));
+                        o
+                    })}
+                    {select("profile", "Profile", "Any profile", q.profile.clone(), |f| plain(&f.profiles))}
+                    {select("node", "Node", "Any node", q.node.clone(), |f| plain(&f.nodes))}
+                    {select("namespace", "Namespace", "Any namespace", q.namespace.clone(), |f| plain(&f.namespaces))}
+                    <input type="hidden" name="sort" value=q.sort.clone() />
+                    <input type="hidden" name="dir" value=q.dir.clone() />
+                    <div class="filter-actions">
+                        <button type="submit" class="btn btn-primary">"Apply"</button>
+                        <a class="btn" href="/servers">"Clear"</a>
+                    </div>
+                </div>
+            </Form>
+        </section>
+    }
+}
+
+#[component]
+fn SortHeader(q: ServerQuery, by: ServerSort, label: &'static str) -> impl IntoView {
+    let active = q.sort_by() == by;
+    let aria = match (active, q.descending()) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    let arrow = match aria {
+        "ascending" => " ▲",
+        "descending" => " ▼",
+        _ => "",
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <a class="sort-link" href=sort_href(&q, by) data-testid=format!("sort-{}", by.key())>{label}{arrow}</a>
+        </th>
+    }
+}
+
+#[component]
+fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
+    let pages = page.pages();
+    let number = page.page;
+    let first = (number - 1) * page.page_size + 1;
+    let last = first + page.rows.len().saturating_sub(1);
+    let summary = if page.total == 0 {
+        String::new()
+    } else {
+        format!(
+            "Servers {first}–{last} of {}{}",
+            page.total,
+            if q.is_filtered() {
+                format!(" matching (of {})", page.all)
+            } else {
+                String::new()
+            }
+        )
+    };
+    let previous = (number > 1).then(|| page_href(&q, number - 1));
+    let next = (number < pages).then(|| page_href(&q, number + 1));
+    let pager = move || {
+        let link = |h: Option<String>, text: &'static str| match h {
+            Some(h) => view! { <a class="btn btn-small" href=h>{text}</a> }.into_any(),
+            None => {
+                view! { <span class="btn btn-small" aria-disabled="true">{text}</span> }.into_any()
+            }
+        };
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {link(previous.clone(), "← Previous")}
+                <span class="muted">{format!("Page {number} of {pages}")}</span>
+                {link(next.clone(), "Next →")}
+            </nav>
+        }
+    };
+    let problems = page.problems;
+    let body = if page.rows.is_empty() {
+        let filtered = q.is_filtered();
+        view! {
+            <EmptyState title=if filtered { "No servers match" } else { "No servers running" } testid="no-servers">
+                {if filtered {
+                    "Change the search or clear the filters."
+                } else {
+                    "When users start servers from their hub, each appears here with its state."
+                }}
+            </EmptyState>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="table-wrap">
+                <table class="table servers-table" data-testid="servers-table">
+                    <thead>
+                        <tr>
+                            <SortHeader q=q.clone() by=ServerSort::User label="User" />
+                            <th scope="col">"Hub"</th>
+                            <th scope="col">"Profile"</th>
+                            <SortHeader q=q.clone() by=ServerSort::Status label="Status" />
+                            <th scope="col">"Image"</th>
+                            <th scope="col" title="request / limit">"CPU"</th>
+                            <th scope="col" title="request / limit">"Memory"</th>
+                            <th scope="col">"Node"</th>
+                            <SortHeader q=q.clone() by=ServerSort::Age label="Age" />
+                            <SortHeader q=q.clone() by=ServerSort::Restarts label="Restarts" />
+                            <th scope="col">"Home volume"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        {page.cluster_note.map(|n| view! { <div class="alert alert-warning" role="status">{n}</div> })}
+        <section class="panel">
+            <div class="panel-head">
+                <p class="muted result-count" data-testid="servers-summary">
+                    {summary}
+                    {(problems > 0).then(|| view! {
+                        " · " <a href=href(&ServerQuery { status: PROBLEM_FILTER.into(), ..ServerQuery::default() })>
+                            {format!("{problems} need attention")}
+                        </a>
+                    })}
+                </p>
+                {(pages > 1).then(pager.clone())}
+            </div>
+            {body}
+            {(pages > 1).then(pager)}
+        </section>
+    }
+}
+
+#[component]
+fn Row(r: ServerRow) -> impl IntoView {
+    let badge = format!("badge badge-{}", health_tone(&r.health));
+    let server = if r.server_name.is_empty() {
+        "default server".to_string()
+    } else {
+        format!("server \"{}\"", r.server_name)
+    };
+    let hub = if r.hub.is_empty() {
+        r.namespace.clone()
+    } else {
+        format!("{} · {}", r.hub, r.namespace)
+    };
+    let started = r.started_at.as_deref().map(short_time).unwrap_or_default();
+    view! {
+        <tr data-testid="server-row" data-user=r.user.clone() data-state=r.health.state.key()>
+            <td>
+                <strong>{r.user.clone()}</strong>
+                <div class="muted small">{server}</div>
+            </td>
+            <td>{hub}<div class="muted small"><code>{r.pod.clone()}</code></div></td>
+            <td>{r.profile.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="server-status">
+                <span class=badge data-testid="server-status">{r.health.state.label()}</span>
+                {r.health.detail.clone().map(|d| view! { <p class="small">{d}</p> })}
+                {r.health.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
+            </td>
+            <td><code>{breakable(&r.image)}</code></td>
+            <td>{request_limit_text(r.cpu_request.as_deref(), r.cpu_limit.as_deref())}</td>
+            <td>{request_limit_text(r.memory_request.as_deref(), r.memory_limit.as_deref())}</td>
+            <td>{r.health.node.clone().unwrap_or_else(|| "not scheduled".into())}</td>
+            <td title=started>{age_text(r.age_seconds)}</td>
+            <td>{r.health.restarts}</td>
+            <td>
+                {match r.home {
+                    Some(v) => view! {
+                        <code>{v.name.clone()}</code>
+                        <div class="muted small">
+                            {format!(
+                                "{}, {}, {}",
+                                v.capacity.clone().unwrap_or_else(|| v.requested.clone()),
+                                v.storage_class.clone().unwrap_or_else(|| "default class".into()),
+                                v.phase
+                            )}
+                        </div>
+                    }
+                    .into_any(),
+                    None => view! { <span class="muted">"none"</span> }.into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,193 @@
+//! Every user's server for administrators, through the real router with real sessions, on a
+//! simulated cluster whose watchers run: one row per server with the plain-language state the
+//! watch delivers (image pull failure, OOM kill, running), its resources and home volume;
+//! search, filter and sort; users get 403, anonymous callers 401.
+
+use crate::common::*;
+use app::api::servers::ListServers;
+use app::domain::cluster::PodState;
+use app::domain::servers::{ServerPage, ServerRow};
+use app::domain::user::Role;
+use http::StatusCode;
+use simcluster::{SpawnOptions, UserFailure};
+use std::time::Duration;
+
+async fn list(app: &TestApp, cookie: &str, query: &str) -> ServerPage {
+    let r = app
+        .post_form(
+            &fn_path::<ListServers>(),
+            &format!("query[page]=1{query}"),
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// Lists until `done` holds for the first page (the watch delivers changes shortly; this is
+/// not a timing assertion).
+async fn list_until(app: &TestApp, cookie: &str, done: impl Fn(&ServerPage) -> bool) -> ServerPage {
+    let mut page = list(app, cookie, "").await;
+    for _ in 0..100 {
+        if done(&page) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        page = list(app, cookie, "").await;
+    }
+    panic!("the list never got there: {page:#?}");
+}
+
+fn find<'a>(page: &'a ServerPage, user: &str) -> &'a ServerRow {
+    page.rows
+        .iter()
+        .find(|r| r.user == user)
+        .unwrap_or_else(|| panic!("no row for {user}: {page:#?}"))
+}
+
+fn state_of(page: &ServerPage, user: &str) -> Option<PodState> {
+    page.rows
+        .iter()
+        .find(|r| r.user == user)
+        .map(|r| r.health.state)
+}
+
+fn options(image: &str, failure: Option<UserFailure>) -> SpawnOptions {
+    SpawnOptions {
+        release: "physics-hub".into(),
+        namespace: "jhub".into(),
+        image: image.into(),
+        cpu_limit: Some(2.0),
+        cpu_guarantee: Some(0.5),
+        mem_limit: Some("1G".into()),
+        mem_guarantee: Some("512M".into()),
+        storage_capacity: Some("10Gi".into()),
+        profile: Some("Standard".into()),
+        failure,
+        ..SpawnOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_every_users_server_in_plain_words() {
+    let (app, sim) = TestApp::with_simulator().await;
+    app.add_user("root", Role::Admin).await;
+    app.add_user("ursula", Role::User).await;
+    let root = app.login("root").await;
+    let ursula = app.login("ursula").await;
+
+    sim.spawn_user(
+        "alice",
+        options(
+            "registry.example.org/notebooks:v2-typo",
+            Some(UserFailure::ImagePull),
+        ),
+    );
+    sim.spawn_user(
+        "bob",
+        options(
+            "quay.io/jupyter/scipy-notebook:2024-05-01",
+            Some(UserFailure::OomKilled),
+        ),
+    );
+    sim.spawn_user(
+        "carol",
+        SpawnOptions {
+            profile: Some("GPU".into()),
+            ..options("nvcr.io/nvidia/pytorch:24.05-py3", None)
+        },
+    );
+    sim.advance(Duration::from_secs(10));
+
+    let page = list_until(&app, &root, |p| {
+        state_of(p, "alice") == Some(PodState::ImagePullFailed)
+            && state_of(p, "bob") == Some(PodState::OomKilled)
+            && state_of(p, "carol") == Some(PodState::Running)
+            && p.rows.iter().all(|r| r.home.is_some())
+    })
+    .await;
+    assert_eq!((page.total, page.all, page.problems), (3, 3, 2));
+    let users: Vec<&str> = page.rows.iter().map(|r| r.user.as_str()).collect();
+    assert_eq!(users, ["alice", "bob", "carol"], "sorted by user");
+
+    let alice = find(&page, "alice");
+    assert_eq!(alice.health.state.label(), "Image pull failed");
+    assert!(
+        alice
+            .health
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("v2-typo"),
+        "the detail names the image: {alice:#?}"
+    );
+    assert!(alice.health.hint.is_some());
+    assert_eq!(alice.image, "registry.example.org/notebooks:v2-typo");
+
+    let bob = find(&page, "bob");
+    assert_eq!(bob.health.state.label(), "Out of memory");
+    assert!(
+        bob.health
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("memory limit"),
+        "{bob:#?}"
+    );
+    assert!(bob.health.restarts >= 1);
+
+    let carol = find(&page, "carol");
+    assert_eq!(
+        (carol.hub.as_str(), carol.namespace.as_str()),
+        ("physics-hub", "jhub")
+    );
+    assert_eq!(carol.profile.as_deref(), Some("GPU"));
+    assert_eq!(carol.server_name, "");
+    assert!(carol.health.node.is_some() && carol.started_at.is_some());
+    assert!(carol.age_seconds.is_some_and(|s| s >= 0));
+    assert!(carol.cpu_request.is_some() && carol.cpu_limit.is_some());
+    assert!(carol.memory_request.is_some() && carol.memory_limit.is_some());
+    let home = carol.home.as_ref().unwrap();
+    assert_eq!(home.name, "claim-carol");
+    assert_eq!(home.requested, "10Gi");
+    assert_eq!(home.phase, "Bound");
+    assert!(home.storage_class.is_some());
+
+    // Search, filters and sort on the server.
+    let oom = list(&app, &root, "&query[status]=oom_killed").await;
+    assert_eq!((oom.total, oom.rows.len(), oom.all), (1, 1, 3));
+    assert_eq!(oom.rows[0].user, "bob");
+    assert_eq!(
+        list(&app, &root, "&query[q]=PYTORCH").await.rows[0].user,
+        "carol"
+    );
+    assert_eq!(list(&app, &root, "&query[profile]=Standard").await.total, 2);
+    let by_status = list(&app, &root, "&query[sort]=status&query[dir]=desc").await;
+    assert_eq!(
+        by_status.rows[0].user, "carol",
+        "running last, reversed: first"
+    );
+    assert_eq!(page.facets.profiles, ["GPU", "Standard"]);
+    let tiny = list(&app, &root, "&query[per_page]=2&query[page]=2").await;
+    assert_eq!((tiny.page, tiny.pages(), tiny.rows.len()), (2, 2, 1));
+
+    // A running server that is killed at its memory limit: the list follows the watch.
+    assert!(sim.fail_user("jhub", "carol", UserFailure::OomKilled));
+    sim.advance(Duration::from_secs(10));
+    let page = list_until(&app, &root, |p| {
+        state_of(p, "carol") == Some(PodState::OomKilled)
+    })
+    .await;
+    assert_eq!(page.problems, 3);
+
+    // Only administrators.
+    let r = app
+        .post_form(&fn_path::<ListServers>(), "query[page]=1", Some(&ursula))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.contains("alice"), "{}", r.body);
+    let r = app
+        .post_form(&fn_path::<ListServers>(), "query[page]=1", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+}
