@@ -348,19 +348,13 @@ fn AuditResults(page: AuditData, q: AuditQuery, state: ListState) -> impl IntoVi
     let newer = (number > 1).then(|| href_with(&q, Some(number - 1), "/audit", &[]));
     let older = (number < pages).then(|| href_with(&q, Some(number + 1), "/audit", &[]));
     let pager = move || {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                {match newer.clone() {
-                    Some(h) => view! { <a class="btn btn-small" href=h>"← Newer"</a> }.into_any(),
-                    None => view! { <span class="btn btn-small" aria-disabled="true">"← Newer"</span> }.into_any(),
-                }}
-                <span class="muted">{format!("Page {number} of {pages}")}</span>
-                {match older.clone() {
-                    Some(h) => view! { <a class="btn btn-small" href=h>"Older →"</a> }.into_any(),
-                    None => view! { <span class="btn btn-small" aria-disabled="true">"Older →"</span> }.into_any(),
-                }}
-            </nav>
-        }
+        super::table::pager(
+            newer.clone(),
+            older.clone(),
+            ("← Newer", "Older →"),
+            number,
+            pages,
+        )
     };
     view! {
         <RevertNotice state listed />

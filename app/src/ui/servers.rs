@@ -4,7 +4,7 @@
 //! page is open, so states follow the cluster without a reload.
 
 use super::encode_component;
-use super::table::EmptyState;
+use super::table::{EmptyState, pager};
 use super::text::{breakable, health_tone, short_time};
 use crate::api::servers::list_servers;
 use crate::domain::servers::{
@@ -207,19 +207,13 @@ fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
     let previous = (number > 1).then(|| page_href(&q, number - 1));
     let next = (number < pages).then(|| page_href(&q, number + 1));
     let pager = move || {
-        let link = |h: Option<String>, text: &'static str| match h {
-            Some(h) => view! { <a class="btn btn-small" href=h>{text}</a> }.into_any(),
-            None => {
-                view! { <span class="btn btn-small" aria-disabled="true">{text}</span> }.into_any()
-            }
-        };
-        view! {
-            <nav class="pager" aria-label="Pages">
-                {link(previous.clone(), "← Previous")}
-                <span class="muted">{format!("Page {number} of {pages}")}</span>
-                {link(next.clone(), "Next →")}
-            </nav>
-        }
+        pager(
+            previous.clone(),
+            next.clone(),
+            ("← Previous", "Next →"),
+            i64::try_from(number).unwrap_or(i64::MAX),
+            i64::try_from(pages).unwrap_or(i64::MAX),
+        )
     };
     let problems = page.problems;
     let body = if page.rows.is_empty() {

@@ -53,3 +53,25 @@ pub fn chips(items: Vec<String>, none: &'static str) -> AnyView {
             .into_any()
     }
 }
+
+/// Links to the previous and next page (disabled at either end) around "Page n of m".
+pub fn pager(
+    previous: Option<String>,
+    next: Option<String>,
+    labels: (&'static str, &'static str),
+    number: i64,
+    pages: i64,
+) -> AnyView {
+    let link = |h: Option<String>, text: &'static str| match h {
+        Some(h) => view! { <a class="btn btn-small" href=h>{text}</a> }.into_any(),
+        None => view! { <span class="btn btn-small" aria-disabled="true">{text}</span> }.into_any(),
+    };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {link(previous, labels.0)}
+            <span class="muted">{format!("Page {number} of {pages}")}</span>
+            {link(next, labels.1)}
+        </nav>
+    }
+    .into_any()
+}

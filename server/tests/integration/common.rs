@@ -263,3 +263,19 @@ pub async fn serve(router: Router) -> String {
     });
     addr.to_string()
 }
+
+/// What KubeSpawner is configured with for a server of hub `physics-hub` in `jhub` running
+/// `image` (2 CPU, 0.5 guaranteed; 4G memory, 1G guaranteed; a 10Gi home).
+pub fn physics_server(image: &str) -> simcluster::SpawnOptions {
+    simcluster::SpawnOptions {
+        release: "physics-hub".into(),
+        namespace: "jhub".into(),
+        image: image.into(),
+        cpu_limit: Some(2.0),
+        cpu_guarantee: Some(0.5),
+        mem_limit: Some("4G".into()),
+        mem_guarantee: Some("1G".into()),
+        storage_capacity: Some("10Gi".into()),
+        ..simcluster::SpawnOptions::default()
+    }
+}

@@ -20,20 +20,7 @@ async fn my_environment(app: &TestApp, cookie: &str) -> (MyEnvironment, String) 
 }
 
 fn spawn(sim: &simcluster::Simulator, user: &str, image: &str) {
-    sim.spawn_user(
-        user,
-        SpawnOptions {
-            release: "physics-hub".into(),
-            namespace: "jhub".into(),
-            image: image.into(),
-            cpu_limit: Some(2.0),
-            cpu_guarantee: Some(0.5),
-            mem_limit: Some("4G".into()),
-            mem_guarantee: Some("1G".into()),
-            storage_capacity: Some("10Gi".into()),
-            ..SpawnOptions::default()
-        },
-    );
+    sim.spawn_user(user, physics_server(image));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,17 +57,9 @@ fn state_of(page: &ServerPage, user: &str) -> Option<PodState> {
 
 fn options(image: &str, failure: Option<UserFailure>) -> SpawnOptions {
     SpawnOptions {
-        release: "physics-hub".into(),
-        namespace: "jhub".into(),
-        image: image.into(),
-        cpu_limit: Some(2.0),
-        cpu_guarantee: Some(0.5),
-        mem_limit: Some("1G".into()),
-        mem_guarantee: Some("512M".into()),
-        storage_capacity: Some("10Gi".into()),
         profile: Some("Standard".into()),
         failure,
-        ..SpawnOptions::default()
+        ..physics_server(image)
     }
 }
 
