@@ -82,7 +82,7 @@ test('the new user signs in, cannot open admin pages, and signs out', async () =
   assert.equal(await page.getByTestId('no-servers').count(), 1);
   await screenshot(page, '06-user-home');
 
-  for (const path of ['/users', '/profiles', '/hubs', '/volumes', '/audit']) {
+  for (const path of ['/users', '/servers', '/profiles', '/hubs', '/volumes', '/audit']) {
     const res = await page.goto(`${BASE_URL}${path}`);
     assert.equal(res.status(), 403, `${path} must answer 403 to a user`);
     await page.getByTestId('forbidden').waitFor();
@@ -122,7 +122,7 @@ test('every admin page hydrates cleanly on a full page load', async () => {
   page.on('request', (r) => {
     if (/\/pkg\/.*\.wasm$/.test(new URL(r.url()).pathname)) modules.push(new URL(r.url()).pathname.split('/').pop());
   });
-  const pages = { '/': null, '/users': 'users', '/hubs': 'hubs', '/profiles': 'profiles', '/volumes': 'volumes', '/audit': 'audit', '/cluster': 'cluster', '/no-such-page': null };
+  const pages = { '/': null, '/users': 'users', '/servers': 'servers', '/hubs': 'hubs', '/profiles': 'profiles', '/volumes': 'volumes', '/audit': 'audit', '/cluster': 'cluster', '/no-such-page': null };
   for (const [path, lazy] of Object.entries(pages)) {
     modules = [];
     await page.goto(`${BASE_URL}${path}`);

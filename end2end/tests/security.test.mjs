@@ -65,7 +65,7 @@ test('every page loads and hydrates under the CSP without a violation', async ()
   }
   const hub = hubs[0];
   const pages = [
-    '/', '/me', '/account/password', '/hubs', '/profiles', '/volumes', '/users', '/audit', '/cluster',
+    '/', '/me', '/account/password', '/hubs', '/profiles', '/volumes', '/users', '/servers', '/audit', '/cluster',
     hub, `${hub}/values`, `${hub}/profiles/new`, `${hub}/volumes/new`,
     ...(await recordLinks(page, '/profiles', '/profiles')).slice(0, 1),
     ...(await recordLinks(page, '/volumes', '/volumes')).slice(0, 1),
