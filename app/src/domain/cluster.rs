@@ -416,6 +416,8 @@ pub enum PodState {
     Evicted,
     /// Ran to completion (jobs).
     Completed,
+    /// No server pod: a user's home volume is there, their server is not running.
+    Stopped,
     Failed,
     Unknown,
 }
@@ -433,6 +435,7 @@ impl PodState {
             PodState::CrashLooping => "Crashing",
             PodState::Evicted => "Evicted",
             PodState::Completed => "Completed",
+            PodState::Stopped => "Stopped",
             PodState::Failed => "Failed",
             PodState::Unknown => "Unknown",
         }
@@ -450,6 +453,7 @@ impl PodState {
             PodState::CrashLooping => "crash_looping",
             PodState::Evicted => "evicted",
             PodState::Completed => "completed",
+            PodState::Stopped => "stopped",
             PodState::Failed => "failed",
             PodState::Unknown => "unknown",
         }
@@ -539,6 +543,7 @@ mod tests {
             PodState::CrashLooping,
             PodState::Evicted,
             PodState::Completed,
+            PodState::Stopped,
             PodState::Failed,
             PodState::Unknown,
         ] {

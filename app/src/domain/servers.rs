@@ -11,13 +11,15 @@ use std::cmp::Ordering;
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 200;
 
-/// One user's server (a pod KubeSpawner started) and its home volume.
+/// One user's server (a pod KubeSpawner started) and its home volume; or, for a home volume
+/// without a server pod, a stopped server (state [`PodState::Stopped`], no pod).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerRow {
     /// From the `hub.jupyter.org/username` annotation.
     pub user: String,
     /// JupyterHub's server name (empty for the default server).
     pub server_name: String,
+    /// Empty for a stopped server.
     pub pod: String,
     pub namespace: String,
     /// The Helm release (the pod's `release` label), empty when unknown.
@@ -249,6 +251,7 @@ pub fn status_rank(s: PodState) -> u8 {
         PodState::Starting => 8,
         PodState::Running => 9,
         PodState::Completed => 10,
+        PodState::Stopped => 11,
     }
 }
 
@@ -505,6 +508,26 @@ mod tests {
         assert_eq!(by("restarts", "desc"), ["dennis", "ada", "grace", "Ken"]);
         assert_eq!(by("user", "desc"), ["Ken", "grace", "dennis", "ada"]);
         assert_eq!(by("nonsense", ""), by("user", ""));
+    }
+
+    #[test]
+    fn stopped_servers_come_last_by_status_and_need_no_attention() {
+        let mut rows = sample();
+        let mut eve = row("eve", PodState::Stopped);
+        eve.age_seconds = None;
+        rows.push(eve);
+        let q = ServerQuery {
+            sort: "status".into(),
+            ..Default::default()
+        };
+        let p = select(rows.clone(), &q);
+        assert_eq!(p.rows.last().map(|r| r.user.as_str()), Some("eve"));
+        assert_eq!(p.problems, 2);
+        let stopped = ServerQuery {
+            status: "stopped".into(),
+            ..Default::default()
+        };
+        assert_eq!(users(&select(rows, &stopped)), ["eve"]);
     }
 
     #[test]

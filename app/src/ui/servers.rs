@@ -287,26 +287,29 @@ fn Row(r: ServerRow) -> impl IntoView {
         format!("{} · {}", r.hub, r.namespace)
     };
     let started = r.started_at.as_deref().map(short_time).unwrap_or_default();
+    // A stopped server (a home volume without a pod) has no image, resources or node.
+    let running = !r.pod.is_empty();
+    let or_dash = move |text: String| if running { text } else { "—".to_string() };
     view! {
         <tr data-testid="server-row" data-user=r.user.clone() data-state=r.health.state.key()>
             <td>
                 <strong>{r.user.clone()}</strong>
                 <div class="muted small">{server}</div>
             </td>
-            <td>{hub}<div class="muted small"><code>{r.pod.clone()}</code></div></td>
+            <td>{hub}{running.then(|| view! { <div class="muted small"><code>{r.pod.clone()}</code></div> })}</td>
             <td>{r.profile.clone().unwrap_or_else(|| "—".into())}</td>
             <td class="server-status">
                 <span class=badge data-testid="server-status">{r.health.state.label()}</span>
                 {r.health.detail.clone().map(|d| view! { <p class="small">{d}</p> })}
                 {r.health.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
             </td>
-            <td><code>{breakable(&r.image)}</code></td>
-            <td>{request_limit_text(r.cpu_request.as_deref(), r.cpu_limit.as_deref())}</td>
-            <td>{request_limit_text(r.memory_request.as_deref(), r.memory_limit.as_deref())}</td>
-            <td>{r.health.node.clone().unwrap_or_else(|| "not scheduled".into())}</td>
-            <td title=started>{age_text(r.age_seconds)}</td>
+            <td>{if running { view! { <code>{breakable(&r.image)}</code> }.into_any() } else { "—".into_any() }}</td>
+            <td class="nowrap">{or_dash(request_limit_text(r.cpu_request.as_deref(), r.cpu_limit.as_deref()))}</td>
+            <td class="nowrap">{or_dash(request_limit_text(r.memory_request.as_deref(), r.memory_limit.as_deref()))}</td>
+            <td class="nowrap">{or_dash(r.health.node.clone().unwrap_or_else(|| "not scheduled".into()))}</td>
+            <td class="nowrap" title=started>{or_dash(age_text(r.age_seconds))}</td>
             <td>{r.health.restarts}</td>
-            <td>
+            <td class="nowrap">
                 {match r.home {
                     Some(v) => view! {
                         <code>{v.name.clone()}</code>

@@ -1,6 +1,6 @@
 //! Every user's server for administrators, through the real router with real sessions, on a
 //! simulated cluster whose watchers run: one row per server with the plain-language state the
-//! watch delivers (image pull failure, OOM kill, running), its resources and home volume;
+//! watch delivers (image pull failure, OOM kill, running, stopped), its resources and home volume;
 //! search, filter and sort; users get 403, anonymous callers 401.
 
 use crate::common::*;
@@ -141,7 +141,9 @@ async fn admins_see_every_users_server_in_plain_words() {
     assert!(carol.health.node.is_some() && carol.started_at.is_some());
     assert!(carol.age_seconds.is_some_and(|s| s >= 0));
     assert!(carol.cpu_request.is_some() && carol.cpu_limit.is_some());
-    assert!(carol.memory_request.is_some() && carol.memory_limit.is_some());
+    // KubeSpawner writes memory in bytes; the row says it as people read it.
+    assert_eq!(carol.memory_request.as_deref(), Some("1 GiB"));
+    assert_eq!(carol.memory_limit.as_deref(), Some("4 GiB"));
     let home = carol.home.as_ref().unwrap();
     assert_eq!(home.name, "claim-carol");
     assert_eq!(home.requested, "10Gi");
@@ -174,6 +176,22 @@ async fn admins_see_every_users_server_in_plain_words() {
     })
     .await;
     assert_eq!(page.problems, 3);
+
+    // A stopped server: its pod goes, its home volume stays, and the row says so.
+    assert!(sim.stop_user("jhub", "alice"));
+    let page = list_until(&app, &root, |p| {
+        state_of(p, "alice") == Some(PodState::Stopped)
+    })
+    .await;
+    let alice = find(&page, "alice");
+    assert_eq!(alice.health.state.label(), "Stopped");
+    assert_eq!(alice.pod, "");
+    assert_eq!(alice.hub, "physics-hub");
+    assert_eq!(
+        alice.home.as_ref().map(|h| h.name.as_str()),
+        Some("claim-alice")
+    );
+    assert_eq!((page.all, page.problems), (3, 2));
 
     // Only administrators.
     let r = app
