@@ -359,13 +359,12 @@ pub fn age_text(seconds: Option<i64>) -> String {
     }
 }
 
-/// "500m / 2" (request / limit), "none" for either side that is not set.
+/// "500m / 2" (request / limit); "1 GiB / no limit"; "not set" when neither is.
 pub fn request_limit_text(request: Option<&str>, limit: Option<&str>) -> String {
-    format!(
-        "{} / {}",
-        request.unwrap_or("none"),
-        limit.unwrap_or("no limit")
-    )
+    match (request, limit) {
+        (None, None) => "not set".to_string(),
+        (r, l) => format!("{} / {}", r.unwrap_or("none"), l.unwrap_or("no limit")),
+    }
 }
 
 #[cfg(test)]
@@ -604,6 +603,8 @@ mod tests {
         assert_eq!(age_text(Some(3 * 86_400 + 4 * 3_600)), "3d 4h");
         assert_eq!(age_text(Some(-3)), "0s");
         assert_eq!(request_limit_text(Some("500m"), Some("2")), "500m / 2");
-        assert_eq!(request_limit_text(None, None), "none / no limit");
+        assert_eq!(request_limit_text(Some("1 GiB"), None), "1 GiB / no limit");
+        assert_eq!(request_limit_text(None, Some("2")), "none / 2");
+        assert_eq!(request_limit_text(None, None), "not set");
     }
 }

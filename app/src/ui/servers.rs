@@ -239,8 +239,7 @@ fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
                             <th scope="col">"Profile"</th>
                             <SortHeader q=q.clone() by=ServerSort::Status label="Status" />
                             <th scope="col">"Image"</th>
-                            <th scope="col" title="request / limit">"CPU"</th>
-                            <th scope="col" title="request / limit">"Memory"</th>
+                            <th scope="col" title="request / limit">"Resources"</th>
                             <th scope="col">"Node"</th>
                             <SortHeader q=q.clone() by=ServerSort::Age label="Age" />
                             <SortHeader q=q.clone() by=ServerSort::Restarts label="Restarts" />
@@ -282,9 +281,15 @@ fn Row(r: ServerRow) -> impl IntoView {
         format!("server \"{}\"", r.server_name)
     };
     let hub = if r.hub.is_empty() {
+        "—".to_string()
+    } else {
+        r.hub.clone()
+    };
+    // Where kubectl finds it: namespace/pod, or just the namespace when no pod runs.
+    let place = if r.pod.is_empty() {
         r.namespace.clone()
     } else {
-        format!("{} · {}", r.hub, r.namespace)
+        format!("{}/{}", r.namespace, r.pod)
     };
     let started = r.started_at.as_deref().map(short_time).unwrap_or_default();
     // A stopped server (a home volume without a pod) has no image, resources or node.
@@ -296,7 +301,7 @@ fn Row(r: ServerRow) -> impl IntoView {
                 <strong>{r.user.clone()}</strong>
                 <div class="muted small">{server}</div>
             </td>
-            <td>{hub}{running.then(|| view! { <div class="muted small"><code>{r.pod.clone()}</code></div> })}</td>
+            <td>{hub}<div class="muted small"><code>{breakable(&place)}</code></div></td>
             <td>{r.profile.clone().unwrap_or_else(|| "—".into())}</td>
             <td class="server-status">
                 <span class=badge data-testid="server-status">{r.health.state.label()}</span>
@@ -304,12 +309,21 @@ fn Row(r: ServerRow) -> impl IntoView {
                 {r.health.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
             </td>
             <td>{if running { view! { <code>{breakable(&r.image)}</code> }.into_any() } else { "—".into_any() }}</td>
-            <td class="nowrap">{or_dash(request_limit_text(r.cpu_request.as_deref(), r.cpu_limit.as_deref()))}</td>
-            <td class="nowrap">{or_dash(request_limit_text(r.memory_request.as_deref(), r.memory_limit.as_deref()))}</td>
+            <td class="nowrap">
+                {if running {
+                    view! {
+                        <div>"CPU " {request_limit_text(r.cpu_request.as_deref(), r.cpu_limit.as_deref())}</div>
+                        <div>"Memory " {request_limit_text(r.memory_request.as_deref(), r.memory_limit.as_deref())}</div>
+                    }
+                    .into_any()
+                } else {
+                    "—".into_any()
+                }}
+            </td>
             <td class="nowrap">{or_dash(r.health.node.clone().unwrap_or_else(|| "not scheduled".into()))}</td>
             <td class="nowrap" title=started>{or_dash(age_text(r.age_seconds))}</td>
             <td>{r.health.restarts}</td>
-            <td class="nowrap">
+            <td>
                 {match r.home {
                     Some(v) => view! {
                         <code>{v.name.clone()}</code>

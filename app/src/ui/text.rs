@@ -1,6 +1,6 @@
 //! Small text helpers for tables and headers.
 
-use crate::domain::cluster::PodHealth;
+use crate::domain::cluster::{PodHealth, PodState};
 use leptos::prelude::*;
 
 /// Short UTC time for tables (`2024-05-01 14:30`).
@@ -26,11 +26,14 @@ pub fn breakable(text: &str) -> AnyView {
         .into_any()
 }
 
-/// How a server's state reads at a glance: `bad` (needs attention), `ok` (ready) or `warn`
-/// (on its way); the suffix of the `status-*` and `badge-*` classes.
+/// How a server's state reads at a glance: `bad` (needs attention), `ok` (ready), `neutral`
+/// (not running, nothing wrong) or `warn` (on its way); the suffix of the `status-*` and
+/// `badge-*` classes.
 pub fn health_tone(h: &PodHealth) -> &'static str {
     if h.state.is_problem() {
         "bad"
+    } else if matches!(h.state, PodState::Stopped | PodState::Completed) {
+        "neutral"
     } else if h.ready {
         "ok"
     } else {
