@@ -6,11 +6,14 @@
 use super::encode_component;
 use super::table::{EmptyState, pager};
 use super::text::{breakable, health_tone, short_time};
+use crate::api::home_volumes::ExpandHomeVolume;
 use crate::api::servers::list_servers;
+use crate::domain::environment::MyVolume;
 use crate::domain::servers::{
     PROBLEM_FILTER, ServerFacets, ServerPage, ServerQuery, ServerRow, ServerSort, age_text,
     request_limit_text,
 };
+use crate::domain::volume::validate_growth;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -74,7 +77,13 @@ pub fn ServersPage() -> impl IntoView {
             on_cleanup(move || h.clear());
         }
     });
-    let data = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_servers(q));
+    // The home volume being grown (kept outside the list, which refetches).
+    let growing = RwSignal::new(None::<MyVolume>);
+    let expand = ServerAction::<ExpandHomeVolume>::new();
+    let data = Resource::new(
+        move || (query.get(), tick.get(), expand.version().get()),
+        |(q, _, _)| list_servers(q),
+    );
     // The filter selects' options, kept between refetches so the form is not rebuilt while
     // someone types in it.
     let facets = RwSignal::new(ServerFacets::default());
@@ -96,10 +105,11 @@ pub fn ServersPage() -> impl IntoView {
             </p>
         </div>
         {move || view! { <FilterForm q=query.get() facets /> }}
+        <GrowPanel growing expand />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let page = data.await?;
-                Ok::<_, AppError>(view! { <Results page q=query.get_untracked() /> })
+                Ok::<_, AppError>(view! { <Results page q=query.get_untracked() growing /> })
             })}
         </Transition>
     }
@@ -186,7 +196,7 @@ fn SortHeader(q: ServerQuery, by: ServerSort, label: &'static str) -> impl IntoV
 }
 
 #[component]
-fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
+fn Results(page: ServerPage, q: ServerQuery, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
     let pages = page.pages();
     let number = page.page;
     let first = (number - 1) * page.page_size + 1;
@@ -246,7 +256,7 @@ fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
                             <th scope="col">"Home volume"</th>
                         </tr>
                     </thead>
-                    <tbody>{page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}</tbody>
+                    <tbody>{page.rows.into_iter().map(|r| view! { <Row r growing /> }).collect_view()}</tbody>
                 </table>
             </div>
         }
@@ -273,7 +283,7 @@ fn Results(page: ServerPage, q: ServerQuery) -> impl IntoView {
 }
 
 #[component]
-fn Row(r: ServerRow) -> impl IntoView {
+fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
     let badge = format!("badge badge-{}", health_tone(&r.health));
     let server = if r.server_name.is_empty() {
         "default server".to_string()
@@ -325,21 +335,100 @@ fn Row(r: ServerRow) -> impl IntoView {
             <td>{r.health.restarts}</td>
             <td>
                 {match r.home {
-                    Some(v) => view! {
-                        <code>{v.name.clone()}</code>
-                        <div class="muted small">
-                            {format!(
-                                "{}, {}, {}",
-                                v.capacity.clone().unwrap_or_else(|| v.requested.clone()),
-                                v.storage_class.clone().unwrap_or_else(|| "default class".into()),
-                                v.phase
-                            )}
-                        </div>
+                    Some(v) => {
+                        let bound = v.phase == "Bound";
+                        let target = v.clone();
+                        view! {
+                            <code>{v.name.clone()}</code>
+                            <div class="muted small">
+                                {format!(
+                                    "{}, {}, {}",
+                                    v.capacity.clone().unwrap_or_else(|| v.requested.clone()),
+                                    v.storage_class.clone().unwrap_or_else(|| "default class".into()),
+                                    v.phase
+                                )}
+                            </div>
+                            {bound.then(|| view! {
+                                <button type="button" class="btn btn-small" data-testid="grow-volume" on:click=move |_| growing.set(Some(target.clone()))>"Grow…"</button>
+                            })}
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     None => view! { <span class="muted">"none"</span> }.into_any(),
                 }}
             </td>
         </tr>
+    }
+}
+
+/// Growing one home volume: its new size (checked as typed by the same rule the server
+/// applies: larger than now) and a reason for the audit trail. Outside the list, so the
+/// list's refetches do not clear what was typed.
+#[component]
+fn GrowPanel(
+    growing: RwSignal<Option<MyVolume>>,
+    expand: ServerAction<ExpandHomeVolume>,
+) -> impl IntoView {
+    let done = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(size)) = expand.value().get() {
+            if let Some(v) = growing.get_untracked() {
+                done.set(Some(format!(
+                    "{}/{} grows to {size}: the cluster's storage resizes it now.",
+                    v.namespace, v.name
+                )));
+            }
+            growing.set(None);
+        }
+    });
+    view! {
+        {move || done.get().map(|m| view! { <div class="alert alert-success" role="status" data-testid="grow-done">{m}</div> })}
+        {move || growing.get().map(|v| {
+            let current = v.capacity.clone().unwrap_or_else(|| v.requested.clone());
+            let size = RwSignal::new(String::new());
+            let touched = RwSignal::new(false);
+            let check_current = current.clone();
+            let problem = Memo::new(move |_| {
+                validate_growth("size", &check_current, &size.get()).err().map(|e| e.message)
+            });
+            let failed = move || match expand.value().get() {
+                Some(Err(e)) => Some(e.to_string()),
+                _ => None,
+            };
+            view! {
+                <section class="panel" data-testid="grow-panel">
+                    <h2>{format!("Grow home volume {}/{}", v.namespace, v.name)}</h2>
+                    <p class="muted">{format!(
+                        "Now {current} ({}). A volume can only grow, and only when its storage class allows expansion; Hubfleet asks the cluster with a dry run first and records the change in the audit trail.",
+                        v.storage_class.clone().unwrap_or_else(|| "cluster default class".into())
+                    )}</p>
+                    <ActionForm action=expand>
+                        <input type="hidden" name="namespace" value=v.namespace.clone() />
+                        <input type="hidden" name="name" value=v.name.clone() />
+                        <div class="form-grid">
+                            <div class="field">
+                                <label for="grow-size">"New size"</label>
+                                <input id="grow-size" name="size" placeholder="20Gi" autocomplete="off"
+                                    aria-invalid=move || (touched.get() && problem.get().is_some()).to_string()
+                                    aria-describedby="grow-size-error"
+                                    prop:value=move || size.get()
+                                    on:input=move |ev| { size.set(event_target_value(&ev)); touched.set(true); } />
+                                <p class="field-error" id="grow-size-error" role="alert">{move || if touched.get() { problem.get() } else { None }}</p>
+                            </div>
+                            <div class="field">
+                                <label for="grow-reason">"Reason (optional)"</label>
+                                <input id="grow-reason" name="reason" autocomplete="off" />
+                            </div>
+                        </div>
+                        {move || failed().map(|m| view! { <div class="alert alert-error" role="alert" data-testid="grow-error">{m}</div> })}
+                        <div class="form-actions">
+                            <button type="submit" class="btn btn-primary" data-testid="grow-submit"
+                                disabled=move || problem.get().is_some() || expand.pending().get()>"Grow volume"</button>
+                            <button type="button" class="btn" on:click=move |_| growing.set(None)>"Cancel"</button>
+                        </div>
+                    </ActionForm>
+                </section>
+            }
+        })}
     }
 }
