@@ -195,6 +195,11 @@ async def main():
             "%s's mounts are %s (got %s)" % (name, sorted(eff["mount_paths"]), mount_paths(spawner)),
         )
         check(
+            spawner.extra_annotations.get("hubfleet.io/profile") == want["default"],
+            "%s's pod is annotated with profile %s (got %s)"
+            % (name, want["default"], spawner.extra_annotations.get("hubfleet.io/profile")),
+        )
+        check(
             dict(spawner.node_selector) == eff["node_selector"],
             "%s's node selector is %s (got %s)" % (name, eff["node_selector"], dict(spawner.node_selector)),
         )

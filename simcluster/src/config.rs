@@ -263,7 +263,7 @@ pub struct SpawnOptions {
     /// `None` = the cluster's default class.
     pub storage_class: Option<String>,
     pub home_mount_path: String,
-    /// Annotated on the pod as `hubfleet.io/profile`.
+    /// Annotated on the pod as `hubfleet.io/profile` (the profile slug, as the generated values do).
     pub profile: Option<String>,
     pub failure: Option<UserFailure>,
 }

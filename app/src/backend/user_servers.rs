@@ -14,7 +14,7 @@ use crate::domain::environment::MyVolume;
 pub const USERNAME_ANNOTATION: &str = "hub.jupyter.org/username";
 pub const SERVERNAME_ANNOTATION: &str = "hub.jupyter.org/servername";
 /// The profile a server was started with, as the portal's hub configuration annotates it.
-pub const PROFILE_ANNOTATION: &str = "hubfleet.io/profile";
+pub use crate::values::PROFILE_ANNOTATION;
 
 /// The value of annotation `key`, empty when absent.
 pub fn annotation(meta: &ObjectMeta, key: &str) -> String {

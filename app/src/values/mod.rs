@@ -57,6 +57,9 @@ pub const ENV_HUB: &str = "HUBFLEET_HUB";
 /// Set (to `1`) when no profile is open to everyone: the hub then refuses to start servers
 /// while the portal does not answer, instead of falling back to the chart's defaults.
 pub const ENV_REQUIRE_PROFILE: &str = "HUBFLEET_REQUIRE_PROFILE";
+/// The pod annotation naming the profile a server was started with (its slug), set through
+/// each profile's `kubespawner_override.extra_annotations`.
+pub const PROFILE_ANNOTATION: &str = "hubfleet.io/profile";
 /// The key of the token in the hub's token Secret.
 pub const TOKEN_SECRET_KEY: &str = "token";
 /// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
@@ -493,6 +496,7 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
         volume_mounts,
         environment,
         node_selector,
+        extra_annotations: OrderedMap::new(),
     }
 }
 
@@ -648,16 +652,22 @@ fn entries_and_base(
         .unwrap_or_else(|| CHART_HOME_MOUNT_PATH.to_string());
     let built = parts
         .into_iter()
-        .map(|(pp, p)| Built {
-            entry: ProfileEntry {
-                display_name: html_text(&p.spec.display_name),
-                slug: p.spec.slug.clone(),
-                description: html_text(&p.spec.description),
-                default: p.spec.is_default,
-                kubespawner_override: override_for(&pp, base_parts, &base_home),
-            },
-            open: p.spec.allowed_groups.is_empty(),
-            parts: pp,
+        .map(|(pp, p)| {
+            let mut kubespawner_override = override_for(&pp, base_parts, &base_home);
+            kubespawner_override
+                .extra_annotations
+                .insert(PROFILE_ANNOTATION, p.spec.slug.clone());
+            Built {
+                entry: ProfileEntry {
+                    display_name: html_text(&p.spec.display_name),
+                    slug: p.spec.slug.clone(),
+                    description: html_text(&p.spec.description),
+                    default: p.spec.is_default,
+                    kubespawner_override,
+                },
+                open: p.spec.allowed_groups.is_empty(),
+                parts: pp,
+            }
         })
         .collect();
     (built, base)

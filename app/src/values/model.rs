@@ -304,6 +304,10 @@ pub struct Override {
     pub environment: OrderedMap<Option<String>>,
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
     pub node_selector: OrderedMap<Option<String>>,
+    /// Merged into the pod's annotations: the profile's slug under
+    /// [`super::PROFILE_ANNOTATION`], so the portal can tell which profile a server runs.
+    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
+    pub extra_annotations: OrderedMap<String>,
 }
 
 impl Override {
