@@ -105,6 +105,10 @@ lazy_page!(
     view! { <layout::AdminOnly><servers::ServersPage /></layout::AdminOnly> }
 );
 lazy_page!(
+    ServerHistoryRoute,
+    view! { <layout::AdminOnly><servers::ServerHistoryPage /></layout::AdminOnly> }
+);
+lazy_page!(
     AuditRoute,
     view! { <layout::AdminOnly><audit::AuditPage /></layout::AdminOnly> }
 );
@@ -176,6 +180,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cluster") view={Lazy::<ClusterRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/servers") view={Lazy::<ServersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/servers/:user") view={Lazy::<ServerHistoryRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

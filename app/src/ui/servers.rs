@@ -7,7 +7,7 @@ use super::encode_component;
 use super::table::{EmptyState, pager};
 use super::text::{breakable, health_tone, short_time};
 use crate::api::home_volumes::ExpandHomeVolume;
-use crate::api::servers::list_servers;
+use crate::api::servers::{get_server_history, list_servers};
 use crate::domain::environment::MyVolume;
 use crate::domain::servers::{
     PROBLEM_FILTER, ServerFacets, ServerPage, ServerQuery, ServerRow, ServerSort, age_text,
@@ -308,7 +308,7 @@ fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
     view! {
         <tr data-testid="server-row" data-user=r.user.clone() data-state=r.health.state.key()>
             <td>
-                <strong>{r.user.clone()}</strong>
+                <a href=format!("/servers/{}", encode_component(&r.user)) title="History of this user's servers"><strong>{r.user.clone()}</strong></a>
                 <div class="muted small">{server}</div>
             </td>
             <td>{hub}<div class="muted small"><code>{breakable(&place)}</code></div></td>
@@ -430,5 +430,36 @@ fn GrowPanel(
                 </section>
             }
         })}
+    }
+}
+
+/// `/servers/:user`: the history of one user's servers (their pods' Kubernetes events, kept
+/// after the pods are gone), newest first.
+#[component]
+pub fn ServerHistoryPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let user = Memo::new(move |_| params.with(|p| p.get("user").unwrap_or_default()));
+    let data = Resource::new(move || user.get(), get_server_history);
+    view! {
+        <Title text=move || format!("Servers of {}", user.get()) />
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/servers">"Servers"</a>
+            <span aria-hidden="true">" / "</span>
+            <span>{move || user.get()}</span>
+        </nav>
+        <div class="page-header">
+            <h1>{move || format!("History of {}'s servers", user.get())}</h1>
+            <p class="muted">"What happened to this user's servers (scheduling, image pulls, restarts, out-of-memory kills, evictions), kept after a server is gone for the retention period (--server-event-retention-days)."</p>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let entries = data.await?;
+                Ok::<_, AppError>(if entries.is_empty() {
+                    view! { <EmptyState title="Nothing recorded" testid="no-history">"No event of this user's servers is kept."</EmptyState> }.into_any()
+                } else {
+                    view! { <section class="panel"><super::me::Timeline entries /></section> }.into_any()
+                })
+            })}
+        </Transition>
     }
 }

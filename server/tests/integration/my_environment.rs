@@ -242,6 +242,27 @@ async fn server_history_outlives_the_pod() {
     let (theirs, body) = my_environment(&app, &carol).await;
     assert!(theirs.timeline.is_empty());
     assert!(!body.contains("missing:1"), "{body}");
+    // Administrators read any user's history; users cannot read another's.
+    let history_fn = fn_path::<app::api::servers::GetServerHistory>();
+    let r = app.post_form(&history_fn, "user=alice", Some(&carol)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.add_user("root", Role::Admin).await;
+    let root = app.login("root").await;
+    let r = app.post_form(&history_fn, "user=alice", Some(&root)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let seen: Vec<app::domain::environment::TimelineEntry> = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(seen, mine.timeline);
+    // The page renders on the server for the administrator.
+    let page = app.get("/servers/alice", Some(&root)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("missing:1"),
+        "the history is on the page"
+    );
+    assert_eq!(
+        app.get("/servers/alice", Some(&carol)).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Retention (by the event's time; the simulator's clock starts on 2026-01-01): a long
     // one keeps the events, none removes them.

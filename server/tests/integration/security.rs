@@ -526,6 +526,7 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<app::api::servers::ListServers>(), Caller::Admin),
         (p::<me::ChooseProfile>(), Caller::User),
         (p::<home_volumes::ExpandHomeVolume>(), Caller::Admin),
+        (p::<app::api::servers::GetServerHistory>(), Caller::Admin),
         (p::<values::GetValuesVersions>(), Caller::Admin),
         (p::<values::GetValuesDiff>(), Caller::Admin),
     ]
@@ -535,7 +536,7 @@ fn server_functions() -> Vec<(String, Caller)> {
 /// harmless value (ids of the seeded example, wrong passwords). A new server function with a
 /// new argument gets it added here.
 const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refresh=false&profile_id=999999\
-&label=probe&digest=probe&namespace=probe&name=probe&size=1Gi&reason=role+table&username=nobody&password=not+the+password\
+&label=probe&digest=probe&namespace=probe&name=probe&size=1Gi&user=probe&reason=role+table&username=nobody&password=not+the+password\
 &form[username]=probe&form[password]=probe+password+long&form[role]=user&form[groups]=\
 &form[status]=enabled&form[current_password]=wrong+password\
 &form[new_password]=another+long+password&form[confirm_password]=another+long+password\
