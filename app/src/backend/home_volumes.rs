@@ -6,7 +6,7 @@
 use super::audit::{self, Change};
 use super::cluster::ClusterHandle;
 use super::db::internal;
-use super::user_servers::USERNAME_ANNOTATION;
+use super::user_servers::{home_volume, owner};
 use super::write::By;
 use crate::domain::FieldErrors;
 use crate::domain::volume::validate_growth;
@@ -24,16 +24,6 @@ pub struct Expanded {
     pub user: String,
     pub from: String,
     pub to: String,
-}
-
-fn storage_request(c: &PersistentVolumeClaim) -> String {
-    c.spec
-        .as_ref()
-        .and_then(|s| s.resources.as_ref())
-        .and_then(|r| r.requests.as_ref())
-        .and_then(|r| r.get("storage"))
-        .map(|q| q.0.clone())
-        .unwrap_or_default()
 }
 
 fn kube_error(action: &str, e: &kube::Error) -> AppError {
@@ -65,13 +55,7 @@ pub async fn expand(
     else {
         return Err(AppError::NotFound(format!("Volume {namespace}/{name}")));
     };
-    let Some(user) = pvc
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(USERNAME_ANNOTATION))
-        .cloned()
-    else {
+    let Some(user) = owner(&pvc.metadata) else {
         return Err(AppError::invalid(
             "size",
             format!(
@@ -79,7 +63,7 @@ pub async fn expand(
             ),
         ));
     };
-    let current = storage_request(&pvc);
+    let current = home_volume(&pvc).requested;
     let new = validate_growth("size", &current, size)
         .map_err(|e| AppError::Invalid(FieldErrors(vec![e])))?;
     let overview = cluster.overview();

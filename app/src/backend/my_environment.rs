@@ -16,13 +16,11 @@ use super::user_servers::{
 };
 use super::write::begin_write;
 use super::{hub_api, hubs, server_events};
-use crate::domain::environment::{
-    HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, ServerEvent,
-};
+use crate::domain::environment::{HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard};
 use crate::domain::fit::{NodeRoom, fit};
 use crate::domain::user::SessionUser;
 use crate::error::{AppError, AppResult};
-use crate::values::{ValuesInput, default_choice, remembered_choice};
+use crate::values::{ValuesInput, hub_default, remembered_choice};
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use sqlx::SqlitePool;
@@ -93,17 +91,7 @@ fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServ
         .map(|uid| stores.events_for(uid))
         .unwrap_or_default()
         .iter()
-        .map(|e| ServerEvent {
-            time: e
-                .last_timestamp
-                .as_ref()
-                .map(|t| t.0.to_string())
-                .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
-                .unwrap_or_default(),
-            kind: e.type_.clone().unwrap_or_default(),
-            reason: e.reason.clone().unwrap_or_default(),
-            message: e.message.clone().unwrap_or_default(),
-        })
+        .map(|e| server_events::server_event(e))
         .collect();
     MyServer {
         pod: p.name_any(),
@@ -124,8 +112,8 @@ pub async fn load(
     cluster: &ClusterHandle,
     user: &SessionUser,
 ) -> AppResult<MyEnvironment> {
-    let stores = cluster.stores().filter(|s| s.is_ready());
-    let rooms = stores.map(node_rooms).unwrap_or_default();
+    let stores = cluster.ready_stores();
+    let rooms = stores.as_ref().map(|s| node_rooms(s)).unwrap_or_default();
     let mut hubs_out = Vec::new();
     for hub in hubs::list(pool).await? {
         let HubContents {
@@ -147,8 +135,8 @@ pub async fn load(
             volumes: &volumes,
             portal_url: None,
         };
-        let chosen = default_choice(&input, &user.groups, mine);
-        let by_user = remembered_choice(&input, &user.groups, mine).is_some();
+        let own_choice = remembered_choice(&input, &user.groups, mine);
+        let chosen = own_choice.or_else(|| hub_default(&input, &user.groups));
         hubs_out.push(HubChoices {
             hub_id: hub.id,
             hub_name: hub.spec.release_name.clone(),
@@ -158,11 +146,11 @@ pub async fn load(
                 .map(|p| ProfileCard::new(p, &volumes, fit(&ProfileCard::request(p), &rooms)))
                 .collect(),
             chosen,
-            chosen_by_user: by_user,
+            chosen_by_user: own_choice.is_some(),
         });
     }
     let (servers, volumes, cluster_note) = match stores {
-        Some(s) => {
+        Ok(s) => {
             let mut servers: Vec<MyServer> = s
                 .pods
                 .filter(|p| owned_by(&p.metadata, &user.username))
@@ -179,16 +167,7 @@ pub async fn load(
             vols.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
             (servers, vols, None)
         }
-        None => (
-            Vec::new(),
-            Vec::new(),
-            Some(
-                cluster
-                    .status()
-                    .refusal_reason()
-                    .unwrap_or_else(|| "The cluster's state is still loading.".to_string()),
-            ),
-        ),
+        Err(note) => (Vec::new(), Vec::new(), Some(note)),
     };
     Ok(MyEnvironment {
         username: user.username.clone(),

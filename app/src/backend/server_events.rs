@@ -6,7 +6,7 @@
 use super::cluster::ClusterHandle;
 use super::cluster::watch::ClusterStores;
 use super::db::{self, internal};
-use super::user_servers::{SERVERNAME_ANNOTATION, USERNAME_ANNOTATION};
+use super::user_servers::{SERVERNAME_ANNOTATION, annotation, owner};
 use crate::domain::environment::ServerEvent;
 use crate::error::AppResult;
 use k8s_openapi::api::core::v1::Event;
@@ -40,6 +40,16 @@ fn event_time(e: &Event) -> String {
         .unwrap_or_else(db::now)
 }
 
+/// An event as a user's server history shows it.
+pub fn server_event(e: &Event) -> ServerEvent {
+    ServerEvent {
+        time: event_time(e),
+        kind: e.type_.clone().unwrap_or_else(|| "Normal".into()),
+        reason: e.reason.clone().unwrap_or_default(),
+        message: e.message.clone().unwrap_or_default(),
+    }
+}
+
 /// One event of a user's pod, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observed {
@@ -56,20 +66,13 @@ pub struct Observed {
 pub fn observe(stores: &ClusterStores) -> Vec<Observed> {
     let mut out = Vec::new();
     for pod in stores.pods.state() {
-        let annotations = pod.annotations();
-        let Some(user) = annotations
-            .get(USERNAME_ANNOTATION)
-            .filter(|u| !u.is_empty())
-        else {
+        let Some(user) = owner(&pod.metadata) else {
             continue;
         };
         let Some(uid) = pod.metadata.uid.as_deref() else {
             continue;
         };
-        let server = annotations
-            .get(SERVERNAME_ANNOTATION)
-            .cloned()
-            .unwrap_or_default();
+        let server = annotation(&pod.metadata, SERVERNAME_ANNOTATION);
         for e in stores.events_for(uid) {
             let Some(event_uid) = e.metadata.uid.clone() else {
                 continue;
@@ -80,12 +83,7 @@ pub fn observe(stores: &ClusterStores) -> Vec<Observed> {
                 server_name: server.clone(),
                 namespace: pod.namespace().unwrap_or_default(),
                 pod: pod.name_any(),
-                event: ServerEvent {
-                    time: event_time(&e),
-                    kind: e.type_.clone().unwrap_or_else(|| "Normal".into()),
-                    reason: e.reason.clone().unwrap_or_default(),
-                    message: e.message.clone().unwrap_or_default(),
-                },
+                event: server_event(&e),
                 count: e.count.map(i64::from).unwrap_or(1),
             });
         }
@@ -193,9 +191,9 @@ pub async fn timeline(
 
 /// Copies the stores' user-pod events into SQLite once (when the stores are ready).
 pub async fn record_once(pool: &SqlitePool, cluster: &ClusterHandle) -> AppResult<u64> {
-    match cluster.stores().filter(|s| s.is_ready()) {
-        Some(stores) => store(pool, &observe(stores)).await,
-        None => Ok(0),
+    match cluster.ready_stores() {
+        Ok(stores) => store(pool, &observe(stores)).await,
+        Err(_) => Ok(0),
     }
 }
 

@@ -135,19 +135,14 @@ pub fn rows(cluster: &ClusterHandle, stores: &ClusterStores, now: DateTime<Utc>)
 /// The page of servers `query` asks for. Before the stores hold their first lists (or with
 /// no cluster), an empty page that says why.
 pub fn list(cluster: &ClusterHandle, query: &ServerQuery) -> ServerPage {
-    match cluster.stores().filter(|s| s.is_ready()) {
-        Some(s) => {
+    match cluster.ready_stores() {
+        Ok(s) => {
             let mut page = select(rows(cluster, s, Utc::now()), query);
             page.cluster_note = cluster.status().refusal_reason();
             page
         }
-        None => ServerPage {
-            cluster_note: Some(
-                cluster
-                    .status()
-                    .refusal_reason()
-                    .unwrap_or_else(|| "The cluster's state is still loading.".to_string()),
-            ),
+        Err(note) => ServerPage {
+            cluster_note: Some(note),
             ..select(Vec::new(), query)
         },
     }

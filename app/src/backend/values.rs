@@ -466,35 +466,30 @@ pub async fn preview(
     };
     tx.commit().await.map_err(internal)?;
     let all = versions(pool, hub_id).await?;
-    let diff = match &version {
-        Some(current) => {
-            let from = match against {
-                Some(v) if v != current.version => Some(v),
-                Some(_) => None,
-                None => all
-                    .iter()
-                    .find(|v| v.version < current.version)
-                    .map(|v| v.version),
-            };
-            match from {
-                Some(f) => Some(diff_versions(pool, hub_id, f, current.version).await?),
-                None => None,
-            }
+    // The version to compare with; the values shown are the other side (the recorded
+    // version they are, or the version they would become).
+    let from = match (&version, against) {
+        (Some(current), Some(v)) if v == current.version => None,
+        (_, Some(v)) => Some(v),
+        (Some(current), None) => all
+            .iter()
+            .find(|v| v.version < current.version)
+            .map(|v| v.version),
+        (None, None) => latest.as_ref().map(|(v, _)| v.version),
+    };
+    let diff = match from {
+        Some(f) => {
+            let old = version_yaml(pool, hub_id, f).await?;
+            let (hunks, added, removed) = diff_text(&old, &r.yaml, 3);
+            Some(ValuesDiff {
+                from: f,
+                to: version.as_ref().map_or(next_version, |v| v.version),
+                hunks,
+                added,
+                removed,
+            })
         }
-        None => match against.or(latest.as_ref().map(|(v, _)| v.version)) {
-            Some(f) => {
-                let old = version_yaml(pool, hub_id, f).await?;
-                let (hunks, added, removed) = diff_text(&old, &r.yaml, 3);
-                Some(ValuesDiff {
-                    from: f,
-                    to: next_version,
-                    hunks,
-                    added,
-                    removed,
-                })
-            }
-            None => None,
-        },
+        None => None,
     };
     Ok(ValuesPreview {
         hub_id,

@@ -3,6 +3,7 @@
 
 use crate::api::cluster::{get_cluster_banner, get_cluster_overview};
 use crate::domain::cluster::{ClusterOverview, ClusterStatus};
+use crate::domain::fit::cores_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,16 +16,6 @@ fn gib(bytes: u64) -> String {
     #[allow(clippy::cast_precision_loss)]
     let g = bytes as f64 / 1024.0 / 1024.0 / 1024.0;
     format!("{g:.1} GiB")
-}
-
-fn cores(millis: u64) -> String {
-    if millis.is_multiple_of(1000) {
-        format!("{}", millis / 1000)
-    } else {
-        format!("{}.{:03}", millis / 1000, millis % 1000)
-            .trim_end_matches('0')
-            .to_string()
-    }
 }
 
 /// The strip under the top bar: simulated cluster, or the cluster is unreachable.
@@ -144,7 +135,7 @@ fn Overview(status: ClusterStatus, overview: ClusterOverview) -> impl IntoView {
                         {overview.nodes.iter().map(|n| view! {
                             <tr>
                                 <td>{n.name.clone()}</td>
-                                <td>{cores(n.cpu_millis)}" cores"</td>
+                                <td>{cores_text(n.cpu_millis)}" cores"</td>
                                 <td>{gib(n.memory_bytes)}</td>
                                 <td>{if n.ready { "yes" } else { "no" }}</td>
                                 <td>{if n.schedulable { "yes" } else { "cordoned" }}</td>

@@ -124,18 +124,21 @@ pub fn default_choice(
     groups: &[String],
     remembered: Option<i64>,
 ) -> Option<i64> {
-    remembered_choice(input, groups, remembered).or_else(|| {
-        input
-            .profiles
-            .iter()
-            .find(|p| {
-                p.hub_id == input.hub.id
-                    && p.spec.is_default
-                    && !p.spec.is_deprecated()
-                    && p.spec.offered_to(groups)
-            })
-            .map(|p| p.id)
-    })
+    remembered_choice(input, groups, remembered).or_else(|| hub_default(input, groups))
+}
+
+/// The hub's default profile, when a member of `groups` may use it.
+pub fn hub_default(input: &ValuesInput<'_>, groups: &[String]) -> Option<i64> {
+    input
+        .profiles
+        .iter()
+        .find(|p| {
+            p.hub_id == input.hub.id
+                && p.spec.is_default
+                && !p.spec.is_deprecated()
+                && p.spec.offered_to(groups)
+        })
+        .map(|p| p.id)
 }
 
 /// A user's remembered choice — a deprecated choice followed to its replacement — when they

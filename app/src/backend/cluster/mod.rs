@@ -379,6 +379,16 @@ impl ClusterHandle {
         self.inner.stores.as_ref()
     }
 
+    /// The watch stores once they hold their first full lists; otherwise a sentence saying
+    /// why the cluster's state is not shown (unreachable, or still loading).
+    pub fn ready_stores(&self) -> Result<&ClusterStores, String> {
+        self.stores().filter(|s| s.is_ready()).ok_or_else(|| {
+            self.status()
+                .refusal_reason()
+                .unwrap_or_else(|| "The cluster's state is still loading.".to_string())
+        })
+    }
+
     /// Whether the client talks to the simulated cluster (the caller said so).
     pub fn is_simulated(&self) -> bool {
         self.inner.simulated
