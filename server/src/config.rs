@@ -49,7 +49,7 @@ impl GlobalOpts {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the web portal (the default when no command is given).
-    Serve(ServeOpts),
+    Serve(Box<ServeOpts>),
     /// Manage accounts from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -117,6 +117,12 @@ pub struct ServeOpts {
     /// Seconds a request may take, from its first byte to the response head, body included.
     #[arg(long, env = "HUBFLEET_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_seconds: u64,
+    /// The Helm image the Job driver runs (pinned by version; e.g. a copy in your own registry).
+    #[arg(long, env = "HUBFLEET_HELM_IMAGE", default_value = app::backend::deploy::job::DEFAULT_HELM_IMAGE)]
+    pub helm_image: String,
+    /// The repository the Job driver installs the z2jh chart from (e.g. a mirror).
+    #[arg(long, env = "HUBFLEET_CHART_REPO", default_value = app::backend::deploy::job::DEFAULT_CHART_REPO)]
+    pub chart_repo: String,
     /// Days the history of users' servers (their pods' Kubernetes events) is kept.
     #[arg(long, env = "HUBFLEET_SERVER_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub server_event_retention_days: u64,

@@ -4,6 +4,7 @@
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
 use app::backend::cluster::{ClusterHandle, ClusterOptions};
+use app::backend::deploy::HelmSource;
 use app::backend::initial_password;
 use app::backend::password::Hasher;
 use app::backend::proxy::TrustedProxies;
@@ -120,13 +121,23 @@ pub fn state(
             allowed_origins: opts.allowed_origins.clone(),
             secure_cookies: opts.secure_cookies(),
             session_idle_minutes: opts.session_idle_minutes,
-            public_url: opts.portal.public_url(),
+            // The simulated cluster's hub runs on this machine: it reaches the portal where
+            // the portal listens, so applying works there without --public-url.
+            public_url: opts.portal.public_url().or_else(|| {
+                cluster
+                    .is_simulated()
+                    .then(|| format!("http://{}", opts.listen))
+            }),
             trusted_proxies: TrustedProxies {
                 networks: opts.trusted_proxies.clone(),
                 header: opts.forwarded_header,
             },
             initial_password_file: Some(initial_password::path_in(data_dir)),
             request_timeout: Duration::from_secs(opts.request_timeout_seconds),
+            helm: HelmSource {
+                image: opts.helm_image.clone(),
+                chart_repo: opts.chart_repo.clone(),
+            },
         }),
         cluster,
     }
@@ -189,6 +200,17 @@ pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError
     let cluster = connect_cluster(&pool, opts).await?;
     let state = state(pool.clone(), opts, cluster.clone(), &global.data_dir);
     spawn_session_cleanup(pool.clone());
+    match app::backend::deploy::Deployer::from_state(&state)
+        .resume_unfinished()
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            operations = n,
+            "following operations left running by the previous process"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not read the operations left running"),
+    }
     app::backend::server_events::spawn_recorder(
         pool.clone(),
         cluster,

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cluster;
+pub mod deploy;
 pub mod home_volumes;
 pub mod hubs;
 pub mod me;

@@ -9,6 +9,7 @@ pub mod contents;
 pub mod context;
 pub mod csp;
 pub mod db;
+pub mod deploy;
 pub mod home_volumes;
 pub mod hub_api;
 pub mod hubs;

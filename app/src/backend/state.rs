@@ -29,6 +29,8 @@ pub struct RuntimeSettings {
     pub initial_password_file: Option<std::path::PathBuf>,
     /// How long a request may take before it is answered 408.
     pub request_timeout: std::time::Duration,
+    /// The Helm image and chart repository of the Job driver (`--helm-image`, `--chart-repo`).
+    pub helm: super::deploy::HelmSource,
 }
 
 impl Default for RuntimeSettings {
@@ -41,6 +43,7 @@ impl Default for RuntimeSettings {
             trusted_proxies: TrustedProxies::default(),
             initial_password_file: None,
             request_timeout: std::time::Duration::from_secs(30),
+            helm: super::deploy::HelmSource::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod cluster;
+pub mod deploy;
 pub mod environment;
 pub mod field;
 pub mod fit;

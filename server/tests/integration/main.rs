@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod cluster_kubeconfig;
 mod common;
+mod deploy;
 mod home_volumes;
 mod hub_api;
 mod my_environment;

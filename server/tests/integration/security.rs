@@ -480,7 +480,9 @@ enum Caller {
 /// Every server function and who may call it. A server function missing here fails
 /// `every_server_function_page_and_route_checks_the_role`: add it with its role.
 fn server_functions() -> Vec<(String, Caller)> {
-    use app::api::{audit, home_volumes, hubs, me, profiles, tokens, users, values, volumes};
+    use app::api::{
+        audit, deploy, home_volumes, hubs, me, profiles, tokens, users, values, volumes,
+    };
     use leptos::server_fn::ServerFn;
     fn p<T: ServerFn>() -> String {
         T::PATH.to_string()
@@ -529,6 +531,12 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<app::api::servers::GetServerHistory>(), Caller::Admin),
         (p::<values::GetValuesVersions>(), Caller::Admin),
         (p::<values::GetValuesDiff>(), Caller::Admin),
+        (p::<deploy::GetDeployPage>(), Caller::Admin),
+        (p::<deploy::GetOperation>(), Caller::Admin),
+        (p::<deploy::GetRevisionDiff>(), Caller::Admin),
+        (p::<deploy::ApplyRelease>(), Caller::Admin),
+        (p::<deploy::RollbackRelease>(), Caller::Admin),
+        (p::<deploy::UninstallRelease>(), Caller::Admin),
     ]
 }
 
@@ -541,7 +549,7 @@ const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refr
 &form[status]=enabled&form[current_password]=wrong+password\
 &form[new_password]=another+long+password&form[confirm_password]=another+long+password\
 &form[release_name]=probe&form[namespace]=probe&form[name]=probe&form[display_name]=probe\
-&query[page]=1";
+&query[page]=1&revision=1&confirm=probe";
 
 /// Routes outside the pages and server functions, named as their `.route(…)` call names them
 /// in the source, with a path to call and what anonymous, user, one-time-password and

@@ -1,0 +1,422 @@
+//! Applying hubs through the real router and kube client on the simulated cluster (the Job
+//! driver): install, upgrade, a second apply refused while one runs, a failed upgrade that
+//! leaves the previous revision serving, rollback, revision diffs, uninstall, and operations
+//! left running by a stopped process followed to their outcome on restart.
+
+use crate::common::*;
+use app::api::deploy::{
+    ApplyRelease, GetDeployPage, GetOperation, GetRevisionDiff, RollbackRelease, UninstallRelease,
+};
+use app::backend::audit::{Actor, RequestMeta};
+use app::backend::deploy::{Deployer, job, records};
+use app::domain::deploy::{DeployPage, Operation, OperationKind, OperationStatus, RevisionDiff};
+use app::domain::user::Role;
+use http::StatusCode;
+use std::time::Duration;
+
+const HUB: &str = "data8-jupyterhub";
+const NS: &str = "kube-public";
+
+async fn page(app: &TestApp, cookie: &str, hub: i64) -> DeployPage {
+    let r = app
+        .post_form(
+            &fn_path::<GetDeployPage>(),
+            &format!("hub_id={hub}"),
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// Moves the simulator's clock until operation `id` has an outcome.
+async fn settle(app: &TestApp, sim: &simcluster::Simulator, cookie: &str, id: i64) -> Operation {
+    for _ in 0..200 {
+        sim.advance(Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let r = app
+            .post_form(
+                &fn_path::<GetOperation>(),
+                &format!("id={id}"),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let op: Operation = serde_json::from_str(&r.body).unwrap();
+        if op.status.is_finished() {
+            return op;
+        }
+    }
+    panic!("operation {id} did not finish");
+}
+
+async fn apply(
+    app: &TestApp,
+    cookie: &str,
+    hub: i64,
+    digest: &str,
+    reason: &str,
+) -> (StatusCode, String) {
+    let r = app
+        .post_form(
+            &fn_path::<ApplyRelease>(),
+            &format!("hub_id={hub}&digest={digest}&reason={}", enc(reason)),
+            Some(cookie),
+        )
+        .await;
+    (r.status, r.body)
+}
+
+fn release_status(sim: &simcluster::Simulator, revision: u32) -> Option<String> {
+    sim.object(
+        "secrets",
+        NS,
+        &format!("sh.helm.release.v1.{HUB}.v{revision}"),
+    )
+    .map(|s| {
+        s["metadata"]["labels"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
+    let (app, sim) = TestApp::with_simulator().await;
+    assert!(
+        app::backend::seed::seed_example(&app.state.pool)
+            .await
+            .unwrap()
+    );
+    let hub: i64 = sqlx::query_scalar("SELECT id FROM hubs")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    app.add_user("root", Role::Admin).await;
+    app.add_user("carol", Role::User).await;
+    let root = app.login("root").await;
+    let carol = app.login("carol").await;
+
+    // Users get nothing.
+    let r = app
+        .post_form(
+            &fn_path::<GetDeployPage>(),
+            &format!("hub_id={hub}"),
+            Some(&carol),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Before the first apply: an install, nothing blocks it, the diff is the whole file.
+    let p = page(&app, &root, hub).await;
+    assert!(p.current.is_none());
+    assert!(p.plan.impact.install);
+    assert_eq!(p.plan.blocked, None, "{:?}", p.plan.blocked);
+    assert!(p.plan.errors.is_empty(), "{:?}", p.plan.errors);
+    assert!(p.plan.added > 0 && p.plan.removed == 0);
+    assert_eq!(
+        p.plan.impact.missing_volumes,
+        vec!["claim-share".to_string()]
+    );
+
+    // A reason is required; a stale digest is refused.
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "  ").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Say why"), "{body}");
+    let (status, body) = apply(&app, &root, hub, "0000", "first install").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // Install.
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "first install").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let op: Operation = serde_json::from_str(&body).unwrap();
+    assert_eq!(op.kind, OperationKind::Install);
+    assert_eq!(op.status, OperationStatus::Running);
+    assert_eq!(op.driver_object, format!("{NS}/hubfleet-install-{}", op.id));
+    // The Job runs the pinned Helm image with the values from a Secret.
+    let job_obj = sim
+        .object("batch/jobs", NS, &format!("hubfleet-install-{}", op.id))
+        .expect("the Job exists");
+    assert_eq!(
+        job_obj["spec"]["template"]["spec"]["containers"][0]["image"],
+        job::DEFAULT_HELM_IMAGE
+    );
+    assert!(
+        sim.object("serviceaccounts", NS, job::HELM_ACCOUNT)
+            .is_some()
+    );
+    assert!(
+        sim.object(
+            "rbac.authorization.k8s.io/rolebindings",
+            NS,
+            job::HELM_ACCOUNT
+        )
+        .is_some()
+    );
+    // The hub's token Secret holds a token the portal accepts for this hub.
+    let token_secret = sim
+        .object("secrets", NS, &format!("hubfleet-token-{HUB}"))
+        .expect("token Secret");
+    let token = token_secret["data"]["token"].as_str().expect("token data");
+    use base64::Engine;
+    let token = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        app::backend::tokens::authenticate(&app.state.pool, &token)
+            .await
+            .unwrap()
+            .map(|(h, _)| h),
+        Some(hub)
+    );
+    // A second apply while this one runs is refused, naming who and what.
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "again").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("root is already running"), "{body}");
+
+    let done = settle(&app, &sim, &root, op.id).await;
+    assert_eq!(done.status, OperationStatus::Succeeded, "{done:?}");
+    assert_eq!(done.helm_revision, Some(1));
+    assert!(
+        done.log.iter().any(|l| l.contains("STATUS: deployed")),
+        "{:?}",
+        done.log
+    );
+    assert_eq!(release_status(&sim, 1).as_deref(), Some("deployed"));
+    // The values Secret is removed once the operation ended.
+    assert!(
+        sim.object("secrets", NS, &job::values_secret_name(op.id))
+            .is_none()
+    );
+
+    // Deployed: nothing to change; the values version applied was recorded.
+    let p = page(&app, &root, hub).await;
+    assert_eq!(p.current.as_ref().map(|c| c.revision), Some(1));
+    assert!(p.plan.unchanged, "{:?}", p.plan.diff);
+    assert!(!p.plan.impact.install);
+    assert_eq!(p.operations[0].values_version, Some(1));
+
+    // Change a profile: the impact names it; the upgrade makes revision 2.
+    sqlx::query("UPDATE profiles SET mem_limit = '4G', mem_limit_bytes = 4000000000, version = version + 1 WHERE hub_id = ?")
+        .bind(hub)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let p = page(&app, &root, hub).await;
+    assert!(!p.plan.unchanged);
+    assert_eq!(
+        p.plan.impact.changed_profiles.len(),
+        1,
+        "{:?}",
+        p.plan.impact
+    );
+    assert!(p.plan.added >= 1 && p.plan.removed >= 1);
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "more memory").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let op: Operation = serde_json::from_str(&body).unwrap();
+    assert_eq!(op.kind, OperationKind::Upgrade);
+    let done = settle(&app, &sim, &root, op.id).await;
+    assert_eq!(done.status, OperationStatus::Succeeded, "{done:?}");
+    assert_eq!(done.helm_revision, Some(2));
+    assert_eq!(release_status(&sim, 1).as_deref(), Some("superseded"));
+
+    // A failed upgrade: recorded with Helm's error; revision 2 keeps serving.
+    sqlx::query("UPDATE profiles SET mem_limit = '5G', mem_limit_bytes = 5000000000, version = version + 1 WHERE hub_id = ?")
+        .bind(hub)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    sim.fail_next_release(HUB, "timed out waiting for the condition");
+    let p = page(&app, &root, hub).await;
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "even more").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let op: Operation = serde_json::from_str(&body).unwrap();
+    let done = settle(&app, &sim, &root, op.id).await;
+    assert_eq!(done.status, OperationStatus::Failed, "{done:?}");
+    assert!(done.message.contains("UPGRADE FAILED"), "{}", done.message);
+    assert!(done.message.contains("previous release keeps running"));
+    assert_eq!(release_status(&sim, 2).as_deref(), Some("deployed"));
+    let p = page(&app, &root, hub).await;
+    assert!(!p.plan.unchanged, "the failed change is still to apply");
+
+    // The diff between revisions 1 and 2 shows the memory change.
+    let r = app
+        .post_form(
+            &fn_path::<GetRevisionDiff>(),
+            &format!("hub_id={hub}&from=1&to=2"),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let diff: RevisionDiff = serde_json::from_str(&r.body).unwrap();
+    assert!(diff.added >= 1 && diff.removed >= 1);
+    let text: String = serde_json::to_string(&diff.hunks).unwrap();
+    assert!(text.contains("4G"), "{text}");
+
+    // Rollback to 1: refused for the deployed revision and a missing one; then done.
+    let rollback =
+        |rev: u32, reason: &str| format!("hub_id={hub}&revision={rev}&reason={}", enc(reason));
+    let r = app
+        .post_form(
+            &fn_path::<RollbackRelease>(),
+            &rollback(2, "back"),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .post_form(
+            &fn_path::<RollbackRelease>(),
+            &rollback(42, "back"),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .post_form(
+            &fn_path::<RollbackRelease>(),
+            &rollback(1, "back to 3G"),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let op: Operation = serde_json::from_str(&r.body).unwrap();
+    let done = settle(&app, &sim, &root, op.id).await;
+    assert_eq!(done.status, OperationStatus::Succeeded, "{done:?}");
+    let new_rev = done.helm_revision.expect("a revision");
+    assert!(new_rev > 2);
+    assert!(
+        done.message.contains("Rolled back to revision 1"),
+        "{}",
+        done.message
+    );
+
+    // Uninstall: the release name must be typed; home volumes are kept.
+    let uninstall =
+        |confirm: &str| format!("hub_id={hub}&confirm={}&reason=course+over", enc(confirm));
+    let r = app
+        .post_form(
+            &fn_path::<UninstallRelease>(),
+            &uninstall("data8"),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Type the release name"), "{}", r.body);
+    let r = app
+        .post_form(&fn_path::<UninstallRelease>(), &uninstall(HUB), Some(&root))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let op: Operation = serde_json::from_str(&r.body).unwrap();
+    let done = settle(&app, &sim, &root, op.id).await;
+    assert_eq!(done.status, OperationStatus::Succeeded, "{done:?}");
+    assert!(
+        done.message.contains("home volumes are kept"),
+        "{}",
+        done.message
+    );
+    assert!(release_status(&sim, 1).is_none());
+
+    // Every request and outcome is in the audit trail, with the reasons.
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, reason FROM audit_events WHERE action LIKE 'release.%' ORDER BY id",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = audited.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "release.install",
+            "release.install.succeeded",
+            "release.upgrade",
+            "release.upgrade.succeeded",
+            "release.upgrade",
+            "release.upgrade.failed",
+            "release.rollback",
+            "release.rollback.succeeded",
+            "release.uninstall",
+            "release.uninstall.succeeded",
+        ]
+    );
+    assert_eq!(audited[1].1, "first install");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_left_running_are_followed_after_a_restart() {
+    let (app, sim) = TestApp::with_simulator().await;
+    assert!(
+        app::backend::seed::seed_example(&app.state.pool)
+            .await
+            .unwrap()
+    );
+    let hub = app::backend::contents::load_all(&app.state.pool)
+        .await
+        .unwrap()
+        .remove(0)
+        .hub;
+    let deployer = Deployer::from_state(&app.state);
+    let actor = Actor::system("test");
+    let meta = RequestMeta {
+        request_id: "t".into(),
+        client_request_id: String::new(),
+        client_addr: "test".into(),
+    };
+    let new = |kind| records::NewOperation {
+        hub: &hub,
+        kind,
+        values_version: None,
+        digest: None,
+        target_revision: None,
+        reason: "before the crash",
+    };
+    // The process stopped before the Job reached the cluster: marked interrupted.
+    let lost = records::start(&app.state.pool, &actor, &meta, &new(OperationKind::Install))
+        .await
+        .unwrap();
+    assert_eq!(deployer.resume_unfinished().await.unwrap(), 1);
+    let mut op = lost.clone();
+    for _ in 0..100 {
+        op = records::get(&app.state.pool, lost.id).await.unwrap();
+        if op.status.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(op.status, OperationStatus::Interrupted, "{op:?}");
+    assert!(op.message.contains("does not exist"), "{}", op.message);
+
+    // The process stopped after sending the Job: the new process follows it to its end.
+    let sent = records::start(&app.state.pool, &actor, &meta, &new(OperationKind::Install))
+        .await
+        .unwrap();
+    let rendered = app::backend::values::render_hub(&app.state.pool, hub.id, Some("http://portal"))
+        .await
+        .unwrap();
+    job::submit(
+        &deployer.cluster.client(),
+        &sent,
+        Some(&rendered.yaml),
+        &deployer.source,
+    )
+    .await
+    .map_err(|(w, e)| format!("{w}: {e}"))
+    .unwrap();
+    assert_eq!(deployer.resume_unfinished().await.unwrap(), 1);
+    let mut op = sent.clone();
+    for _ in 0..200 {
+        sim.advance(Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        op = records::get(&app.state.pool, sent.id).await.unwrap();
+        if op.status.is_finished() {
+            break;
+        }
+    }
+    assert_eq!(op.status, OperationStatus::Succeeded, "{op:?}");
+    assert_eq!(op.helm_revision, Some(1));
+}
