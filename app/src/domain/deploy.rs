@@ -163,7 +163,11 @@ pub struct Impact {
     pub changed_profiles: Vec<String>,
     /// Running users whose server was started with one of `changed_profiles`.
     pub affected_users: Vec<String>,
-    /// Shared volumes the profiles mount that do not exist in the cluster yet (`pvc` names).
+    /// Portal-managed shared volumes that do not exist yet: the apply creates them (PVC
+    /// names).
+    pub created_volumes: Vec<String>,
+    /// Shared volumes marked as existing claims that are not in the cluster (PVC names):
+    /// servers mounting them stay pending until someone creates them.
     pub missing_volumes: Vec<String>,
 }
 

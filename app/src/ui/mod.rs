@@ -4,6 +4,8 @@ mod account;
 mod audit;
 mod cluster;
 mod dashboard;
+mod deploy;
+mod diff;
 mod errors;
 mod form;
 mod hubs;
@@ -67,6 +69,10 @@ lazy_page!(
 lazy_page!(
     ValuesRoute,
     view! { <layout::AdminOnly><values::ValuesPage /></layout::AdminOnly> }
+);
+lazy_page!(
+    DeployRoute,
+    view! { <layout::AdminOnly><deploy::DeployPage /></layout::AdminOnly> }
 );
 lazy_page!(
     NewProfileRoute,
@@ -171,6 +177,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/hubs") view={Lazy::<HubsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs/:id") view={Lazy::<HubRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs/:id/values") view={Lazy::<ValuesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/hubs/:id/deploy") view={Lazy::<DeployRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/hubs/:id/profiles/new") view={Lazy::<NewProfileRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/profiles") view={Lazy::<ProfilesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/profiles/:id") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />

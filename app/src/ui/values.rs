@@ -3,6 +3,7 @@
 //! an earlier version (unified or side by side), every recorded version, the download, and the
 //! hub's API tokens (the hub uses one to ask Hubfleet for its users' profiles).
 
+use super::diff::{Hunks, LayoutToggle};
 use super::form::FieldRow;
 use super::text::short_time;
 use crate::api::tokens::{CreateHubToken, RevokeHubToken, list_hub_tokens};
@@ -10,8 +11,7 @@ use crate::api::values::{RecordValuesVersion, get_values_preview};
 use crate::error::AppError;
 use crate::values::highlight::highlight;
 use crate::values::{
-    ApiToken, DiffHunk, LineChange, NewToken, ValuesDiff, ValuesError, ValuesPreview,
-    VersionSummary, side_by_side, token_secret_name,
+    ApiToken, NewToken, ValuesDiff, ValuesError, ValuesPreview, VersionSummary, token_secret_name,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -263,26 +263,6 @@ fn YamlView(yaml: String) -> impl IntoView {
     }
 }
 
-fn line_class(c: LineChange) -> &'static str {
-    match c {
-        LineChange::Same => "diff-same",
-        LineChange::Removed => "diff-removed",
-        LineChange::Added => "diff-added",
-    }
-}
-
-fn marker(c: LineChange) -> &'static str {
-    match c {
-        LineChange::Same => " ",
-        LineChange::Removed => "-",
-        LineChange::Added => "+",
-    }
-}
-
-fn num(n: Option<usize>) -> String {
-    n.map(|n| n.to_string()).unwrap_or_default()
-}
-
 #[component]
 fn DiffPanel(
     diff: Option<ValuesDiff>,
@@ -340,10 +320,7 @@ fn DiffPanel(
                     </select>
                 }
             })}
-            <div class="diff-mode" role="group" aria-label="Diff layout">
-                <button type="button" class="btn btn-small" class:active=move || !side.get() aria-pressed=move || (!side.get()).to_string() on:click=move |_| side.set(false)>"Unified"</button>
-                <button type="button" class="btn btn-small" class:active=move || side.get() aria-pressed=move || side.get().to_string() on:click=move |_| side.set(true)>"Side by side"</button>
-            </div>
+            <LayoutToggle side />
         </div>
         <div class="values-cause">
             <strong>{why}</strong>
@@ -354,7 +331,7 @@ fn DiffPanel(
             None => view! { <p class="muted" data-testid="values-diff-none">"This is the first version: nothing to compare with yet."</p> }.into_any(),
             Some(d) if d.hunks.is_empty() => view! { <p class="muted">{format!("{} and {} are identical.", label(d.from), label(d.to))}</p> }.into_any(),
             Some(d) => {
-                let hunks = StoredValue::new(d.hunks.clone());
+                let hunks = d.hunks.clone();
                 view! {
                     <p class="diff-stats" data-testid="values-diff-stats">
                         {format!("{} → {}: ", label(d.from), label(d.to))}
@@ -363,60 +340,12 @@ fn DiffPanel(
                         <span class="diff-del-count">{format!("−{}", d.removed)}</span>
                     </p>
                     <div class="values-diff" data-testid="values-diff">
-                        {move || if side.get() {
-                            hunks.with_value(|h| h.iter().map(|h| view! { <SideBySide hunk=h.clone() /> }).collect_view()).into_any()
-                        } else {
-                            hunks.with_value(|h| h.iter().map(|h| view! { <Unified hunk=h.clone() /> }).collect_view()).into_any()
-                        }}
+                        <Hunks hunks side />
                     </div>
                 }
                 .into_any()
             }
         }}
-    }
-}
-
-#[component]
-fn Unified(hunk: DiffHunk) -> impl IntoView {
-    view! {
-        <table class="diff-table diff-unified">
-            <tbody>
-                {hunk.lines.into_iter().map(|l| view! {
-                    <tr class=line_class(l.change)>
-                        <td class="diff-no">{num(l.old_no)}</td>
-                        <td class="diff-no">{num(l.new_no)}</td>
-                        <td class="diff-mark">{marker(l.change)}</td>
-                        <td class="diff-text">{l.text}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-}
-
-#[component]
-fn SideBySide(hunk: DiffHunk) -> impl IntoView {
-    let rows = side_by_side(&hunk);
-    let cell = |l: Option<crate::values::DiffLine>, old: bool| match l {
-        Some(l) => {
-            let n = if old { l.old_no } else { l.new_no };
-            view! {
-                <td class=format!("diff-no {}", line_class(l.change))>{num(n)}</td>
-                <td class=format!("diff-text {}", line_class(l.change))>{l.text}</td>
-            }
-            .into_any()
-        }
-        None => {
-            view! { <td class="diff-no diff-empty"></td><td class="diff-text diff-empty"></td> }
-                .into_any()
-        }
-    };
-    view! {
-        <table class="diff-table diff-side">
-            <tbody>
-                {rows.into_iter().map(|(a, b)| view! { <tr>{cell(a, true)}{cell(b, false)}</tr> }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 

@@ -115,10 +115,12 @@ async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
     assert_eq!(p.plan.blocked, None, "{:?}", p.plan.blocked);
     assert!(p.plan.errors.is_empty(), "{:?}", p.plan.errors);
     assert!(p.plan.added > 0 && p.plan.removed == 0);
+    // The example's shared volume is portal-managed: the install creates it.
     assert_eq!(
-        p.plan.impact.missing_volumes,
+        p.plan.impact.created_volumes,
         vec!["claim-share".to_string()]
     );
+    assert!(p.plan.impact.missing_volumes.is_empty());
 
     // A reason is required; a stale digest is refused.
     let (status, body) = apply(&app, &root, hub, &p.plan.digest, "  ").await;
@@ -146,6 +148,11 @@ async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
         sim.object("serviceaccounts", NS, job::HELM_ACCOUNT)
             .is_some()
     );
+    let share = sim
+        .object("persistentvolumeclaims", NS, "claim-share")
+        .expect("the shared volume was created");
+    assert_eq!(share["spec"]["accessModes"][0], "ReadWriteMany");
+    assert_eq!(share["spec"]["storageClassName"], "glusterfs");
     assert!(
         sim.object(
             "rbac.authorization.k8s.io/rolebindings",
@@ -419,4 +426,71 @@ async fn operations_left_running_are_followed_after_a_restart() {
     }
     assert_eq!(op.status, OperationStatus::Succeeded, "{op:?}");
     assert_eq!(op.helm_revision, Some(1));
+}
+
+/// The real thing: `hubfleet serve` is killed with SIGKILL while its install runs; started
+/// again on the same database, it follows the operation to its outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_portal_finishes_the_operation_after_restart() {
+    use crate::process::{create_operator, post, run, serve, sign_in};
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let served = simcluster::serve::start(simcluster::serve::ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        kubeconfig: kubeconfig.clone(),
+        config: simcluster::SimConfig::for_tests(),
+    })
+    .await
+    .expect("serves");
+    let sim = &served.simulator;
+    create_operator(dir.path());
+    run(dir.path(), &["seed", "--example"]);
+    let args = ["--public-url", "http://hubfleet.example.org"];
+    let (mut first, addr) = serve(dir.path(), &kubeconfig, &args).await;
+    let cookie = sign_in(&addr).await;
+    let r = post(
+        &addr,
+        &fn_path::<GetDeployPage>(),
+        "hub_id=1",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let p: DeployPage = serde_json::from_str(&r.body).unwrap();
+    let body = format!(
+        "hub_id=1&digest={}&reason=install+then+crash",
+        p.plan.digest
+    );
+    let r = post(&addr, &fn_path::<ApplyRelease>(), &body, Some(&cookie)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let op: Operation = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(op.status, OperationStatus::Running);
+
+    // SIGKILL: no shutdown code runs.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    drop(first);
+
+    let (_second, addr) = serve(dir.path(), &kubeconfig, &args).await;
+    let cookie = sign_in(&addr).await;
+    let mut done = op.clone();
+    for _ in 0..200 {
+        sim.advance(Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let r = post(
+            &addr,
+            &fn_path::<GetOperation>(),
+            &format!("id={}", op.id),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        done = serde_json::from_str(&r.body).unwrap();
+        if done.status.is_finished() {
+            break;
+        }
+    }
+    assert_eq!(done.status, OperationStatus::Succeeded, "{done:?}");
+    assert_eq!(done.helm_revision, Some(1));
+    assert_eq!(release_status(sim, 1).as_deref(), Some("deployed"));
 }

@@ -13,6 +13,7 @@ mod home_volumes;
 mod hub_api;
 mod my_environment;
 mod passwords;
+mod process;
 mod profiles_api;
 mod security;
 mod servers;

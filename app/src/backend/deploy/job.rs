@@ -212,6 +212,37 @@ pub fn job(op: &Operation, source: &HelmSource) -> Job {
     .expect("a valid Job")
 }
 
+/// The PVC of a portal-managed shared volume.
+pub fn shared_claim(
+    namespace: &str,
+    v: &crate::domain::volume::SharedVolume,
+) -> Result<k8s_openapi::api::core::v1::PersistentVolumeClaim, String> {
+    let size = v
+        .spec
+        .size
+        .as_ref()
+        .ok_or_else(|| "it has no size (set one on the volume page)".to_string())?;
+    let mut spec = json!({
+        "accessModes": [v.spec.access_mode.as_str()],
+        "volumeMode": v.spec.volume_mode.as_str(),
+        "resources": {"requests": {"storage": size.as_str()}},
+    });
+    if let Some(class) = &v.spec.storage_class {
+        spec["storageClassName"] = json!(class);
+    }
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": v.spec.pvc_name,
+            "namespace": namespace,
+            "labels": {MANAGED_BY.0: MANAGED_BY.1},
+            "annotations": {"hubfleet.io/volume": v.spec.name},
+        },
+        "spec": spec,
+    }))
+    .map_err(|e| e.to_string())
+}
+
 /// Server-side applies `obj` with the portal's field manager: a dry run, then the write.
 pub async fn apply<K>(client: &Client, obj: &K) -> Result<K, kube::Error>
 where

@@ -31,7 +31,7 @@ use crate::error::{AppError, AppResult};
 use crate::values::{TOKEN_SECRET_KEY, token_secret_name};
 use chrono::Utc;
 pub use job::HelmSource;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Secret};
 use kube::api::{Api, ListParams};
 use records::{NewOperation, Outcome};
 use serde_json::Value;
@@ -201,11 +201,16 @@ impl Deployer {
                 .filter(|c| c.metadata.namespace.as_deref() == Some(hub.spec.namespace.as_str()))
                 .filter_map(|c| c.metadata.name.clone())
                 .collect();
-            impact.missing_volumes = volumes
+            for v in volumes
                 .iter()
                 .filter(|v| !claims.contains(&v.spec.pvc_name))
-                .map(|v| v.spec.pvc_name.clone())
-                .collect();
+            {
+                if v.spec.create_pvc {
+                    impact.created_volumes.push(v.spec.pvc_name.clone());
+                } else {
+                    impact.missing_volumes.push(v.spec.pvc_name.clone());
+                }
+            }
         }
         impact
     }
@@ -326,6 +331,10 @@ impl Deployer {
         )
         .await?;
         if let Err(why) = self.ensure_token(by, &hub, &op).await {
+            return Err(self.refused(&op, why).await);
+        }
+        let volumes = contents::load(&self.pool, hub_id).await?.volumes;
+        if let Err(why) = self.create_volumes(&op, &volumes).await {
             return Err(self.refused(&op, why).await);
         }
         self.send(op, Some(&rendered.yaml)).await
@@ -495,6 +504,42 @@ impl Deployer {
             .await
             .map(|_| ())
             .map_err(|e| format!("The cluster refused to store the hub's token Secret {name}: {e}"))
+    }
+
+    /// Creates the portal-managed shared volumes of the hub that do not exist yet (server-side
+    /// apply, dry run first). Existing claims are left alone: a claim is never shrunk or
+    /// rewritten by an apply.
+    async fn create_volumes(
+        &self,
+        op: &Operation,
+        volumes: &[crate::domain::volume::SharedVolume],
+    ) -> Result<(), String> {
+        let client = self.cluster.client();
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &op.namespace);
+        for v in volumes.iter().filter(|v| v.spec.create_pvc) {
+            let name = &v.spec.pvc_name;
+            let exists = api
+                .get_opt(name)
+                .await
+                .map_err(|e| format!("Could not read shared volume {name}: {e}"))?
+                .is_some();
+            if exists {
+                continue;
+            }
+            let claim = job::shared_claim(&op.namespace, v)
+                .map_err(|e| format!("Could not build shared volume {name}: {e}"))?;
+            job::apply(&client, &claim).await.map_err(|e| match e {
+                kube::Error::Api(s) => {
+                    format!(
+                        "The cluster refused to create shared volume {name}: {}",
+                        s.message
+                    )
+                }
+                other => format!("Could not create shared volume {name}: {other}"),
+            })?;
+            tracing::info!(operation = op.id, pvc = %name, "created a shared volume");
+        }
+        Ok(())
     }
 
     /// Reads the driver's progress until the operation ends, then records the outcome.

@@ -42,6 +42,7 @@ pub fn HubView(detail: HubDetail) -> impl IntoView {
             </div>
             <div class="header-actions">
                 <a class="btn" href=format!("/hubs/{hub_id}/values") data-testid="values-link">"Values (config.yaml)"</a>
+                <a class="btn" href=format!("/hubs/{hub_id}/deploy") data-testid="deploy-link">"Deploy"</a>
                 <a class="btn" href=format!("/hubs/{hub_id}/volumes/new")>"+ New shared volume"</a>
                 <a class="btn btn-primary" href=format!("/hubs/{hub_id}/profiles/new")>"+ New profile"</a>
             </div>
