@@ -494,3 +494,145 @@ async fn a_killed_portal_finishes_the_operation_after_restart() {
     assert_eq!(done.helm_revision, Some(1));
     assert_eq!(release_status(sim, 1).as_deref(), Some("deployed"));
 }
+
+/// Flux and the k3s helm-controller (the simulated cluster serves both kinds): install,
+/// upgrade, a failed upgrade, rollback and uninstall through each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flux_and_k3s_drivers_install_upgrade_roll_back_and_uninstall() {
+    for driver in ["flux", "k3s"] {
+        let (app, sim) = TestApp::with_simulator().await;
+        assert!(
+            app::backend::seed::seed_example(&app.state.pool)
+                .await
+                .unwrap()
+        );
+        let hub: i64 = sqlx::query_scalar("UPDATE hubs SET driver = ? RETURNING id")
+            .bind(driver)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+        app.add_user("root", Role::Admin).await;
+        let root = app.login("root").await;
+        let p = page(&app, &root, hub).await;
+        assert_eq!(p.plan.blocked, None, "{driver}: {:?}", p.plan.blocked);
+        let (status, body) = apply(&app, &root, hub, &p.plan.digest, "install").await;
+        assert_eq!(status, StatusCode::OK, "{driver}: {body}");
+        let op: Operation = serde_json::from_str(&body).unwrap();
+        assert_eq!(op.driver_object, format!("{NS}/{HUB}"), "{driver}");
+        let done = settle(&app, &sim, &root, op.id).await;
+        assert_eq!(
+            done.status,
+            OperationStatus::Succeeded,
+            "{driver}: {done:?}"
+        );
+        assert_eq!(done.helm_revision, Some(1), "{driver}");
+        assert!(!done.log.is_empty(), "{driver}: no log");
+        match driver {
+            "flux" => {
+                let hr = sim
+                    .object("helm.toolkit.fluxcd.io/helmreleases", NS, HUB)
+                    .expect("HelmRelease");
+                assert_eq!(hr["spec"]["storageNamespace"], NS);
+                assert!(
+                    sim.object(
+                        "source.toolkit.fluxcd.io/helmrepositories",
+                        NS,
+                        "hubfleet-jupyterhub"
+                    )
+                    .is_some()
+                );
+            }
+            _ => {
+                let chart = sim
+                    .object("helm.cattle.io/helmcharts", NS, HUB)
+                    .expect("HelmChart");
+                assert_eq!(chart["spec"]["failurePolicy"], "abort");
+            }
+        }
+
+        sqlx::query("UPDATE profiles SET mem_limit = '4G', mem_limit_bytes = 4000000000, version = version + 1 WHERE hub_id = ?")
+            .bind(hub)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+        let p = page(&app, &root, hub).await;
+        let (status, body) = apply(&app, &root, hub, &p.plan.digest, "more memory").await;
+        assert_eq!(status, StatusCode::OK, "{driver}: {body}");
+        let op: Operation = serde_json::from_str(&body).unwrap();
+        let done = settle(&app, &sim, &root, op.id).await;
+        assert_eq!(
+            done.status,
+            OperationStatus::Succeeded,
+            "{driver}: {done:?}"
+        );
+        assert_eq!(done.helm_revision, Some(2), "{driver}");
+
+        sqlx::query("UPDATE profiles SET mem_limit = '5G', mem_limit_bytes = 5000000000, version = version + 1 WHERE hub_id = ?")
+            .bind(hub)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+        sim.fail_next_release(HUB, "timed out waiting for the condition");
+        let p = page(&app, &root, hub).await;
+        let (status, body) = apply(&app, &root, hub, &p.plan.digest, "even more").await;
+        assert_eq!(status, StatusCode::OK, "{driver}: {body}");
+        let op: Operation = serde_json::from_str(&body).unwrap();
+        let done = settle(&app, &sim, &root, op.id).await;
+        assert_eq!(done.status, OperationStatus::Failed, "{driver}: {done:?}");
+        assert!(
+            done.message.contains("timed out"),
+            "{driver}: {}",
+            done.message
+        );
+        assert_eq!(
+            release_status(&sim, 2).as_deref(),
+            Some("deployed"),
+            "{driver}"
+        );
+
+        let r = app
+            .post_form(
+                &fn_path::<RollbackRelease>(),
+                &format!("hub_id={hub}&revision=1&reason=back"),
+                Some(&root),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{driver}: {}", r.body);
+        let op: Operation = serde_json::from_str(&r.body).unwrap();
+        let done = settle(&app, &sim, &root, op.id).await;
+        assert_eq!(
+            done.status,
+            OperationStatus::Succeeded,
+            "{driver}: {done:?}"
+        );
+        let rev = done.helm_revision.expect("a revision");
+        let deployed = sim
+            .object("secrets", NS, &format!("sh.helm.release.v1.{HUB}.v{rev}"))
+            .expect("the new revision");
+        assert_eq!(deployed["metadata"]["labels"]["status"], "deployed");
+        // The controllers deploy revision 1's values again: 3G.
+        let history = app.state.cluster.stores().unwrap().release_history(NS, HUB);
+        let newest = history.iter().find(|r| r.revision == rev).expect("decoded");
+        assert_eq!(
+            newest.values["singleuser"]["memory"]["limit"], "3G",
+            "{driver}"
+        );
+
+        let r = app
+            .post_form(
+                &fn_path::<UninstallRelease>(),
+                &format!("hub_id={hub}&confirm={HUB}&reason=over"),
+                Some(&root),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{driver}: {}", r.body);
+        let op: Operation = serde_json::from_str(&r.body).unwrap();
+        let done = settle(&app, &sim, &root, op.id).await;
+        assert_eq!(
+            done.status,
+            OperationStatus::Succeeded,
+            "{driver}: {done:?}"
+        );
+        assert!(release_status(&sim, 1).is_none(), "{driver}");
+    }
+}

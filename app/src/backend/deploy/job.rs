@@ -295,24 +295,38 @@ pub async fn submit(
     Ok(())
 }
 
-/// What the Job shows now.
+/// What a driver shows now.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Progress {
-    /// The pod log so far.
+    /// The operation log so far (the Job's pod log, or the controller's conditions).
     pub log: Vec<String>,
-    /// `Some((succeeded, message))` once the Job has finished.
+    /// `Some((succeeded, message))` once the operation has ended.
     pub done: Option<(bool, String)>,
 }
 
-/// Reads the Job of `op` and its pod's log; `None` when the Job does not exist.
-pub async fn progress(client: &Client, op: &Operation) -> Result<Option<Progress>, kube::Error> {
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &op.namespace);
-    let Some(job) = jobs.get_opt(job_name(op)).await? else {
+/// What a follower finds when it looks at an operation's driver object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// The object the operation needs does not exist (never created, or deleted).
+    Gone,
+    /// A controller has not picked the request up yet (why, in words).
+    Waiting(String),
+    Progress(Progress),
+}
+
+/// Reads Job `namespace/name` and its newest pod's log; `None` when the Job does not exist.
+pub async fn job_progress(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<Progress>, kube::Error> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let Some(job) = jobs.get_opt(name).await? else {
         return Ok(None);
     };
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &op.namespace);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let list = pods
-        .list(&ListParams::default().labels(&format!("job-name={}", job_name(op))))
+        .list(&ListParams::default().labels(&format!("job-name={name}")))
         .await?;
     let newest = list
         .items
@@ -320,12 +334,12 @@ pub async fn progress(client: &Client, op: &Operation) -> Result<Option<Progress
         .max_by_key(|p| p.metadata.creation_timestamp.as_ref().map(|t| t.0));
     let mut log = Vec::new();
     if let Some(pod) = newest
-        && let Some(name) = &pod.metadata.name
+        && let Some(pod_name) = &pod.metadata.name
     {
         // A pod still waiting for its container has no log yet.
         if let Ok(text) = pods
             .logs(
-                name,
+                pod_name,
                 &LogParams {
                     tail_lines: Some(super::records::LOG_LINES as i64),
                     ..Default::default()
@@ -350,6 +364,16 @@ pub async fn progress(client: &Client, op: &Operation) -> Result<Option<Progress
             _ => None,
         });
     Ok(Some(Progress { log, done }))
+}
+
+/// The Job driver's view of `op`: its own Job.
+pub async fn progress(client: &Client, op: &Operation) -> Result<Seen, kube::Error> {
+    Ok(
+        match job_progress(client, &op.namespace, job_name(op)).await? {
+            None => Seen::Gone,
+            Some(p) => Seen::Progress(p),
+        },
+    )
 }
 
 /// Removes the values Secret of a finished operation (best effort: the Job keeps no

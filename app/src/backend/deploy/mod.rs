@@ -8,9 +8,10 @@
 //! outcome (with a second audit event). At start-up [`Deployer::resume_unfinished`] follows
 //! every operation a previous process left running, so none stays running forever.
 //!
-//! Only the Job driver applies today; hubs set to Flux or k3s are refused with a sentence
-//! saying so (the simulated cluster already plays those drivers for a later step).
+//! Three drivers: a Helm Job (any cluster), Flux and the k3s / RKE2 helm-controller (when API
+//! discovery shows their kinds); see [`job`] and [`controllers`].
 
+pub mod controllers;
 pub mod job;
 pub mod records;
 
@@ -31,6 +32,7 @@ use crate::error::{AppError, AppResult};
 use crate::values::{TOKEN_SECRET_KEY, token_secret_name};
 use chrono::Utc;
 pub use job::HelmSource;
+use job::Seen;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Secret};
 use kube::api::{Api, ListParams};
 use records::{NewOperation, Outcome};
@@ -38,6 +40,30 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+
+/// How long a follower waits for a controller (Flux, helm-controller) to pick a request up
+/// before it marks the operation interrupted.
+const CONTROLLER_GRACE: Duration = Duration::from_secs(120);
+
+/// The values an operation sends: as JSON (Flux) and as a values file (Job, k3s).
+#[derive(Debug, Clone)]
+struct SentValues {
+    json: Value,
+    yaml: String,
+}
+
+fn driver_of(op: &Operation) -> Driver {
+    Driver::parse("driver", &op.driver).unwrap_or(Driver::Job)
+}
+
+fn helm_kind(d: Driver) -> crate::domain::cluster::HelmDriverKind {
+    use crate::domain::cluster::HelmDriverKind;
+    match d {
+        Driver::Job => HelmDriverKind::Job,
+        Driver::Flux => HelmDriverKind::Flux,
+        Driver::K3s => HelmDriverKind::K3s,
+    }
+}
 
 /// Lines of context around each change in the values diffs.
 const DIFF_CONTEXT: usize = 3;
@@ -133,9 +159,10 @@ impl Deployer {
 
     /// Why nothing can be applied to `hub` now, if so (besides invalid values).
     fn refusal(&self, hub: &Hub, running: Option<&Operation>) -> Option<String> {
-        if hub.spec.driver != Driver::Job {
+        let drivers = self.cluster.overview().drivers;
+        if !drivers.supports(helm_kind(hub.spec.driver)) {
             return Some(format!(
-                "This hub uses the {} driver, which Hubfleet cannot apply through yet: set the hub's driver to \"{}\" on the hub page to apply with a Helm Job.",
+                "This hub uses the {} driver, but the cluster does not serve its kinds (API discovery): set the hub's driver to \"{}\" on the hub page, or install the controller.",
                 hub.spec.driver.label(),
                 Driver::Job.label()
             ));
@@ -337,7 +364,11 @@ impl Deployer {
         if let Err(why) = self.create_volumes(&op, &volumes).await {
             return Err(self.refused(&op, why).await);
         }
-        self.send(op, Some(&rendered.yaml)).await
+        let values = SentValues {
+            json: rendered.json.clone(),
+            yaml: rendered.yaml.clone(),
+        };
+        self.send(op, Some(values)).await
     }
 
     /// Rolls hub `hub_id`'s release back to `revision`.
@@ -356,6 +387,11 @@ impl Deployer {
                 ),
             ));
         }
+        let chosen = history
+            .iter()
+            .find(|r| r.revision == revision)
+            .map(|r| r.values.clone())
+            .unwrap_or(Value::Null);
         if deployed(&history).is_some_and(|r| r.revision == revision) {
             return Err(AppError::invalid(
                 "revision",
@@ -376,7 +412,12 @@ impl Deployer {
             },
         )
         .await?;
-        self.send(op, None).await
+        // The Job runs `helm rollback`; the controllers deploy the revision's values again.
+        let values = (hub.spec.driver != Driver::Job).then(|| SentValues {
+            yaml: yaml_of(&chosen),
+            json: chosen,
+        });
+        self.send(op, values).await
     }
 
     /// Uninstalls hub `hub_id`'s release; `confirmation` must be the release name. Home
@@ -445,9 +486,30 @@ impl Deployer {
     }
 
     /// Sends a recorded operation through the driver and starts following it.
-    async fn send(&self, op: Operation, values_yaml: Option<&str>) -> AppResult<Operation> {
+    async fn send(&self, op: Operation, values: Option<SentValues>) -> AppResult<Operation> {
         let client = self.cluster.client();
-        if let Err((what, e)) = job::submit(&client, &op, values_yaml, &self.source).await {
+        let repo = &self.source.chart_repo;
+        let empty = Value::Object(Default::default());
+        let sent = match driver_of(&op) {
+            Driver::Job => {
+                job::submit(
+                    &client,
+                    &op,
+                    values.as_ref().map(|v| v.yaml.as_str()),
+                    &self.source,
+                )
+                .await
+            }
+            Driver::Flux => {
+                let json = values.as_ref().map_or(&empty, |v| &v.json);
+                controllers::flux_submit(&client, &op, json, repo).await
+            }
+            Driver::K3s => {
+                let yaml = values.as_ref().map_or("", |v| v.yaml.as_str());
+                controllers::k3s_submit(&client, &op, yaml, repo).await
+            }
+        };
+        if let Err((what, e)) = sent {
             let why = match &e {
                 kube::Error::Api(s) => format!("The cluster refused to {what}: {}", s.message),
                 other => format!("Could not {what}: {other}"),
@@ -547,39 +609,67 @@ impl Deployer {
         let client = self.cluster.client();
         let mut shown: Vec<String> = op.log.clone();
         let mut failures: u32 = 0;
+        let mut waiting_since: Option<std::time::Instant> = None;
         let outcome = loop {
-            match job::progress(&client, &op).await {
-                Ok(None) => {
+            let seen = match driver_of(&op) {
+                Driver::Job => job::progress(&client, &op).await,
+                Driver::Flux => controllers::flux_progress(&client, &op).await,
+                Driver::K3s => controllers::k3s_progress(&client, &op).await,
+            };
+            let mut lines = None;
+            match seen {
+                Ok(Seen::Gone) => {
                     break Outcome {
                         status: OperationStatus::Interrupted,
                         message: format!(
-                            "The Job {} does not exist: the portal stopped before the cluster received the operation (or someone deleted the Job). Nothing is known to have been applied; the release history shows what is deployed.",
+                            "{} does not exist: the portal stopped before the cluster received the operation (or someone deleted it). Nothing is known to have been applied; the release history shows what is deployed.",
                             op.driver_object
                         ),
                         helm_revision: None,
                         log: shown,
                     };
                 }
-                Ok(Some(p)) => {
+                Ok(Seen::Waiting(why)) => {
                     failures = 0;
-                    if p.log != shown && !p.log.is_empty() {
-                        shown = p.log.clone();
-                        if let Err(e) = records::save_log(&self.pool, op.id, &shown).await {
-                            tracing::warn!(operation = op.id, error = %e, "could not store the operation log");
-                        }
+                    let since = *waiting_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() > CONTROLLER_GRACE {
+                        break Outcome {
+                            status: OperationStatus::Interrupted,
+                            message: format!(
+                                "{why} It did not within {} seconds: check that the controller runs (the Cluster page lists the kinds the cluster serves).",
+                                CONTROLLER_GRACE.as_secs()
+                            ),
+                            helm_revision: None,
+                            log: shown,
+                        };
                     }
+                    lines = Some(vec![why]);
+                }
+                Ok(Seen::Progress(p)) => {
+                    failures = 0;
+                    waiting_since = None;
                     if let Some((ok, message)) = p.done {
-                        break self.outcome(&op, ok, message, shown).await;
+                        let log = if p.log.is_empty() { shown } else { p.log };
+                        break self.outcome(&op, ok, message, log).await;
                     }
+                    lines = Some(p.log);
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
                     tracing::warn!(operation = op.id, error = %e, "could not read the operation's progress; retrying");
                 }
             }
+            if let Some(lines) = lines.filter(|l| !l.is_empty() && *l != shown) {
+                shown = lines;
+                if let Err(e) = records::save_log(&self.pool, op.id, &shown).await {
+                    tracing::warn!(operation = op.id, error = %e, "could not store the operation log");
+                }
+            }
             tokio::time::sleep(self.poll * failures.clamp(1, 10)).await;
         };
-        job::clean_up(&client, &op).await;
+        if driver_of(&op) == Driver::Job {
+            job::clean_up(&client, &op).await;
+        }
         match records::finish(&self.pool, op.id, &outcome).await {
             Ok(done) => done,
             Err(e) => {

@@ -5,7 +5,7 @@ use crate::backend::audit::{self, Actor, Change, RequestMeta};
 use crate::backend::db::{self, internal};
 use crate::backend::write::begin_write;
 use crate::domain::deploy::{Operation, OperationKind, OperationStatus};
-use crate::domain::hub::Hub;
+use crate::domain::hub::{Driver, Hub};
 use crate::error::{AppError, AppResult};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -86,9 +86,14 @@ pub struct NewOperation<'a> {
     pub reason: &'a str,
 }
 
-/// The name of an operation's driver object: `hubfleet-<kind>-<id>` (a DNS label).
-pub fn object_name(kind: OperationKind, id: i64) -> String {
-    format!("hubfleet-{}-{id}", kind.as_str())
+/// The name of an operation's driver object: for the Job driver a Job of its own,
+/// `hubfleet-<kind>-<id>` (a DNS label); for Flux and k3s the release's one `HelmRelease` /
+/// `HelmChart`, named after the release.
+pub fn object_name(driver: Driver, kind: OperationKind, id: i64, release: &str) -> String {
+    match driver {
+        Driver::Job => format!("hubfleet-{}-{id}", kind.as_str()),
+        Driver::Flux | Driver::K3s => release.to_string(),
+    }
 }
 
 fn running_conflict(op: &Operation) -> AppError {
@@ -138,7 +143,11 @@ pub async fn start(
     .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
-    let object = format!("{}/{}", hub.spec.namespace, object_name(new.kind, id));
+    let object = format!(
+        "{}/{}",
+        hub.spec.namespace,
+        object_name(hub.spec.driver, new.kind, id, &hub.spec.release_name)
+    );
     let audit_id = audit::record(
         &mut tx,
         actor,
