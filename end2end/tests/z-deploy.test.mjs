@@ -67,6 +67,14 @@ test('install, upgrade with an impact preview, compare and roll back a hub', asy
   await page.getByTestId('apply-unchanged').waitFor();
   await screenshot(page, '42-deploy-installed');
 
+  // The Cluster page's `helm ls --all` lists the release, linked to its hub.
+  await page.goto(`${BASE_URL}/cluster`);
+  await hydrated(page);
+  const release = page.locator('[data-testid="releases"] tr[data-release="data8-jupyterhub"]');
+  await release.waitFor();
+  assert.match(await release.innerText(), /deployed[\s\S]*jupyterhub-4\.4\.0/);
+  await release.getByRole('link', { name: /Hubfleet/ }).waitFor();
+
   // Change the profile's memory limit through its form.
   await page.goto(`${BASE_URL}${hubPath}`);
   await hydrated(page);

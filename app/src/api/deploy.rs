@@ -2,7 +2,7 @@
 //! is deployed with the impact of applying them, and the operations that install, upgrade,
 //! roll back or uninstall the release through the hub's driver.
 
-use crate::domain::deploy::{DeployPage, Operation, RevisionDiff};
+use crate::domain::deploy::{DeployPage, Operation, ReleaseList, RevisionDiff};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -84,4 +84,14 @@ pub async fn uninstall_release(
             .uninstall(&By::new(&actor, &meta, &reason), hub_id, &confirm)
             .await,
     )
+}
+
+/// Every Helm release in the watched namespaces (`helm ls --all -A`), with the hub that
+/// manages each; releases Hubfleet did not make are listed too.
+#[server]
+pub async fn list_releases() -> Result<ReleaseList, AppError> {
+    use crate::backend::{context, deploy};
+    context::require_admin()?;
+    let state = context::state();
+    context::respond(deploy::releases(&state.pool, &state.cluster).await)
 }

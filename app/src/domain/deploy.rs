@@ -152,6 +152,23 @@ impl RevisionRow {
     }
 }
 
+/// One row of `helm ls --all -A`: a release's latest revision, and the hub that manages it
+/// (`None`: a release Hubfleet did not make, shown read-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseListRow {
+    pub name: String,
+    pub namespace: String,
+    pub latest: RevisionRow,
+    pub hub_id: Option<i64>,
+}
+
+/// The releases table, or why the cluster's releases cannot be read now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseList {
+    pub rows: Vec<ReleaseListRow>,
+    pub note: Option<String>,
+}
+
 /// What applying the hub's current values would change, beyond the values themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Impact {

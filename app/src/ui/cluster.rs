@@ -73,6 +73,72 @@ pub fn ClusterPage() -> impl IntoView {
                 Ok::<_, crate::error::AppError>(view! { <Overview status overview /> })
             })}
         </Transition>
+        <Releases refresh />
+    }
+}
+
+/// `helm ls --all -A`: every release in the watched namespaces, linked to its hub's deploy
+/// page when Hubfleet manages it.
+#[component]
+fn Releases(refresh: RwSignal<u32>) -> impl IntoView {
+    let data = Resource::new(
+        move || refresh.get(),
+        |_| crate::api::deploy::list_releases(),
+    );
+    view! {
+        <section class="panel" data-testid="releases-panel">
+            <h2>"Helm releases"</h2>
+            <p class="muted">"Read from the releases' Secrets, whoever installed them (helm ls --all -A). Releases no hub in Hubfleet manages are listed read-only."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let (rows, note) = match data.await {
+                        Ok(list) => (list.rows, list.note),
+                        Err(e) => return view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                    };
+                    if let Some(note) = note {
+                        return view! { <p class="muted">{note}</p> }.into_any();
+                    }
+                    if rows.is_empty() {
+                        return view! { <p class="muted" data-testid="no-releases">"No Helm release in the watched namespaces."</p> }.into_any();
+                    }
+                    view! {
+                        <div class="table-wrap">
+                            <table class="table" data-testid="releases">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Namespace"</th>
+                                        <th scope="col">"Revision"</th>
+                                        <th scope="col">"Updated"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Chart"</th>
+                                        <th scope="col">"App version"</th>
+                                        <th scope="col">"Managed by"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows.into_iter().map(|r| view! {
+                                        <tr data-release=r.name.clone()>
+                                            <td>{r.name.clone()}</td>
+                                            <td>{r.namespace}</td>
+                                            <td>{r.latest.revision.to_string()}</td>
+                                            <td class="nowrap">{super::text::short_time(&r.latest.updated)}</td>
+                                            <td>{r.latest.status.as_str()}</td>
+                                            <td class="nowrap">{r.latest.chart}</td>
+                                            <td>{r.latest.app_version}</td>
+                                            <td>{match r.hub_id {
+                                                Some(id) => view! { <a href=format!("/hubs/{id}/deploy")>"Hubfleet (deploy page)"</a> }.into_any(),
+                                                None => view! { <span class="muted">"not Hubfleet (read-only)"</span> }.into_any(),
+                                            }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                })}
+            </Transition>
+        </section>
     }
 }
 

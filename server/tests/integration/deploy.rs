@@ -5,11 +5,14 @@
 
 use crate::common::*;
 use app::api::deploy::{
-    ApplyRelease, GetDeployPage, GetOperation, GetRevisionDiff, RollbackRelease, UninstallRelease,
+    ApplyRelease, GetDeployPage, GetOperation, GetRevisionDiff, ListReleases, RollbackRelease,
+    UninstallRelease,
 };
 use app::backend::audit::{Actor, RequestMeta};
 use app::backend::deploy::{Deployer, job, records};
-use app::domain::deploy::{DeployPage, Operation, OperationKind, OperationStatus, RevisionDiff};
+use app::domain::deploy::{
+    DeployPage, Operation, OperationKind, OperationStatus, ReleaseList, RevisionDiff,
+};
 use app::domain::user::Role;
 use http::StatusCode;
 use std::time::Duration;
@@ -199,6 +202,28 @@ async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
         sim.object("secrets", NS, &job::values_secret_name(op.id))
             .is_none()
     );
+
+    // `helm ls --all -A` lists it with its hub, and a release Hubfleet did not make without.
+    sim.install_release("other-hub", "jupyterhub", "4.4.0", serde_json::json!({}));
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        let r = app
+            .post_form(&fn_path::<ListReleases>(), "", Some(&root))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        rows = serde_json::from_str::<ReleaseList>(&r.body).unwrap().rows;
+        if rows.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ours = rows.iter().find(|r| r.name == HUB).expect("our release");
+    assert_eq!((ours.hub_id, ours.latest.revision), (Some(hub), 1));
+    let other = rows
+        .iter()
+        .find(|r| r.name == "other-hub")
+        .expect("the other");
+    assert_eq!(other.hub_id, None);
 
     // Deployed: nothing to change; the values version applied was recorded.
     let p = page(&app, &root, hub).await;

@@ -537,6 +537,7 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<deploy::ApplyRelease>(), Caller::Admin),
         (p::<deploy::RollbackRelease>(), Caller::Admin),
         (p::<deploy::UninstallRelease>(), Caller::Admin),
+        (p::<deploy::ListReleases>(), Caller::Admin),
     ]
 }
 

@@ -762,6 +762,39 @@ impl Deployer {
     }
 }
 
+/// `helm ls --all -A` from the watch store: every release's latest revision, by namespace
+/// and name, with the hub that manages it.
+pub async fn releases(
+    pool: &SqlitePool,
+    cluster: &ClusterHandle,
+) -> AppResult<crate::domain::deploy::ReleaseList> {
+    let stores = match cluster.ready_stores() {
+        Ok(s) => s,
+        Err(why) => {
+            return Ok(crate::domain::deploy::ReleaseList {
+                rows: Vec::new(),
+                note: Some(why),
+            });
+        }
+    };
+    let hubs: BTreeMap<(String, String), i64> = super::hubs::list(pool)
+        .await?
+        .into_iter()
+        .map(|h| ((h.spec.namespace, h.spec.release_name), h.id))
+        .collect();
+    let rows = stores
+        .releases()
+        .iter()
+        .map(|r| crate::domain::deploy::ReleaseListRow {
+            hub_id: hubs.get(&(r.namespace.clone(), r.name.clone())).copied(),
+            name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            latest: RevisionRow::of(r),
+        })
+        .collect();
+    Ok(crate::domain::deploy::ReleaseList { rows, note: None })
+}
+
 /// Operation `id`.
 pub async fn operation(pool: &SqlitePool, id: i64) -> AppResult<Operation> {
     records::get(pool, id).await
