@@ -8,7 +8,11 @@ use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use app::values::{ValuesInput, check_values, generate, profiles_for_user, schema};
-use std::time::{Duration, Instant};
+use report::{Timing, machine, ms, update_section};
+use std::time::Instant;
+
+#[path = "report.rs"]
+mod report;
 
 const PROFILES: usize = 500;
 const VOLUMES: usize = 20;
@@ -114,76 +118,16 @@ fn profiles(h: &Hub) -> Vec<Profile> {
         .collect()
 }
 
-struct Timing {
-    median: Duration,
-    max: Duration,
-}
-
 fn measure<T>(mut f: impl FnMut() -> T) -> Timing {
     let _ = f();
-    let mut times: Vec<Duration> = (0..ROUNDS)
+    let times: Vec<std::time::Duration> = (0..ROUNDS)
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(f());
             t.elapsed()
         })
         .collect();
-    times.sort();
-    Timing {
-        median: times[times.len() / 2],
-        max: times[times.len() - 1],
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn machine() -> String {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
-        .unwrap_or_else(|| "? GiB".into());
-    format!(
-        "{}, {cores} cores ({cpu}), {mem}",
-        chrono::Utc::now().format("%Y-%m-%d")
-    )
-}
-
-fn update_section(name: &str, lines: &[String]) -> std::io::Result<std::path::PathBuf> {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    let start = format!("<!-- bench:{name} -->");
-    let end = format!("<!-- /bench:{name} -->");
-    let block = format!("{start}\n{}\n{end}", lines.join("\n"));
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-        "# Benchmarks\n\nFigures measured by the scripts in `bench/`; each section says how to reproduce it.\n".into()
-    });
-    let text = match (text.find(&start), text.find(&end)) {
-        (Some(i), Some(j)) if j > i => {
-            format!("{}{block}{}", &text[..i], &text[j + end.len()..])
-        }
-        _ => format!("{}\n\n{block}\n", text.trim_end()),
-    };
-    std::fs::write(&file, text)?;
-    Ok(file)
+    Timing::of(times)
 }
 
 fn main() {
