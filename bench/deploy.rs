@@ -150,7 +150,10 @@ async fn main() {
         free(op.id).await;
     }
     let start = Timing::of(start);
-    let sample = records::recent(&pool, hub.id, 1).await.expect("ops").remove(0);
+    let sample = records::recent(&pool, hub.id, 1)
+        .await
+        .expect("ops")
+        .remove(0);
     let rendered = values::render_hub(&pool, hub.id, Some("http://portal"))
         .await
         .expect("values");
@@ -188,7 +191,11 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let table = time_async(ROUNDS, || deploy::releases(&pool, &cluster)).await;
-    let rows = deploy::releases(&pool, &cluster).await.expect("rows").rows.len();
+    let rows = deploy::releases(&pool, &cluster)
+        .await
+        .expect("rows")
+        .rows
+        .len();
     let history = time_async(ROUNDS, || async {
         stores.release_history("jupyterhub", "hub-07")
     })

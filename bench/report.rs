@@ -70,4 +70,3 @@ pub fn update_section(name: &str, lines: &[String]) -> std::io::Result<std::path
     std::fs::write(&file, text)?;
     Ok(file)
 }
-

@@ -226,8 +226,18 @@ pub fn is_release_secret(secret: &Secret) -> bool {
             .is_some_and(|l| l.get("owner").map(String::as_str) == Some("helm"))
 }
 
+/// The release name and revision Helm writes into a release Secret's labels (`name`,
+/// `version`), when both are there: read without decoding the record.
+fn labelled(secret: &Secret) -> Option<(&str, u32)> {
+    let labels = secret.metadata.labels.as_ref()?;
+    let name = labels.get("name")?.as_str();
+    let version = labels.get("version")?.parse().ok()?;
+    Some((name, version))
+}
+
 /// `helm history <release>`: every readable revision of one release in one storage
-/// namespace, newest first. Unreadable Secrets are skipped.
+/// namespace, newest first. Unreadable Secrets are skipped. Secrets whose labels name another
+/// release are not decoded.
 pub fn history<'a>(
     secrets: impl IntoIterator<Item = &'a Secret>,
     release: &str,
@@ -237,6 +247,7 @@ pub fn history<'a>(
         .into_iter()
         .filter(|s| is_release_secret(s))
         .filter(|s| s.metadata.namespace.as_deref().unwrap_or("") == namespace)
+        .filter(|s| labelled(s).is_none_or(|(name, _)| name == release))
         .filter_map(|s| decode_secret(s).ok())
         .filter(|r| r.name == release)
         .collect();
@@ -244,16 +255,38 @@ pub fn history<'a>(
     out
 }
 
-/// `helm ls --all -A`: the latest revision of every release, by namespace and name.
+/// `helm ls --all -A`: the latest revision of every release, by namespace and name. Of the
+/// Secrets Helm labelled, only each release's newest readable one is decoded; unlabelled ones
+/// are decoded to learn what they are.
 pub fn latest_releases<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Vec<ReleaseRecord> {
+    let mut candidates: BTreeMap<(String, String), Vec<(u32, &Secret)>> = BTreeMap::new();
     let mut latest: BTreeMap<(String, String), ReleaseRecord> = BTreeMap::new();
-    for s in secrets.into_iter().filter(|s| is_release_secret(s)) {
-        let Ok(r) = decode_secret(s) else {
-            continue;
-        };
+    let mut keep = |latest: &mut BTreeMap<(String, String), ReleaseRecord>, r: ReleaseRecord| {
         let key = (r.namespace.clone(), r.name.clone());
         if latest.get(&key).is_none_or(|cur| cur.version < r.version) {
             latest.insert(key, r);
+        }
+    };
+    for s in secrets.into_iter().filter(|s| is_release_secret(s)) {
+        match labelled(s) {
+            Some((name, version)) => {
+                let ns = s.metadata.namespace.clone().unwrap_or_default();
+                candidates
+                    .entry((ns, name.to_string()))
+                    .or_default()
+                    .push((version, s));
+            }
+            None => {
+                if let Ok(r) = decode_secret(s) {
+                    keep(&mut latest, r);
+                }
+            }
+        }
+    }
+    for (_, mut list) in candidates {
+        list.sort_by_key(|(v, _)| std::cmp::Reverse(*v));
+        if let Some(r) = list.iter().find_map(|(_, s)| decode_secret(s).ok()) {
+            keep(&mut latest, r);
         }
     }
     latest.into_values().collect()
@@ -289,6 +322,45 @@ mod tests {
             manifest: "---\n".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn labels_spare_decoding_but_unreadable_newest_falls_back() {
+        let mut secrets: Vec<Secret> = (1..=3)
+            .map(|v| {
+                let mut s = release_secret(&record(v, "superseded")).unwrap();
+                s.metadata.namespace = Some("kube-public".into());
+                s
+            })
+            .collect();
+        // The newest revision's record is unreadable: the one before it is the latest.
+        secrets[2].data.as_mut().unwrap().insert(
+            "release".into(),
+            k8s_openapi::ByteString(b"not base64!".to_vec()),
+        );
+        // A Secret without Helm's name/version labels is decoded to learn what it is.
+        let mut other = record(7, "deployed");
+        other.name = "other".into();
+        let mut bare = release_secret(&other).unwrap();
+        bare.metadata.namespace = Some("kube-public".into());
+        bare.metadata.labels = Some(BTreeMap::from([("owner".into(), "helm".into())]));
+        secrets.push(bare);
+        let latest = latest_releases(secrets.iter());
+        let found: Vec<(String, u32)> =
+            latest.iter().map(|r| (r.name.clone(), r.version)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("data8-jupyterhub".to_string(), 2),
+                ("other".to_string(), 7)
+            ]
+        );
+        let h = history(secrets.iter(), "data8-jupyterhub", "kube-public");
+        assert_eq!(h.iter().map(|r| r.version).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(
+            history(secrets.iter(), "other", "kube-public")[0].version,
+            7
+        );
     }
 
     #[test]

@@ -99,3 +99,36 @@ pub async fn update_volume(
 pub async fn delete_volume(id: i64, version: i64, reason: String) -> Result<(), AppError> {
     crate::backend::context::admin_delete::<SharedVolume>(id, version, &reason).await
 }
+
+/// The claim of shared volume `id` in the cluster (Bound, Pending with why, or missing).
+#[server]
+pub async fn get_volume_claim(id: i64) -> Result<crate::domain::volume::ClaimState, AppError> {
+    use crate::backend::{context, shared_claims};
+    context::require_admin()?;
+    let state = context::state();
+    context::respond(shared_claims::state(&state.pool, &state.cluster, id).await)
+}
+
+/// Creates the claim of portal-managed shared volume `id` (`dry_run`: only what the API server
+/// would store, as YAML). Audited as `pvc.create`.
+#[server]
+pub async fn create_volume_claim(
+    id: i64,
+    dry_run: bool,
+    reason: String,
+) -> Result<String, AppError> {
+    use crate::backend::{context, shared_claims, write::By};
+    let admin = context::require_admin()?;
+    let state = context::state();
+    let (actor, meta) = (context::actor(&admin), context::request_meta());
+    context::respond(
+        shared_claims::create(
+            &state.pool,
+            &state.cluster,
+            &By::new(&actor, &meta, &reason),
+            id,
+            dry_run,
+        )
+        .await,
+    )
+}

@@ -23,6 +23,7 @@ pub mod revert;
 pub mod seed;
 pub mod server_events;
 pub mod servers;
+pub mod shared_claims;
 pub mod state;
 pub mod tokens;
 pub mod user_servers;

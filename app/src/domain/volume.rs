@@ -422,3 +422,24 @@ mod tests {
         assert!(validate_growth("size", "10Gi", "lots").is_err());
     }
 }
+
+/// A shared volume's claim as the cluster has it (the volume page's "In the cluster").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimState {
+    pub namespace: String,
+    pub pvc: String,
+    /// Hubfleet creates the claim ("Hubfleet creates the PVC").
+    pub managed: bool,
+    /// The size Hubfleet's record asks for.
+    pub wanted: Option<String>,
+    pub exists: bool,
+    /// `Bound`, `Pending`, `Lost`.
+    pub phase: Option<String>,
+    pub requested: Option<String>,
+    pub capacity: Option<String>,
+    pub storage_class: Option<String>,
+    /// Why it is not bound, from its latest event.
+    pub reason: Option<String>,
+    /// Why the state is not known, or a size Hubfleet will not apply.
+    pub note: Option<String>,
+}

@@ -538,6 +538,8 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<deploy::RollbackRelease>(), Caller::Admin),
         (p::<deploy::UninstallRelease>(), Caller::Admin),
         (p::<deploy::ListReleases>(), Caller::Admin),
+        (p::<volumes::GetVolumeClaim>(), Caller::Admin),
+        (p::<volumes::CreateVolumeClaim>(), Caller::Admin),
     ]
 }
 
@@ -550,7 +552,7 @@ const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refr
 &form[status]=enabled&form[current_password]=wrong+password\
 &form[new_password]=another+long+password&form[confirm_password]=another+long+password\
 &form[release_name]=probe&form[namespace]=probe&form[name]=probe&form[display_name]=probe\
-&query[page]=1&revision=1&confirm=probe";
+&query[page]=1&revision=1&confirm=probe&dry_run=true";
 
 /// Routes outside the pages and server functions, named as their `.route(…)` call names them
 /// in the source, with a path to call and what anonymous, user, one-time-password and

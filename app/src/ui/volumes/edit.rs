@@ -1,9 +1,13 @@
 //! `/hubs/{id}/volumes/new` and `/volumes/{id}`: create, edit and delete a shared volume.
 
 use super::form::{VolumeFields, VolumeInputs, volume_conflict_rows, volume_errors};
-use crate::api::volumes::{CreateVolume, DeleteVolume, UpdateVolume, VolumeEditor};
+use crate::api::volumes::{
+    CreateVolume, CreateVolumeClaim, DeleteVolume, UpdateVolume, VolumeEditor, get_volume_claim,
+};
 use crate::domain::volume::{AccessMode, VolumeForm, VolumeMode};
-use crate::ui::form::{CreateForm, DeletePanel, EditForm, Names, answer_errors};
+use crate::ui::form::{
+    CreateForm, DeletePanel, EditForm, ErrorBanner, FieldRow, Names, answer_errors,
+};
 use crate::ui::hubs::HubCrumbs;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -110,6 +114,7 @@ pub fn EditVolume(editor: VolumeEditor) -> impl IntoView {
                 <VolumeInputs fields errors hub_namespace=hub.spec.namespace.clone() follow_name=false />
             </EditForm>
         </section>
+        <ClaimPanel id=vid />
         <DeletePanel
             delete
             saved
@@ -136,5 +141,91 @@ fn delete_note(mounted_by: &[String]) -> String {
                 "those profiles"
             }
         )
+    }
+}
+
+/// "In the cluster": the claim's state, and for a portal-managed volume whose claim does not
+/// exist, "Create in cluster" (a dry run shown first, then the write, with a reason).
+#[component]
+fn ClaimPanel(id: i64) -> impl IntoView {
+    let create = ServerAction::<CreateVolumeClaim>::new();
+    let state = Resource::new(
+        move || create.version().get(),
+        move |_| get_volume_claim(id),
+    );
+    let preview = RwSignal::new(None::<String>);
+    let reason = RwSignal::new(String::new());
+    // Which button sent the last request: the preview's label says what the YAML is.
+    let last_dry = RwSignal::new(true);
+    Effect::new(move |_| {
+        if let Some(Ok(yaml)) = create.value().get() {
+            preview.set(Some(yaml));
+        }
+    });
+    let failed = Signal::derive(move || {
+        create.value().with(|v| match v {
+            Some(Err(e)) => Some(crate::ui::form::error_text(e)),
+            _ => None,
+        })
+    });
+    view! {
+        <section class="panel" data-testid="claim-panel">
+            <h2>"In the cluster"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Reading the cluster…"</p> }>
+                {move || Suspend::new(async move {
+                    let s = state.await?;
+                    let summary = if s.exists {
+                        let phase = s.phase.clone().unwrap_or_else(|| "unknown".into());
+                        let tone = if phase == "Bound" { "status status-ok" } else { "status status-warn" };
+                        view! {
+                            <p>
+                                <span class=tone data-testid="claim-phase">{phase}</span>
+                                {format!(
+                                    " {}/{} · requested {} · capacity {} · class {}",
+                                    s.namespace,
+                                    s.pvc,
+                                    s.requested.clone().unwrap_or_else(|| "?".into()),
+                                    s.capacity.clone().unwrap_or_else(|| "not yet".into()),
+                                    s.storage_class.clone().unwrap_or_else(|| "cluster default".into())
+                                )}
+                            </p>
+                            {s.reason.clone().map(|r| view! { <p class="muted">{r}</p> })}
+                        }.into_any()
+                    } else if s.managed {
+                        view! { <p data-testid="claim-missing">{format!("Claim {}/{} does not exist yet. Hubfleet creates it here, or at the hub's next apply.", s.namespace, s.pvc)}</p> }.into_any()
+                    } else {
+                        view! { <p data-testid="claim-missing">{format!("Claim {}/{} was not found. It is marked as an existing claim: create it with kubectl (servers that mount it stay pending until then).", s.namespace, s.pvc)}</p> }.into_any()
+                    };
+                    let can_create = s.managed && !s.exists && s.note.is_none();
+                    Ok::<_, crate::error::AppError>(view! {
+                        {summary}
+                        {s.note.clone().map(|n| view! { <div class="alert alert-warning" role="status">{n}</div> })}
+                        {can_create.then(|| view! {
+                            <ActionForm action=create attr:class="stack">
+                                <input type="hidden" name="id" value=id.to_string() />
+                                <FieldRow label="Reason (optional)" id="claim-reason" hint="Kept in the audit trail.">
+                                    <input id="claim-reason" name="reason" type="text" autocomplete="off"
+                                        prop:value=move || reason.get()
+                                        on:input=move |ev| reason.set(event_target_value(&ev)) />
+                                </FieldRow>
+                                <div class="form-footer">
+                                    <button type="submit" class="btn" name="dry_run" value="true" data-testid="claim-preview" on:click=move |_| last_dry.set(true)>"Preview (dry run)"</button>
+                                    <button type="submit" class="btn btn-primary" name="dry_run" value="false" data-testid="claim-create"
+                                        on:click=move |_| last_dry.set(false)
+                                        disabled=move || preview.get().is_none()>"Create in cluster"</button>
+                                </div>
+                            </ActionForm>
+                        })}
+                    })
+                })}
+            </Transition>
+            <ErrorBanner message=failed testid="claim-error" />
+            {move || preview.get().map(|yaml| view! {
+                <details open=true data-testid="claim-yaml">
+                    <summary>{move || if last_dry.get() { "What the API server would store (dry run)" } else { "Created: what the API server stored" }}</summary>
+                    <pre class="operation-log">{yaml}</pre>
+                </details>
+            })}
+        </section>
     }
 }
