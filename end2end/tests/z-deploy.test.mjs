@@ -75,6 +75,13 @@ test('install, upgrade with an impact preview, compare and roll back a hub', asy
   assert.match(await release.innerText(), /deployed[\s\S]*jupyterhub-4\.4\.0/);
   await release.getByRole('link', { name: /Hubfleet/ }).waitFor();
 
+  // The install created the shared volume first: its page shows the claim bound.
+  await page.goto(`${BASE_URL}/volumes`);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'claim-share' }).first().click();
+  await page.getByTestId('claim-panel').waitFor();
+  await page.getByTestId('claim-phase').getByText('Bound').waitFor({ timeout: 30_000 });
+
   // Change the profile's memory limit through its form.
   await page.goto(`${BASE_URL}${hubPath}`);
   await hydrated(page);

@@ -17,4 +17,5 @@ mod process;
 mod profiles_api;
 mod security;
 mod servers;
+mod shared_claims;
 mod site;
