@@ -410,17 +410,23 @@ fn HistoryPanel(
     can_act: bool,
     actions: Actions,
 ) -> impl IntoView {
-    let comparing = RwSignal::new(None::<u32>);
+    // (from, to): any two revisions; the buttons compare one with the deployed revision.
+    let comparing = RwSignal::new(None::<(u32, u32)>);
     let rolling = RwSignal::new(None::<u32>);
-    let diff = Resource::new(
-        move || comparing.get(),
-        move |rev| async move {
-            match (rev, deployed_rev) {
-                (Some(r), Some(d)) => Some(get_revision_diff(hub_id, r, d).await),
-                _ => None,
+    // Browser-only: created inside the page's Suspend (see the volume page's claim panel).
+    let diff = LocalResource::new(move || {
+        let pair = comparing.get();
+        async move {
+            match pair {
+                Some((from, to)) => Some(get_revision_diff(hub_id, from, to).await),
+                None => None,
             }
-        },
-    );
+        }
+    });
+    let revisions: Vec<u32> = history.iter().map(|r| r.revision).collect();
+    let newest = revisions.first().copied().unwrap_or(0);
+    let pick_from = RwSignal::new(revisions.get(1).copied().unwrap_or(newest));
+    let pick_to = RwSignal::new(deployed_rev.unwrap_or(newest));
     let side = RwSignal::new(false);
     if history.is_empty() {
         return view! {
@@ -462,7 +468,7 @@ fn HistoryPanel(
                                     <td class="nowrap">
                                         {other.then(|| view! {
                                             <button type="button" class="btn btn-small" data-testid=format!("compare-{rev}")
-                                                on:click=move |_| comparing.set(Some(rev))>"Diff with deployed"</button>
+                                                on:click=move |_| comparing.set(deployed_rev.map(|d| (rev, d)))>"Diff with deployed"</button>
                                         })}
                                         {(other && can_act).then(|| view! {
                                             " "
@@ -476,6 +482,23 @@ fn HistoryPanel(
                     </tbody>
                 </table>
             </div>
+            {(revisions.len() > 1).then(|| {
+                let options = move |selected: RwSignal<u32>| revisions.iter().map(|r| {
+                    let r = *r;
+                    view! { <option value=r.to_string() selected=move || selected.get() == r>{format!("revision {r}")}</option> }
+                }).collect_view();
+                let (a, b) = (options(pick_from), options(pick_to));
+                view! {
+                    <div class="diff-toolbar compare-bar">
+                        <label for="compare-from">"Compare"</label>
+                        <select id="compare-from" data-testid="compare-from" on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { pick_from.set(v) }>{a}</select>
+                        <label for="compare-to">"with"</label>
+                        <select id="compare-to" data-testid="compare-to" on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { pick_to.set(v) }>{b}</select>
+                        <button type="button" class="btn btn-small" data-testid="compare-any"
+                            on:click=move |_| comparing.set(Some((pick_from.get(), pick_to.get()))) >"Show diff"</button>
+                    </div>
+                }
+            })}
             <RollbackForm hub_id rolling actions />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -486,7 +509,11 @@ fn HistoryPanel(
                             <div data-testid="revision-diff">
                                 <div class="diff-toolbar">
                                     <p class="diff-stats">
-                                        {format!("Revision {} → deployed revision {}: ", d.from, d.to)}
+                                        {if Some(d.to) == deployed_rev {
+                                            format!("Revision {} → deployed revision {}: ", d.from, d.to)
+                                        } else {
+                                            format!("Revision {} → revision {}: ", d.from, d.to)
+                                        }}
                                         <span class="diff-add-count">{format!("+{}", d.added)}</span>
                                         " "
                                         <span class="diff-del-count">{format!("−{}", d.removed)}</span>
