@@ -30,6 +30,7 @@ fn hub() -> Hub {
             chart_version: "4.4.0".into(),
             ingress_host: "hub.example.org".into(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("valid hub"),

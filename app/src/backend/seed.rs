@@ -21,6 +21,7 @@ pub fn example_hub() -> HubForm {
         chart_version: "4.4.0".into(),
         ingress_host: String::new(),
         driver: "job".into(),
+        ..HubForm::default()
     }
 }
 

@@ -16,6 +16,9 @@
 //!   profile does not, so no profile inherits another's limits, variables or volumes; display
 //!   names and descriptions are HTML-escaped ([`html_text`]), as KubeSpawner's spawn page
 //!   does not escape them;
+//! - the lifetime of servers the hub chose (`cull`, `singleuser.startTimeout`,
+//!   `hub.concurrentSpawnLimit`, `hub.activeServerLimit`, `hub.config.KubeSpawner.http_timeout`),
+//!   only the settings that are set: the chart's defaults stay in effect for the others;
 //! - `ingress` when the hub has a host, `prePuller.hook.enabled: false` (the hook would block
 //!   upgrades driven by the portal) with the continuous puller kept;
 //! - `hub.extraConfig` with the Python that makes `c.KubeSpawner.profile_list` ask the portal
@@ -733,7 +736,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
         .find(|b| b.entry.default)
         .map(|b| b.parts.name.clone());
 
-    let singleuser = match &base {
+    let mut singleuser = match &base {
         Some((b, is_default)) => {
             match (&restricted_default, is_default) {
                 (Some(d), _) => notes.push(format!(
@@ -873,6 +876,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect(),
+                start_timeout: None,
                 profile_list: open.into_iter().map(|b| b.entry).collect(),
             }
         }
@@ -897,10 +901,66 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 },
                 extra_env: OrderedMap::new(),
                 node_selector: BTreeMap::new(),
+                start_timeout: None,
                 profile_list: Vec::new(),
             }
         }
     };
+    let lifetime = &hub.spec.lifetime;
+    singleuser.start_timeout = lifetime.start_timeout;
+    let hub_source = |sources: &mut SourceMap, at: &str, field: &str| {
+        sources.add(at, TargetKind::Hub, hub.id, &hub.spec.release_name, field);
+    };
+    for (set, at, field) in [
+        (
+            lifetime.start_timeout.is_some(),
+            "/singleuser/startTimeout",
+            "start_timeout",
+        ),
+        (
+            lifetime.cull_enabled.is_some(),
+            "/cull/enabled",
+            "cull_enabled",
+        ),
+        (lifetime.cull_users.is_some(), "/cull/users", "cull_users"),
+        (
+            lifetime.cull_timeout.is_some(),
+            "/cull/timeout",
+            "cull_timeout",
+        ),
+        (lifetime.cull_every.is_some(), "/cull/every", "cull_every"),
+        (
+            lifetime.cull_max_age.is_some(),
+            "/cull/maxAge",
+            "cull_max_age",
+        ),
+        (
+            lifetime.concurrent_spawn_limit.is_some(),
+            "/hub/concurrentSpawnLimit",
+            "concurrent_spawn_limit",
+        ),
+        (
+            lifetime.active_server_limit.is_some(),
+            "/hub/activeServerLimit",
+            "active_server_limit",
+        ),
+        (
+            lifetime.http_timeout.is_some(),
+            "/hub/config/KubeSpawner/http_timeout",
+            "http_timeout",
+        ),
+    ] {
+        if set {
+            hub_source(&mut sources, at, field);
+        }
+    }
+    let cull = lifetime.sets_cull().then_some(Cull {
+        enabled: lifetime.cull_enabled,
+        users: lifetime.cull_users,
+        timeout: lifetime.cull_timeout,
+        every: lifetime.cull_every,
+        max_age: lifetime.cull_max_age,
+    });
 
     let ingress = hub.spec.ingress_host.as_ref().map(|h| {
         sources.add(
@@ -968,9 +1028,17 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 continuous: Enabled { enabled: true },
             },
             hub: HubValues {
+                concurrent_spawn_limit: lifetime.concurrent_spawn_limit,
+                active_server_limit: lifetime.active_server_limit,
+                config: lifetime.http_timeout.map(|t| HubConfig {
+                    kube_spawner: KubeSpawnerConfig {
+                        http_timeout: Some(t),
+                    },
+                }),
                 extra_env,
                 extra_config,
             },
+            cull,
         },
         sources,
         problems,

@@ -105,6 +105,25 @@ pub struct Values {
     pub ingress: Option<Ingress>,
     pub pre_puller: PrePuller,
     pub hub: HubValues,
+    /// The idle culler's settings the hub chose (the chart's defaults otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cull: Option<Cull>,
+}
+
+/// `cull`: only the settings a hub chose.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cull {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +140,9 @@ pub struct Singleuser {
     pub extra_env: OrderedMap<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
+    /// Seconds a server may take to start (`KubeSpawner.start_timeout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profile_list: Vec<ProfileEntry>,
 }
@@ -228,10 +250,31 @@ pub struct Enabled {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HubValues {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrent_spawn_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_server_limit: Option<u32>,
+    /// Traitlets configuration (`hub.config`), merged by Helm into the chart's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<HubConfig>,
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
     pub extra_env: OrderedMap<HubEnv>,
     /// Name -> Python source, run by the hub in key order.
     pub extra_config: BTreeMap<String, String>,
+}
+
+/// `hub.config`: the KubeSpawner traits the chart has no key for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HubConfig {
+    #[serde(rename = "KubeSpawner")]
+    pub kube_spawner: KubeSpawnerConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KubeSpawnerConfig {
+    /// Seconds the hub waits for a started server to answer HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_timeout: Option<u32>,
 }
 
 /// A `hub.extraEnv` entry: a literal value, or a reference to a Secret.

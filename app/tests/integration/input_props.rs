@@ -151,7 +151,7 @@ proptest! {
         release_name in text(), namespace in text(), chart_version in text(),
         ingress_host in text(), driver in text(),
     ) {
-        let f = HubForm { release_name, namespace, chart_version, ingress_host, driver };
+        let f = HubForm { release_name, namespace, chart_version, ingress_host, driver, ..HubForm::default() };
         if let Err(e) = f.validate() {
             names_fields(&e, &["release_name", "namespace", "chart_version", "ingress_host", "driver"])?;
         }

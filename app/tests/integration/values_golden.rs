@@ -85,6 +85,49 @@ fn sample_hub_matches_the_golden_file() {
     compare_golden("sample-physics-hub.yaml", &r.yaml);
 }
 
+/// A hub with every lifetime setting: `cull`, `singleuser.startTimeout`, the hub's limits and
+/// `hub.config.KubeSpawner.http_timeout`, valid against the chart's schema.
+#[test]
+fn lifetime_hub_matches_the_golden_file() {
+    let (h, p, v) = lifetime_sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    assert_eq!(r.errors, vec![], "{:#?}", r.errors);
+    compare_golden("ml-hub.yaml", &r.yaml);
+    let back: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    assert_eq!(back["cull"]["timeout"], 7200);
+    assert_eq!(back["singleuser"]["startTimeout"], 900);
+    assert_eq!(back["hub"]["config"]["KubeSpawner"]["http_timeout"], 120);
+    assert!(schema::is_valid(&back));
+    // The schema check points a wrong value back at the hub's field.
+    let g = generate(&ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: Some(PORTAL),
+    });
+    let mut bad = g.json();
+    bad["cull"]["timeout"] = serde_json::json!("2h");
+    let e = schema::schema_errors(&bad, &g.sources);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].field.as_str(), e[0].link.as_str()),
+        ("cull_timeout", "/hubs/2")
+    );
+    // A hub with chart defaults writes none of it.
+    let (h, p, v) = sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    let back: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    for at in [
+        "/cull",
+        "/singleuser/startTimeout",
+        "/hub/concurrentSpawnLimit",
+        "/hub/activeServerLimit",
+        "/hub/config",
+    ] {
+        assert!(back.pointer(at).is_none(), "{at} in\n{}", r.yaml);
+    }
+}
+
 #[test]
 fn generation_is_deterministic_and_independent_of_input_order() {
     let (h, p, v) = sample();

@@ -28,6 +28,7 @@ pub fn hub(id: i64, release: &str, namespace: &str, host: &str) -> Hub {
             chart_version: "4.4.0".into(),
             ingress_host: host.into(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("valid hub"),
@@ -165,4 +166,32 @@ pub fn sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
         ),
     ];
     (h, profiles, vols)
+}
+
+/// A hub that sets every lifetime setting (culling, timeouts, limits) with one profile.
+pub fn lifetime_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
+    let mut h = hub(2, "ml-hub", "ml", "");
+    h.spec = HubForm {
+        cull_enabled: "on".into(),
+        cull_users: "off".into(),
+        cull_timeout: "7200".into(),
+        cull_every: "600".into(),
+        cull_max_age: "86400".into(),
+        start_timeout: "900".into(),
+        http_timeout: "120".into(),
+        concurrent_spawn_limit: "10".into(),
+        active_server_limit: "40".into(),
+        ..h.spec.to_form()
+    }
+    .validate()
+    .expect("valid hub");
+    let profiles = vec![profile(
+        20,
+        &h,
+        ProfileForm {
+            is_default: "on".into(),
+            ..form("CPU", "cpu")
+        },
+    )];
+    (h, profiles, vec![])
 }

@@ -120,6 +120,7 @@ pub(crate) async fn seed(app: &TestApp) -> Seeded {
             chart_version: "4.4.0".into(),
             ingress_host: String::new(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("test setup")
