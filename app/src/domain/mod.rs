@@ -15,6 +15,7 @@ pub mod lifetime;
 pub mod mount;
 pub mod profile;
 pub mod quantity;
+pub mod scheduling;
 pub mod servers;
 pub mod user;
 pub mod validate;

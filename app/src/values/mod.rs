@@ -6,8 +6,8 @@
 //! What is generated:
 //! - `singleuser`: the base configuration, from the hub's default profile when everyone may
 //!   use it (else the first active profile open to everyone; the chart's defaults when there
-//!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment
-//!   and node selector;
+//!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment,
+//!   node selector, extended resources (GPUs), tolerations and required node affinity;
 //! - `singleuser.profileList`: the active (not deprecated) profiles open to everyone, in
 //!   KubeSpawner's format. It is the fallback the hub uses when the portal does not answer,
 //!   so it fails closed: profiles restricted to groups, and the volumes only they mount, are
@@ -45,6 +45,7 @@ pub use view::*;
 use crate::domain::hub::Hub;
 use crate::domain::profile::{Profile, is_digest};
 use crate::domain::quantity::format_cores;
+use crate::domain::scheduling::{MatchExpression, Toleration};
 use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,6 +64,13 @@ pub const ENV_REQUIRE_PROFILE: &str = "HUBFLEET_REQUIRE_PROFILE";
 /// The pod annotation naming the profile a server was started with (its slug), set through
 /// each profile's `kubespawner_override.extra_annotations`.
 pub const PROFILE_ANNOTATION: &str = "hubfleet.io/profile";
+/// The chart's `scheduling.userPods.tolerations` (key, value, effect; operator Equal). A
+/// profile's `tolerations` override replaces the whole list KubeSpawner was configured with,
+/// so it repeats these before the profile's own.
+pub const CHART_USER_TOLERATIONS: [(&str, &str, &str); 2] = [
+    ("hub.jupyter.org/dedicated", "user", "NoSchedule"),
+    ("hub.jupyter.org_dedicated", "user", "NoSchedule"),
+];
 /// The key of the token in the hub's token Secret.
 pub const TOKEN_SECRET_KEY: &str = "token";
 /// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
@@ -265,6 +273,50 @@ struct Parts {
     mounts: OrderedMap<(MountDef, usize)>,
     env: OrderedMap<(String, usize)>,
     node_selector: BTreeMap<String, (String, usize)>,
+    /// Resource name -> amount (names sorted, as the form's rows).
+    extra_limits: BTreeMap<String, String>,
+    extra_guarantees: BTreeMap<String, String>,
+    tolerations: Vec<Toleration>,
+    node_affinity: Vec<MatchExpression>,
+}
+
+/// A toleration as Kubernetes takes it.
+pub fn toleration_def(t: &Toleration) -> TolerationDef {
+    TolerationDef {
+        key: t.key.clone(),
+        operator: t.operator.as_str().to_string(),
+        value: t.value.clone(),
+        effect: t.effect.map(|e| e.as_str().to_string()),
+        toleration_seconds: t.seconds,
+    }
+}
+
+/// The chart's user-pod tolerations.
+fn chart_user_tolerations() -> Vec<TolerationDef> {
+    CHART_USER_TOLERATIONS
+        .iter()
+        .map(|(key, value, effect)| TolerationDef {
+            key: (*key).to_string(),
+            operator: "Equal".into(),
+            value: (*value).to_string(),
+            effect: Some((*effect).to_string()),
+            toleration_seconds: None,
+        })
+        .collect()
+}
+
+/// One node-selector term holding every expression (a node must match all of them).
+pub fn node_selector_term(expressions: &[MatchExpression]) -> NodeSelectorTerm {
+    NodeSelectorTerm {
+        match_expressions: expressions
+            .iter()
+            .map(|m| MatchExpressionDef {
+                key: m.key.clone(),
+                operator: m.operator.as_str().to_string(),
+                values: m.values.clone(),
+            })
+            .collect(),
+    }
 }
 
 fn cores(p: &Profile, field: &str, v: Option<f64>, problems: &mut Vec<ValuesError>) -> Option<f64> {
@@ -408,6 +460,10 @@ fn parts_of(
         mounts,
         env,
         node_selector,
+        extra_limits: s.extra_resource_limits.clone(),
+        extra_guarantees: s.extra_resource_guarantees.clone(),
+        tolerations: s.tolerations.clone(),
+        node_affinity: s.node_affinity.clone(),
     }
 }
 
@@ -459,6 +515,33 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
     for (k, (v, _)) in &p.node_selector {
         node_selector.insert(k.clone(), Some(v.clone()));
     }
+    let extras = |own: &BTreeMap<String, String>, base_keys: Option<&BTreeMap<String, String>>| {
+        let mut out: OrderedMap<Option<String>> = OrderedMap::new();
+        for (k, v) in own {
+            out.insert(k.clone(), Some(v.clone()));
+        }
+        for k in base_keys.into_iter().flat_map(BTreeMap::keys) {
+            if !own.contains_key(k) {
+                out.insert(k.clone(), None);
+            }
+        }
+        out
+    };
+    let extra_resource_limits = extras(&p.extra_limits, base.map(|b| &b.extra_limits));
+    let extra_resource_guarantees = extras(&p.extra_guarantees, base.map(|b| &b.extra_guarantees));
+    let tolerations =
+        (!p.tolerations.is_empty() || base_has(|b| !b.tolerations.is_empty())).then(|| {
+            let mut all = chart_user_tolerations();
+            all.extend(p.tolerations.iter().map(toleration_def));
+            all
+        });
+    let node_affinity_required = if !p.node_affinity.is_empty() {
+        Some(vec![node_selector_term(&p.node_affinity)])
+    } else if base_has(|b| !b.node_affinity.is_empty()) {
+        Some(vec![])
+    } else {
+        None
+    };
     if let Some(b) = base {
         for (k, _) in b.volumes.iter() {
             if !p.volumes.contains_key(k) {
@@ -499,6 +582,10 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
         volume_mounts,
         environment,
         node_selector,
+        extra_resource_limits,
+        extra_resource_guarantees,
+        tolerations,
+        node_affinity_required,
         extra_annotations: OrderedMap::new(),
     }
 }
@@ -536,7 +623,21 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
             ("node_selector", "node_selector"),
             ("volumes", "mounts"),
             ("volume_mounts", "mounts"),
+            ("extra_resource_limits", "extra_resources"),
+            ("extra_resource_guarantees", "extra_resources"),
+            ("tolerations", "tolerations"),
+            ("node_affinity_required", "node_affinity"),
         ],
+    );
+    add_scheduling_sources(
+        sources,
+        &o,
+        p,
+        "extra_resource_limits",
+        "extra_resource_guarantees",
+        "tolerations",
+        CHART_USER_TOLERATIONS.len(),
+        "node_affinity_required",
     );
     for (k, (_, i)) in p.mounts.iter() {
         let at = format!("{o}/volume_mounts/{}", escape_segment(k));
@@ -593,6 +694,57 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
             p.id,
             &p.name,
             &volume_field,
+        );
+    }
+}
+
+/// Sources of the scheduling parts of one configuration under `base`: each resource row's
+/// limit and guarantee, each toleration (after `skip` generated ones) and each expression.
+#[allow(clippy::too_many_arguments)]
+fn add_scheduling_sources(
+    sources: &mut SourceMap,
+    base: &str,
+    p: &Parts,
+    limits: &str,
+    guarantees: &str,
+    tolerations: &str,
+    skip: usize,
+    affinity: &str,
+) {
+    let mut names: Vec<&String> = p
+        .extra_limits
+        .keys()
+        .chain(p.extra_guarantees.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    for (i, n) in names.into_iter().enumerate() {
+        for (key, sub) in [(limits, "limit"), (guarantees, "guarantee")] {
+            sources.add(
+                format!("{base}/{key}/{}", escape_segment(n)),
+                TargetKind::Profile,
+                p.id,
+                &p.name,
+                &format!("extra_resources[{i}].{sub}"),
+            );
+        }
+    }
+    for i in 0..p.tolerations.len() {
+        sources.add(
+            format!("{base}/{tolerations}/{}", i + skip),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("tolerations[{i}].key"),
+        );
+    }
+    for i in 0..p.node_affinity.len() {
+        sources.add(
+            format!("{base}/{affinity}/0/matchExpressions/{i}"),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("node_affinity[{i}].key"),
         );
     }
 }
@@ -770,7 +922,20 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     ("storage/extraVolumeMounts", "mounts"),
                     ("extraEnv", "env"),
                     ("nodeSelector", "node_selector"),
+                    ("extraResource", "extra_resources"),
+                    ("extraTolerations", "tolerations"),
+                    ("extraNodeAffinity", "node_affinity"),
                 ],
+            );
+            add_scheduling_sources(
+                &mut sources,
+                su,
+                b,
+                "extraResource/limits",
+                "extraResource/guarantees",
+                "extraTolerations",
+                0,
+                "extraNodeAffinity/required",
             );
             for (k, (_, i)) in b.mounts.iter() {
                 let at = format!("{su}/storage/extraVolumeMounts/{}", escape_segment(k));
@@ -876,6 +1041,15 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect(),
+                extra_tolerations: b.tolerations.iter().map(toleration_def).collect(),
+                extra_node_affinity: (!b.node_affinity.is_empty()).then(|| NodeAffinityValues {
+                    required: vec![node_selector_term(&b.node_affinity)],
+                }),
+                extra_resource: (!b.extra_limits.is_empty() || !b.extra_guarantees.is_empty())
+                    .then(|| ExtraResource {
+                        limits: b.extra_limits.clone(),
+                        guarantees: b.extra_guarantees.clone(),
+                    }),
                 start_timeout: None,
                 profile_list: open.into_iter().map(|b| b.entry).collect(),
             }
@@ -901,6 +1075,9 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 },
                 extra_env: OrderedMap::new(),
                 node_selector: BTreeMap::new(),
+                extra_tolerations: Vec::new(),
+                extra_node_affinity: None,
+                extra_resource: None,
                 start_timeout: None,
                 profile_list: Vec::new(),
             }

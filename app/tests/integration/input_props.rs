@@ -135,6 +135,9 @@ fn profile_form() -> impl Strategy<Value = ProfileForm> {
                     .into_iter()
                     .map(|(key, value)| LabelForm { key, value })
                     .collect(),
+                extra_resources: vec![],
+                tolerations: vec![],
+                node_affinity: vec![],
                 allowed_groups: groups,
                 is_default,
                 deprecated,

@@ -5,6 +5,7 @@
 use app::backend::db;
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
+use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use sqlx::SqlitePool;
 
@@ -77,6 +78,9 @@ pub fn form(name: &str, slug: &str) -> ProfileForm {
         mounts: vec![],
         env: vec![],
         node_selector: vec![],
+        extra_resources: vec![],
+        tolerations: vec![],
+        node_affinity: vec![],
         allowed_groups: String::new(),
         is_default: String::new(),
         deprecated: String::new(),
@@ -185,13 +189,45 @@ pub fn lifetime_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
     }
     .validate()
     .expect("valid hub");
-    let profiles = vec![profile(
-        20,
-        &h,
-        ProfileForm {
-            is_default: "on".into(),
-            ..form("CPU", "cpu")
-        },
-    )];
+    let profiles = vec![
+        profile(
+            20,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                ..form("CPU", "cpu")
+            },
+        ),
+        profile(21, &h, gpu_form()),
+    ];
     (h, profiles, vec![])
+}
+
+/// A GPU profile: one NVIDIA GPU, the GPU nodes' taint tolerated, A100 or H100 nodes only.
+pub fn gpu_form() -> ProfileForm {
+    ProfileForm {
+        image_name: "quay.io/jupyter/pytorch-notebook".into(),
+        image_tag: "cuda12-2024-05-01".into(),
+        cpu_limit: "8".into(),
+        mem_limit: "32G".into(),
+        mem_guarantee: "16G".into(),
+        extra_resources: vec![ExtraResourceForm {
+            name: "nvidia.com/gpu".into(),
+            limit: "1".into(),
+            guarantee: String::new(),
+        }],
+        tolerations: vec![TolerationForm {
+            key: "nvidia.com/gpu".into(),
+            operator: "Exists".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+            seconds: String::new(),
+        }],
+        node_affinity: vec![AffinityForm {
+            key: "nvidia.com/gpu.product".into(),
+            operator: "In".into(),
+            values: "NVIDIA-A100-SXM4-80GB, NVIDIA-H100-80GB-HBM3".into(),
+        }],
+        ..form("GPU (1 × A100 or H100)", "gpu")
+    }
 }
