@@ -222,6 +222,22 @@ pub fn fit(req: &ServerRequest, nodes: &[NodeRoom]) -> Fit {
             reason: "No node is ready to take servers.".into(),
         };
     }
+    // A resource no node has at all is the first thing to say (labels and taints are moot).
+    let nowhere: Vec<&str> = req
+        .extended
+        .iter()
+        .filter(|(name, n)| **n > 0 && usable.iter().all(|c| c.allocatable(name) == 0))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !nowhere.is_empty() {
+        return Fit::NeverFits {
+            reason: format!(
+                "Needs {}; no node of the cluster offers {}. Ask an administrator for a node with it.",
+                needs(req),
+                nowhere.join(" or ")
+            ),
+        };
+    }
     let labelled: Vec<&NodeRoom> = usable
         .iter()
         .copied()
@@ -418,7 +434,18 @@ mod tests {
         assert_eq!(f.label(), "Never fits");
         assert_eq!(
             f.explain(),
-            "Needs 1 CPU, 1 GiB memory and 1 nvidia.com/gpu; no node it may use offers nvidia.com/gpu. Ask an administrator for a node with it."
+            "Needs 1 CPU, 1 GiB memory and 1 nvidia.com/gpu; no node of the cluster offers nvidia.com/gpu. Ask an administrator for a node with it."
+        );
+        // Offered only on nodes the profile may not use (here: a label it does not select).
+        let mut r = gpu_req(1);
+        r.node_selector.insert("pool".into(), "cpu".into());
+        let mut cpu_pool = node("c", 4000, 16 * GIB, 0, 0);
+        cpu_pool.labels.insert("pool".into(), "cpu".into());
+        let f = fit(&r, &[cpu_pool, gpu_node("g", 2, 0)]);
+        assert!(
+            f.explain().contains("no node it may use offers"),
+            "{}",
+            f.explain()
         );
         let nodes = [node("a", 4000, 16 * GIB, 0, 0), gpu_node("g", 2, 0)];
         assert_eq!(fit(&gpu_req(1), &nodes), Fit::FitsNow { node: "g".into() });

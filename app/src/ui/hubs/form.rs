@@ -119,7 +119,7 @@ fn hub_conflict_rows((stored, mine): (HubForm, HubForm)) -> Vec<ConflictRow> {
         ConflictRow::new("Check every (s)", &stored.cull_every, &mine.cull_every),
         ConflictRow::new("Maximum age (s)", &stored.cull_max_age, &mine.cull_max_age),
         ConflictRow::new(
-            "Also remove idle users",
+            "Remove idle users",
             choice(&stored.cull_users),
             choice(&mine.cull_users),
         ),
@@ -204,6 +204,10 @@ fn LifetimeInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> im
     };
     let initially_open = set_count() > 0;
     let has_error = move || LIFETIME_FIELDS.iter().any(|f| errors.of(f, f).is_some());
+    // Opened once when one of its fields has an error, never closed by the form: the admin
+    // may close it again (a plain closure would re-run, and close it, on every keystroke).
+    let forced_open =
+        Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || has_error());
     let choice_options = |on: &str, off: &str| {
         vec![
             ("on".to_string(), on.to_string()),
@@ -214,7 +218,7 @@ fn LifetimeInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> im
     let users_id = format!("{prefix}-cull_users");
     let secs = |n: u32| format!("{n} ({})", duration_text(n));
     view! {
-        <details class="form-section lifetime-section" data-testid="lifetime-section" prop:open=move || initially_open || has_error()>
+        <details class="form-section lifetime-section" data-testid="lifetime-section" open=initially_open prop:open=move || initially_open || forced_open.get()>
             <summary>
                 <span class="summary-title">"Lifetime of servers"</span>
                 " "
@@ -226,25 +230,25 @@ fn LifetimeInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> im
                     }}
                 </span>
             </summary>
-            <p class="hint">"Leave a field empty to keep the chart's default, shown greyed in it. Times are in seconds."</p>
+            <p class="hint">"Empty fields keep the chart's default, shown greyed in them. Times are in seconds."</p>
             <h3 class="subsection">"Stop idle servers"</h3>
             <div class="form-grid">
-                <FieldRow label="Idle culling" id=cull_id.clone() hint="Stops servers nobody used for the idle timeout. Their files stay." error=errors.signal("cull_enabled")>
-                    <SelectInput id=cull_id name="form[cull_enabled]" value=fields.cull_enabled on_change=errors.edit(fields.cull_enabled, "cull_enabled") empty="Chart default (on)" options=choice_options("On", "Off") />
+                <FieldRow label="Idle culling" id=cull_id.clone() hint="Stops servers nobody used for the idle timeout; files stay." error=errors.signal("cull_enabled")>
+                    <SelectInput id=cull_id name="form[cull_enabled]" value=fields.cull_enabled on_change=errors.edit(fields.cull_enabled, "cull_enabled") empty="Default (on)" options=choice_options("On", "Off") />
                 </FieldRow>
-                <TextField errors prefix value=fields.cull_timeout field="cull_timeout" label="Idle timeout" hint=format!("Chart default {}.", secs(CHART_CULL_TIMEOUT)) placeholder=CHART_CULL_TIMEOUT.to_string() inputmode="numeric" />
-                <TextField errors prefix value=fields.cull_every field="cull_every" label="Check every" hint=format!("How often the culler looks. Chart default {}.", secs(CHART_CULL_EVERY)) placeholder=CHART_CULL_EVERY.to_string() inputmode="numeric" />
-                <TextField errors prefix value=fields.cull_max_age field="cull_max_age" label="Maximum age" hint="Stops servers this old even when in use. Chart default 0: never." placeholder="0" inputmode="numeric" />
-                <FieldRow label="Also remove idle users" id=users_id.clone() hint="Deletes idle users from JupyterHub's list (not their files). Chart default: no." error=errors.signal("cull_users")>
-                    <SelectInput id=users_id name="form[cull_users]" value=fields.cull_users on_change=errors.edit(fields.cull_users, "cull_users") empty="Chart default (no)" options=choice_options("Yes", "No") />
+                <FieldRow label="Remove idle users" id=users_id.clone() hint="Also deletes idle users from JupyterHub (not their files). Default: no." error=errors.signal("cull_users")>
+                    <SelectInput id=users_id name="form[cull_users]" value=fields.cull_users on_change=errors.edit(fields.cull_users, "cull_users") empty="Default (no)" options=choice_options("Yes", "No") />
                 </FieldRow>
+                <TextField errors prefix value=fields.cull_timeout field="cull_timeout" label="Idle timeout" hint=format!("Default {}.", secs(CHART_CULL_TIMEOUT)) placeholder=CHART_CULL_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.cull_every field="cull_every" label="Check every" hint=format!("Default {}.", secs(CHART_CULL_EVERY)) placeholder=CHART_CULL_EVERY.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.cull_max_age field="cull_max_age" label="Maximum age" hint="Stops servers this old even in use. Default 0: never." placeholder="0" inputmode="numeric" />
             </div>
             <h3 class="subsection">"Starting servers"</h3>
             <div class="form-grid">
-                <TextField errors prefix value=fields.start_timeout field="start_timeout" label="Start timeout" hint=format!("Time to schedule the pod and pull the image. Chart default {}.", secs(CHART_START_TIMEOUT)) placeholder=CHART_START_TIMEOUT.to_string() inputmode="numeric" />
-                <TextField errors prefix value=fields.http_timeout field="http_timeout" label="HTTP timeout" hint=format!("Time for a started server to answer. Default {}.", secs(CHART_HTTP_TIMEOUT)) placeholder=CHART_HTTP_TIMEOUT.to_string() inputmode="numeric" />
-                <TextField errors prefix value=fields.concurrent_spawn_limit field="concurrent_spawn_limit" label="Servers starting at once" hint=format!("Chart default {CHART_CONCURRENT_SPAWN_LIMIT}; 0: no limit.") placeholder=CHART_CONCURRENT_SPAWN_LIMIT.to_string() inputmode="numeric" />
-                <TextField errors prefix value=fields.active_server_limit field="active_server_limit" label="Servers running at once" hint="Chart default: no limit (also 0)." placeholder="no limit" inputmode="numeric" />
+                <TextField errors prefix value=fields.start_timeout field="start_timeout" label="Start timeout" hint=format!("To schedule and pull the image. Default {}.", secs(CHART_START_TIMEOUT)) placeholder=CHART_START_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.http_timeout field="http_timeout" label="HTTP timeout" hint=format!("For a started server to answer. Default {}.", secs(CHART_HTTP_TIMEOUT)) placeholder=CHART_HTTP_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.concurrent_spawn_limit field="concurrent_spawn_limit" label="Starting at once" hint=format!("Servers. Default {CHART_CONCURRENT_SPAWN_LIMIT}; 0: no limit.") placeholder=CHART_CONCURRENT_SPAWN_LIMIT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.active_server_limit field="active_server_limit" label="Running at once" hint="Servers. Default: no limit (also 0)." placeholder="no limit" inputmode="numeric" />
             </div>
         </details>
     }

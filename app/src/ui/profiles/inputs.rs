@@ -346,6 +346,8 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
     let row = ListRow::new(fields.tolerations, row_key, "tolerations", errors);
     let operator = row.get(|r| r.operator.clone());
     let exists = Signal::derive(move || operator.get() == TolerationOperator::Exists.as_str());
+    let effect = row.get(|r| r.effect.clone());
+    let timed = Signal::derive(move || effect.get() == TaintEffect::NoExecute.as_str());
     let set_operator = row.edit("operator", |r: &mut TolerationRow, v: String| {
         // Exists matches any value: the value field is cleared and disabled.
         if v == TolerationOperator::Exists.as_str() {
@@ -408,7 +410,14 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
                         name=row.name("effect")
                         value=row.get(|r| r.effect.clone())
                         on_change=Callback::new(move |v: String| {
-                            row.edit("effect", |r: &mut TolerationRow, v: String| r.effect = v).run(v);
+                            // Seconds belong to NoExecute only: cleared and disabled otherwise.
+                            row.edit("effect", |r: &mut TolerationRow, v: String| {
+                                if v != TaintEffect::NoExecute.as_str() {
+                                    r.seconds.clear();
+                                }
+                                r.effect = v;
+                            })
+                            .run(v);
                             row.touch("seconds");
                         })
                         empty="Any effect"
@@ -416,13 +425,20 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
                     />
                 </FieldRow>
                 <FieldRow label="Seconds" id=row.id("seconds") error=row.error("seconds")>
-                    <TextInput
+                    <input
+                        type="text"
                         id=row.id("seconds")
-                        name=row.name("seconds")
-                        value=row.get(|r| r.seconds.clone())
-                        on_input=row.edit("seconds", |r, v| r.seconds = v)
-                        placeholder="NoExecute only"
+                        name=move || row.name("seconds").get()
+                        prop:value=row.get(|r| r.seconds.clone())
+                        placeholder=move || if timed.get() { "forever" } else { "—" }
+                        title="Only with NoExecute: how long the server stays once the taint appears"
+                        disabled=move || !timed.get()
                         inputmode="numeric"
+                        autocomplete="off"
+                        on:input={
+                            let edit = row.edit("seconds", |r: &mut TolerationRow, v: String| r.seconds = v);
+                            move |ev| edit.run(event_target_value(&ev))
+                        }
                     />
                 </FieldRow>
                 {row.remove_button("toleration")}
