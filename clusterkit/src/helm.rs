@@ -261,7 +261,7 @@ pub fn history<'a>(
 pub fn latest_releases<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Vec<ReleaseRecord> {
     let mut candidates: BTreeMap<(String, String), Vec<(u32, &Secret)>> = BTreeMap::new();
     let mut latest: BTreeMap<(String, String), ReleaseRecord> = BTreeMap::new();
-    let mut keep = |latest: &mut BTreeMap<(String, String), ReleaseRecord>, r: ReleaseRecord| {
+    let keep = |latest: &mut BTreeMap<(String, String), ReleaseRecord>, r: ReleaseRecord| {
         let key = (r.namespace.clone(), r.name.clone());
         if latest.get(&key).is_none_or(|cur| cur.version < r.version) {
             latest.insert(key, r);
