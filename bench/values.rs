@@ -30,6 +30,7 @@ fn hub() -> Hub {
             chart_version: "4.4.0".into(),
             ingress_host: "hub.example.org".into(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("valid hub"),
@@ -101,6 +102,9 @@ fn profiles(h: &Hub) -> Vec<Profile> {
                     key: "node-pool".into(),
                     value: format!("pool-{}", i % 5),
                 }],
+                extra_resources: vec![],
+                tolerations: vec![],
+                node_affinity: vec![],
                 allowed_groups: if i % 4 == 0 { String::new() } else { format!("course-{}", i % 40) },
                 is_default: if i == 0 { "on".into() } else { String::new() },
                 deprecated: if deprecated { "on".into() } else { String::new() },

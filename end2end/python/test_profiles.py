@@ -12,7 +12,8 @@ passes, through the environment:
 
 For each user it builds a KubeSpawner from the chart's configuration (the parts the values
 set) plus the extraConfig code, renders the profile form, loads the user's default profile
-and checks the profiles offered and the settings KubeSpawner ends up with. Then it checks
+and checks the profiles offered and the settings KubeSpawner ends up with, then builds the
+server's pod spec and checks its GPU limit, tolerations and required node affinity. Then it checks
 that a profile the user may not use is refused, and that with the portal down (or refusing
 the token) everyone gets the static profile list, which fails closed: it holds only the
 profiles open to everyone, so a group member gets no restricted profile, image or volume;
@@ -53,6 +54,11 @@ from tornado.web import HTTPError  # noqa: E402
 # The chart's defaults for what the values leave out (z2jh 4.4.0 values.yaml).
 CHART_HOME_VOLUME = "volume-{user_server}"
 CHART_MEM_GUARANTEE = "1G"
+# scheduling.userPods.tolerations: the chart puts them before singleuser.extraTolerations.
+CHART_USER_TOLERATIONS = [
+    {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
+    {"key": "hub.jupyter.org_dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
+]
 
 
 class User:
@@ -105,6 +111,13 @@ def chart_config(values):
     c.KubeSpawner.volume_mounts = mounts
     c.KubeSpawner.environment = dict(su.get("extraEnv") or {})
     c.KubeSpawner.node_selector = dict(su.get("nodeSelector") or {})
+    c.KubeSpawner.tolerations = CHART_USER_TOLERATIONS + list(su.get("extraTolerations") or [])
+    c.KubeSpawner.node_affinity_required = list((su.get("extraNodeAffinity") or {}).get("required") or [])
+    extra = su.get("extraResource") or {}
+    c.KubeSpawner.extra_resource_limits = dict(extra.get("limits") or {})
+    c.KubeSpawner.extra_resource_guarantees = dict(extra.get("guarantees") or {})
+    if su.get("startTimeout") is not None:
+        c.KubeSpawner.start_timeout = su["startTimeout"]
     if su.get("profileList"):
         c.KubeSpawner.profile_list = su["profileList"]
     return c
@@ -202,6 +215,32 @@ async def main():
         check(
             dict(spawner.node_selector) == eff["node_selector"],
             "%s's node selector is %s (got %s)" % (name, eff["node_selector"], dict(spawner.node_selector)),
+        )
+        # The pod KubeSpawner would create: GPU limit, tolerations, required node affinity.
+        pod = await spawner.get_pod_manifest()
+        limits = pod.spec.containers[0].resources.limits or {}
+        extra = {k: v for k, v in limits.items() if k not in ("cpu", "memory")}
+        check(
+            extra == eff["extra_resource_limits"],
+            "%s's pod has the extra limits %s (got %s)" % (name, eff["extra_resource_limits"], extra),
+        )
+        keys = [t.key for t in pod.spec.tolerations or []]
+        check(
+            keys == eff["tolerations"],
+            "%s's pod tolerates %s (got %s)" % (name, eff["tolerations"], keys),
+        )
+        affinity = pod.spec.affinity and pod.spec.affinity.node_affinity
+        required = affinity and affinity.required_during_scheduling_ignored_during_execution
+        expressions = [
+            [m["key"] if isinstance(m, dict) else m.key,
+             m["operator"] if isinstance(m, dict) else m.operator,
+             m["values"] if isinstance(m, dict) else m.values]
+            for term in (required.node_selector_terms if required else [])
+            for m in (term["matchExpressions"] if isinstance(term, dict) else term.match_expressions)
+        ]
+        check(
+            expressions == eff["node_affinity"],
+            "%s's pod requires nodes %s (got %s)" % (name, eff["node_affinity"], expressions),
         )
 
     for name, slug in expect["refused"]:

@@ -5,6 +5,7 @@
 use super::db::{self, internal};
 use super::write::{self, ConstraintRule, Statement, Versioned};
 use crate::domain::hub::{Driver, Hub, HubSpec};
+use crate::domain::lifetime::ServerLifetime;
 use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -17,17 +18,48 @@ struct HubRow {
     chart_version: String,
     ingress_host: Option<String>,
     driver: String,
+    cull_enabled: Option<bool>,
+    cull_users: Option<bool>,
+    cull_timeout: Option<i64>,
+    cull_every: Option<i64>,
+    cull_max_age: Option<i64>,
+    start_timeout: Option<i64>,
+    http_timeout: Option<i64>,
+    concurrent_spawn_limit: Option<i64>,
+    active_server_limit: Option<i64>,
     version: i64,
     created_at: String,
     updated_at: String,
 }
 
 const SELECT_HUBS: &str = "SELECT id, release_name, namespace, chart_version, ingress_host,
-        driver, version, created_at, updated_at FROM hubs";
+        driver, cull_enabled, cull_users, cull_timeout, cull_every, cull_max_age, start_timeout,
+        http_timeout, concurrent_spawn_limit, active_server_limit, version, created_at,
+        updated_at FROM hubs";
 
 fn from_row(r: HubRow) -> AppResult<Hub> {
     let driver = Driver::parse("driver", &r.driver)
         .map_err(|e| AppError::Internal(format!("hub #{}: {}", r.id, e.message)))?;
+    let id = r.id;
+    let n = |what: &str, v: Option<i64>| -> AppResult<Option<u32>> {
+        v.map(|v| {
+            u32::try_from(v).map_err(|_| {
+                AppError::Internal(format!("hub #{id}: stored {what} {v} is out of range"))
+            })
+        })
+        .transpose()
+    };
+    let lifetime = ServerLifetime {
+        cull_enabled: r.cull_enabled,
+        cull_users: r.cull_users,
+        cull_timeout: n("cull_timeout", r.cull_timeout)?,
+        cull_every: n("cull_every", r.cull_every)?,
+        cull_max_age: n("cull_max_age", r.cull_max_age)?,
+        start_timeout: n("start_timeout", r.start_timeout)?,
+        http_timeout: n("http_timeout", r.http_timeout)?,
+        concurrent_spawn_limit: n("concurrent_spawn_limit", r.concurrent_spawn_limit)?,
+        active_server_limit: n("active_server_limit", r.active_server_limit)?,
+    };
     Ok(Hub {
         id: r.id,
         version: r.version,
@@ -39,6 +71,7 @@ fn from_row(r: HubRow) -> AppResult<Hub> {
             chart_version: r.chart_version,
             ingress_host: r.ingress_host,
             driver,
+            lifetime,
         },
     })
 }
@@ -134,6 +167,15 @@ fn bind_spec<'q>(q: Statement<'q>, spec: &'q HubSpec) -> Statement<'q> {
         .bind(&spec.chart_version)
         .bind(&spec.ingress_host)
         .bind(spec.driver.as_str())
+        .bind(spec.lifetime.cull_enabled)
+        .bind(spec.lifetime.cull_users)
+        .bind(spec.lifetime.cull_timeout)
+        .bind(spec.lifetime.cull_every)
+        .bind(spec.lifetime.cull_max_age)
+        .bind(spec.lifetime.start_timeout)
+        .bind(spec.lifetime.http_timeout)
+        .bind(spec.lifetime.concurrent_spawn_limit)
+        .bind(spec.lifetime.active_server_limit)
 }
 
 impl Versioned for Hub {
@@ -166,8 +208,10 @@ impl Versioned for Hub {
         let now = db::now();
         let insert = sqlx::query(
             "INSERT INTO hubs (release_name, namespace, chart_version, ingress_host, driver,
+                 cull_enabled, cull_users, cull_timeout, cull_every, cull_max_age,
+                 start_timeout, http_timeout, concurrent_spawn_limit, active_server_limit,
                  created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         );
         let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
         write::insert_returning_id(conn, insert, &rules(spec)).await
@@ -203,7 +247,10 @@ impl Versioned for Hub {
         }
         let update = sqlx::query(
             "UPDATE hubs SET release_name = ?, namespace = ?, chart_version = ?, ingress_host = ?,
-                 driver = ?, version = version + 1, updated_at = ?
+                 driver = ?, cull_enabled = ?, cull_users = ?, cull_timeout = ?, cull_every = ?,
+                 cull_max_age = ?, start_timeout = ?, http_timeout = ?,
+                 concurrent_spawn_limit = ?, active_server_limit = ?, version = version + 1,
+                 updated_at = ?
              WHERE id = ? AND version = ?",
         );
         let update = bind_spec(update, spec)

@@ -17,7 +17,7 @@ use super::user_servers::{
 use super::write::begin_write;
 use super::{hub_api, hubs, server_events};
 use crate::domain::environment::{HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard};
-use crate::domain::fit::{NodeRoom, fit};
+use crate::domain::fit::{NodeRoom, NodeTaint, fit};
 use crate::domain::user::SessionUser;
 use crate::error::{AppError, AppResult};
 use crate::values::{ValuesInput, hub_default, remembered_choice};
@@ -26,21 +26,39 @@ use kube::ResourceExt;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
-/// CPU (millicores) and memory (bytes) a pod's containers request.
-fn pod_requests(p: &Pod) -> (u64, u64) {
+/// Whether a resource name is an extended resource (`domain/name`, e.g. `nvidia.com/gpu`).
+fn is_extended(name: &str) -> bool {
+    name.contains('/') && !name.starts_with("kubernetes.io/")
+}
+
+/// What a pod's containers request: CPU (millicores), memory (bytes) and extended resources
+/// (whose request is their limit when only a limit is written).
+fn pod_requests(p: &Pod) -> (u64, u64, BTreeMap<String, u64>) {
     let mut cpu = 0;
     let mut mem = 0;
+    let mut extended: BTreeMap<String, u64> = BTreeMap::new();
     for c in p.spec.iter().flat_map(|s| &s.containers) {
         let req = c.resources.as_ref().and_then(|r| r.requests.as_ref());
+        let lim = c.resources.as_ref().and_then(|r| r.limits.as_ref());
         cpu += quantity_to_u64(req.and_then(|r| r.get("cpu")), 1000.0);
         mem += quantity_to_u64(req.and_then(|r| r.get("memory")), 1.0);
+        let names = req.into_iter().chain(lim).flat_map(|m| m.keys());
+        for name in names.filter(|n| is_extended(n)) {
+            if extended.contains_key(name) {
+                continue;
+            }
+            let q = req
+                .and_then(|r| r.get(name))
+                .or(lim.and_then(|l| l.get(name)));
+            extended.insert(name.clone(), quantity_to_u64(q, 1.0));
+        }
     }
-    (cpu, mem)
+    (cpu, mem, extended)
 }
 
 /// Each node with what the pods the portal watches request on it.
 pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
-    let mut used: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut used: BTreeMap<String, (u64, u64, BTreeMap<String, u64>)> = BTreeMap::new();
     for p in stores.pods.state() {
         let Some(node) = p.spec.as_ref().and_then(|s| s.node_name.clone()) else {
             continue;
@@ -48,10 +66,13 @@ pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
         if finished(&p) {
             continue;
         }
-        let (c, m) = pod_requests(&p);
+        let (c, m, x) = pod_requests(&p);
         let e = used.entry(node).or_default();
         e.0 += c;
         e.1 += m;
+        for (name, n) in x {
+            *e.2.entry(name).or_default() += n;
+        }
     }
     stores
         .nodes
@@ -59,7 +80,28 @@ pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
         .iter()
         .map(|n| {
             let info = node_info(n);
-            let (c, m) = used.get(&info.name).copied().unwrap_or_default();
+            let (c, m, x) = used.get(&info.name).cloned().unwrap_or_default();
+            let extended = n
+                .status
+                .as_ref()
+                .and_then(|s| s.allocatable.as_ref())
+                .into_iter()
+                .flatten()
+                .filter(|(name, _)| is_extended(name))
+                .map(|(name, q)| (name.clone(), quantity_to_u64(Some(q), 1.0)))
+                .collect();
+            let taints = n
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|t| NodeTaint {
+                    key: t.key.clone(),
+                    value: t.value.clone().unwrap_or_default(),
+                    effect: t.effect.clone(),
+                })
+                .collect();
             NodeRoom {
                 labels: n.labels().clone(),
                 cpu_millis: info.cpu_millis,
@@ -68,6 +110,9 @@ pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
                 requested_memory_bytes: m,
                 usable: info.ready && info.schedulable,
                 name: info.name,
+                extended,
+                requested_extended: x,
+                taints,
             }
         })
         .collect()

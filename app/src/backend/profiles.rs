@@ -13,6 +13,7 @@ use crate::domain::profile::{
     EnvVar, HomeStorage, ImageSpec, Profile, ProfileSpec, PullPolicy, VolumeMount, check_siblings,
 };
 use crate::domain::quantity::{Memory, Quantity};
+use crate::domain::scheduling::{MatchExpression, Toleration};
 use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,10 @@ struct ProfileRow {
     home_mount_path: String,
     env_json: String,
     node_selector_json: String,
+    extra_resource_limits_json: String,
+    extra_resource_guarantees_json: String,
+    tolerations_json: String,
+    node_affinity_json: String,
     allowed_groups_json: String,
     is_default: bool,
     replaced_by: Option<i64>,
@@ -58,8 +63,9 @@ struct MountRow {
 const SELECT_PROFILES: &str = "SELECT id, hub_id, slug, display_name, description, image_name,
         image_tag, image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
         mem_guarantee, home_capacity, home_storage_class, home_mount_path, env_json,
-        node_selector_json, allowed_groups_json, is_default, replaced_by, version, created_at,
-        updated_at
+        node_selector_json, extra_resource_limits_json, extra_resource_guarantees_json,
+        tolerations_json, node_affinity_json, allowed_groups_json, is_default, replaced_by,
+        version, created_at, updated_at
      FROM profiles";
 
 fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
@@ -77,6 +83,16 @@ fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
         .map_err(|e| bad("node_selector", e.to_string()))?;
     let allowed_groups: Vec<String> = serde_json::from_str(&r.allowed_groups_json)
         .map_err(|e| bad("allowed_groups", e.to_string()))?;
+    let extra_resource_limits: BTreeMap<String, String> =
+        serde_json::from_str(&r.extra_resource_limits_json)
+            .map_err(|e| bad("extra_resource_limits", e.to_string()))?;
+    let extra_resource_guarantees: BTreeMap<String, String> =
+        serde_json::from_str(&r.extra_resource_guarantees_json)
+            .map_err(|e| bad("extra_resource_guarantees", e.to_string()))?;
+    let tolerations: Vec<Toleration> =
+        serde_json::from_str(&r.tolerations_json).map_err(|e| bad("tolerations", e.to_string()))?;
+    let node_affinity: Vec<MatchExpression> = serde_json::from_str(&r.node_affinity_json)
+        .map_err(|e| bad("node_affinity", e.to_string()))?;
     Ok(Profile {
         id,
         hub_id: r.hub_id,
@@ -107,6 +123,10 @@ fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
             mounts,
             env,
             node_selector,
+            extra_resource_limits,
+            extra_resource_guarantees,
+            tolerations,
+            node_affinity,
             allowed_groups,
             is_default: r.is_default,
             replaced_by: r.replaced_by,
@@ -306,6 +326,10 @@ fn bind_spec<'q>(q: Statement<'q>, spec: &'q ProfileSpec) -> Statement<'q> {
         .bind(&spec.home.mount_path)
         .bind(json_text(&spec.env))
         .bind(json_text(&spec.node_selector))
+        .bind(json_text(&spec.extra_resource_limits))
+        .bind(json_text(&spec.extra_resource_guarantees))
+        .bind(json_text(&spec.tolerations))
+        .bind(json_text(&spec.node_affinity))
         .bind(json_text(&spec.allowed_groups))
         .bind(spec.is_default)
         .bind(spec.replaced_by)
@@ -357,8 +381,11 @@ impl Versioned for Profile {
                  image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
                  mem_limit_bytes, mem_guarantee, mem_guarantee_bytes, home_capacity,
                  home_storage_class, home_mount_path, env_json, node_selector_json,
-                 allowed_groups_json, is_default, replaced_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 extra_resource_limits_json, extra_resource_guarantees_json, tolerations_json,
+                 node_affinity_json, allowed_groups_json, is_default, replaced_by, created_at,
+                 updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                 ?, ?)
              RETURNING id",
         )
         .bind(hub_id);
@@ -380,7 +407,9 @@ impl Versioned for Profile {
                  image_tag = ?, image_pull_policy = ?, image_pull_secret = ?, cpu_limit = ?,
                  cpu_guarantee = ?, mem_limit = ?, mem_limit_bytes = ?, mem_guarantee = ?,
                  mem_guarantee_bytes = ?, home_capacity = ?, home_storage_class = ?,
-                 home_mount_path = ?, env_json = ?, node_selector_json = ?, allowed_groups_json = ?,
+                 home_mount_path = ?, env_json = ?, node_selector_json = ?,
+                 extra_resource_limits_json = ?, extra_resource_guarantees_json = ?,
+                 tolerations_json = ?, node_affinity_json = ?, allowed_groups_json = ?,
                  is_default = ?, replaced_by = ?, version = version + 1, updated_at = ?
              WHERE id = ? AND version = ?",
         );

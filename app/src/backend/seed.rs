@@ -21,6 +21,7 @@ pub fn example_hub() -> HubForm {
         chart_version: "4.4.0".into(),
         ingress_host: String::new(),
         driver: "job".into(),
+        ..HubForm::default()
     }
 }
 
@@ -61,6 +62,9 @@ pub fn example_profile(volume_id: i64) -> ProfileForm {
         }],
         env: vec![],
         node_selector: vec![],
+        extra_resources: vec![],
+        tolerations: vec![],
+        node_affinity: vec![],
         allowed_groups: String::new(),
         is_default: "on".into(),
         deprecated: String::new(),

@@ -6,6 +6,7 @@ use super::cluster::PodHealth;
 use super::fit::{Fit, ServerRequest, bytes_text};
 use super::profile::Profile;
 use super::quantity::format_cores;
+use super::scheduling::{extended_requests, extra_resource_rows};
 use super::volume::SharedVolume;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,9 @@ pub struct ProfileCard {
     pub home: String,
     /// e.g. "course-data at /mnt/data (read-only)".
     pub volumes: Vec<String>,
+    /// GPUs and other extended resources, e.g. "1 nvidia.com/gpu".
+    #[serde(default)]
+    pub devices: Vec<String>,
     pub fit: Fit,
 }
 
@@ -106,6 +110,17 @@ impl ProfileCard {
                 )
             })
             .collect();
+        let devices = extra_resource_rows(&s.extra_resource_limits, &s.extra_resource_guarantees)
+            .into_iter()
+            .map(|r| {
+                let n = if r.limit.is_empty() {
+                    r.guarantee
+                } else {
+                    r.limit
+                };
+                format!("{n} {}", r.name)
+            })
+            .collect();
         ProfileCard {
             id: p.id,
             display_name: s.display_name.clone(),
@@ -115,6 +130,7 @@ impl ProfileCard {
             memory,
             home: format!("{} at {}", s.home.capacity.as_str(), s.home.mount_path),
             volumes: mounts,
+            devices,
             fit,
         }
     }
@@ -128,6 +144,11 @@ impl ProfileCard {
             s.mem_guarantee.as_ref().map(|m| m.bytes()),
             s.mem_limit.as_ref().map(|m| m.bytes()),
             s.node_selector.clone(),
+        )
+        .with_scheduling(
+            extended_requests(&s.extra_resource_limits, &s.extra_resource_guarantees),
+            s.tolerations.clone(),
+            s.node_affinity.clone(),
         )
     }
 }

@@ -1,9 +1,20 @@
-//! Whether a profile's server fits the cluster now: from each node's allocatable CPU and
-//! memory minus what the pods on it request, and the profile's node selector. Pure (the
-//! server reads the nodes and pods from its watch stores), shown on "My environment".
+//! Whether a profile's server fits the cluster now: from each node's allocatable CPU, memory
+//! and extended resources (GPUs) minus what the pods on it request, the profile's node
+//! selector and required node affinity, and the node's taints against the profile's
+//! tolerations. Pure (the server reads the nodes and pods from its watch stores), shown on
+//! "My environment".
 
+use super::scheduling::{MatchExpression, Toleration};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// A node taint (`key=value:effect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeTaint {
+    pub key: String,
+    pub value: String,
+    pub effect: String,
+}
 
 /// A node as the fit check sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +29,13 @@ pub struct NodeRoom {
     pub requested_memory_bytes: u64,
     /// Ready and not cordoned.
     pub usable: bool,
+    /// Allocatable extended resources (e.g. `nvidia.com/gpu` → 4) and what pods request of them.
+    #[serde(default)]
+    pub extended: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub requested_extended: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub taints: Vec<NodeTaint>,
 }
 
 impl NodeRoom {
@@ -35,6 +53,25 @@ impl NodeRoom {
             .iter()
             .all(|(k, v)| self.labels.get(k).is_some_and(|l| l == v))
     }
+
+    fn allocatable(&self, name: &str) -> u64 {
+        self.extended.get(name).copied().unwrap_or(0)
+    }
+
+    fn free(&self, name: &str) -> u64 {
+        self.allocatable(name)
+            .saturating_sub(self.requested_extended.get(name).copied().unwrap_or(0))
+    }
+
+    /// The first taint that keeps the server off this node (PreferNoSchedule only prefers).
+    fn repelling_taint(&self, tolerations: &[Toleration]) -> Option<&NodeTaint> {
+        self.taints.iter().find(|t| {
+            t.effect != "PreferNoSchedule"
+                && !tolerations
+                    .iter()
+                    .any(|o| o.tolerates(&t.key, &t.value, &t.effect))
+        })
+    }
 }
 
 /// What a server of a profile asks the scheduler for.
@@ -43,6 +80,13 @@ pub struct ServerRequest {
     pub cpu_millis: u64,
     pub memory_bytes: u64,
     pub node_selector: BTreeMap<String, String>,
+    /// Extended resources (e.g. `nvidia.com/gpu` → 1).
+    #[serde(default)]
+    pub extended: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default)]
+    pub node_affinity: Vec<MatchExpression>,
 }
 
 impl ServerRequest {
@@ -67,7 +111,22 @@ impl ServerRequest {
             cpu_millis,
             memory_bytes: mem_guarantee.or(mem_limit).unwrap_or(0),
             node_selector,
+            ..ServerRequest::default()
         }
+    }
+
+    /// The same request placed by GPUs and node pools: extended resources, tolerations and
+    /// required node affinity.
+    pub fn with_scheduling(
+        mut self,
+        extended: BTreeMap<String, u64>,
+        tolerations: Vec<Toleration>,
+        node_affinity: Vec<MatchExpression>,
+    ) -> Self {
+        self.extended = extended;
+        self.tolerations = tolerations;
+        self.node_affinity = node_affinity;
+        self
     }
 }
 
@@ -142,7 +201,14 @@ fn needs(req: &ServerRequest) -> String {
     if req.memory_bytes > 0 {
         parts.push(format!("{} memory", bytes_text(req.memory_bytes)));
     }
-    parts.join(" and ")
+    for (name, n) in &req.extended {
+        parts.push(format!("{n} {name}"));
+    }
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Whether a server asking `req` fits on `nodes` now, later, or never.
@@ -150,11 +216,34 @@ pub fn fit(req: &ServerRequest, nodes: &[NodeRoom]) -> Fit {
     if nodes.is_empty() {
         return Fit::Unknown;
     }
-    let candidates: Vec<&NodeRoom> = nodes
+    let usable: Vec<&NodeRoom> = nodes.iter().filter(|n| n.usable).collect();
+    if usable.is_empty() {
+        return Fit::NeverFits {
+            reason: "No node is ready to take servers.".into(),
+        };
+    }
+    // A resource no node has at all is the first thing to say (labels and taints are moot).
+    let nowhere: Vec<&str> = req
+        .extended
         .iter()
-        .filter(|n| n.usable && n.matches(&req.node_selector))
+        .filter(|(name, n)| **n > 0 && usable.iter().all(|c| c.allocatable(name) == 0))
+        .map(|(name, _)| name.as_str())
         .collect();
-    if candidates.is_empty() {
+    if !nowhere.is_empty() {
+        return Fit::NeverFits {
+            reason: format!(
+                "Needs {}; no node of the cluster offers {}. Ask an administrator for a node with it.",
+                needs(req),
+                nowhere.join(" or ")
+            ),
+        };
+    }
+    let labelled: Vec<&NodeRoom> = usable
+        .iter()
+        .copied()
+        .filter(|n| n.matches(&req.node_selector))
+        .collect();
+    if labelled.is_empty() {
         let labels = req
             .node_selector
             .iter()
@@ -162,25 +251,83 @@ pub fn fit(req: &ServerRequest, nodes: &[NodeRoom]) -> Fit {
             .collect::<Vec<_>>()
             .join(", ");
         return Fit::NeverFits {
-            reason: if labels.is_empty() {
-                "No node is ready to take servers.".into()
-            } else {
-                format!("No ready node has the labels this profile asks for ({labels}).")
-            },
+            reason: format!("No ready node has the labels this profile asks for ({labels})."),
         };
     }
+    let affine: Vec<&NodeRoom> = labelled
+        .iter()
+        .copied()
+        .filter(|n| req.node_affinity.iter().all(|m| m.matches(&n.labels)))
+        .collect();
+    if affine.is_empty() {
+        let rules = req
+            .node_affinity
+            .iter()
+            .map(MatchExpression::text)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Fit::NeverFits {
+            reason: format!("No ready node matches this profile's node affinity ({rules})."),
+        };
+    }
+    let candidates: Vec<&NodeRoom> = affine
+        .iter()
+        .copied()
+        .filter(|n| n.repelling_taint(&req.tolerations).is_none())
+        .collect();
+    if candidates.is_empty() {
+        let taints = affine
+            .iter()
+            .filter_map(|n| n.repelling_taint(&req.tolerations))
+            .map(|t| format!("{}={}:{}", t.key, t.value, t.effect))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Fit::NeverFits {
+            reason: format!(
+                "Every node it may use has a taint this profile does not tolerate ({taints}): ask an administrator to add a toleration."
+            ),
+        };
+    }
+    let missing: Vec<&str> = req
+        .extended
+        .iter()
+        .filter(|(name, n)| **n > 0 && candidates.iter().all(|c| c.allocatable(name) == 0))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Fit::NeverFits {
+            reason: format!(
+                "Needs {}; no node it may use offers {}. Ask an administrator for a node with it.",
+                needs(req),
+                missing.join(" or ")
+            ),
+        };
+    }
+    let extended_fits = |n: &NodeRoom, have: fn(&NodeRoom, &str) -> u64| {
+        req.extended
+            .iter()
+            .all(|(name, want)| have(n, name) >= *want)
+    };
     if let Some(n) = candidates
         .iter()
-        .filter(|n| n.free_cpu() >= req.cpu_millis && n.free_memory() >= req.memory_bytes)
+        .filter(|n| {
+            n.free_cpu() >= req.cpu_millis
+                && n.free_memory() >= req.memory_bytes
+                && extended_fits(n, NodeRoom::free)
+        })
         .max_by_key(|n| (n.free_memory(), n.free_cpu()))
     {
         return Fit::FitsNow {
             node: n.name.clone(),
         };
     }
-    let large_enough = candidates
-        .iter()
-        .any(|n| n.cpu_millis >= req.cpu_millis && n.memory_bytes >= req.memory_bytes);
+    let large_enough = candidates.iter().any(|n| {
+        n.cpu_millis >= req.cpu_millis
+            && n.memory_bytes >= req.memory_bytes
+            && extended_fits(n, NodeRoom::allocatable)
+    });
     if large_enough {
         return Fit::NoRoomNow {
             reason: format!(
@@ -197,6 +344,16 @@ pub fn fit(req: &ServerRequest, nodes: &[NodeRoom]) -> Fit {
     }
     if req.cpu_millis > max_cpu {
         largest.push(format!("{} CPU", cores_text(max_cpu)));
+    }
+    for (name, want) in &req.extended {
+        let most = candidates
+            .iter()
+            .map(|n| n.allocatable(name))
+            .max()
+            .unwrap_or(0);
+        if *want > most {
+            largest.push(format!("{most} {name}"));
+        }
     }
     Fit::NeverFits {
         reason: format!(
@@ -226,6 +383,9 @@ mod tests {
             requested_cpu_millis: used_cpu,
             requested_memory_bytes: used_mem,
             usable: true,
+            extended: BTreeMap::new(),
+            requested_extended: BTreeMap::new(),
+            taints: Vec::new(),
         }
     }
 
@@ -233,8 +393,108 @@ mod tests {
         ServerRequest {
             cpu_millis: cpu,
             memory_bytes: mem,
-            node_selector: BTreeMap::new(),
+            ..ServerRequest::default()
         }
+    }
+
+    fn gpu_node(name: &str, gpus: u64, used: u64) -> NodeRoom {
+        let mut n = node(name, 8000, 64 * GIB, 0, 0);
+        n.extended.insert("nvidia.com/gpu".into(), gpus);
+        n.requested_extended.insert("nvidia.com/gpu".into(), used);
+        n.labels.insert("pool".into(), "gpu".into());
+        n.taints.push(NodeTaint {
+            key: "nvidia.com/gpu".into(),
+            value: "present".into(),
+            effect: "NoSchedule".into(),
+        });
+        n
+    }
+
+    fn gpu_req(gpus: u64) -> ServerRequest {
+        let mut e = crate::domain::FieldErrors::new();
+        let tolerations = crate::domain::scheduling::check_tolerations(
+            &[crate::domain::scheduling::TolerationForm {
+                key: "nvidia.com/gpu".into(),
+                operator: "Exists".into(),
+                effect: "NoSchedule".into(),
+                ..Default::default()
+            }],
+            &mut e,
+        );
+        req(1000, GIB).with_scheduling(
+            [("nvidia.com/gpu".to_string(), gpus)].into(),
+            tolerations,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_gpu_profile_never_fits_where_no_node_offers_gpus() {
+        let f = fit(&gpu_req(1), &[node("a", 4000, 16 * GIB, 0, 0)]);
+        assert_eq!(f.label(), "Never fits");
+        assert_eq!(
+            f.explain(),
+            "Needs 1 CPU, 1 GiB memory and 1 nvidia.com/gpu; no node of the cluster offers nvidia.com/gpu. Ask an administrator for a node with it."
+        );
+        // Offered only on nodes the profile may not use (here: a label it does not select).
+        let mut r = gpu_req(1);
+        r.node_selector.insert("pool".into(), "cpu".into());
+        let mut cpu_pool = node("c", 4000, 16 * GIB, 0, 0);
+        cpu_pool.labels.insert("pool".into(), "cpu".into());
+        let f = fit(&r, &[cpu_pool, gpu_node("g", 2, 0)]);
+        assert!(
+            f.explain().contains("no node it may use offers"),
+            "{}",
+            f.explain()
+        );
+        let nodes = [node("a", 4000, 16 * GIB, 0, 0), gpu_node("g", 2, 0)];
+        assert_eq!(fit(&gpu_req(1), &nodes), Fit::FitsNow { node: "g".into() });
+        // All GPUs taken: later; more GPUs than any node has: never.
+        assert_eq!(
+            fit(&gpu_req(1), &[gpu_node("g", 2, 2)]).label(),
+            "No room now"
+        );
+        let f = fit(&gpu_req(4), &[gpu_node("g", 2, 0)]);
+        assert_eq!(f.label(), "Never fits");
+        assert!(
+            f.explain()
+                .contains("the largest node has 2 nvidia.com/gpu"),
+            "{}",
+            f.explain()
+        );
+    }
+
+    #[test]
+    fn taints_and_node_affinity() {
+        // Without the toleration the GPU node's taint keeps the server off it.
+        let mut r = gpu_req(1);
+        r.tolerations.clear();
+        let f = fit(&r, &[gpu_node("g", 2, 0)]);
+        assert_eq!(f.label(), "Never fits");
+        assert!(
+            f.explain().contains("nvidia.com/gpu=present:NoSchedule"),
+            "{}",
+            f.explain()
+        );
+        // Node affinity: only nodes matching every expression.
+        let mut e = crate::domain::FieldErrors::new();
+        let affinity = crate::domain::scheduling::check_node_affinity(
+            &[crate::domain::scheduling::AffinityForm {
+                key: "pool".into(),
+                operator: "In".into(),
+                values: "gpu, big".into(),
+            }],
+            &mut e,
+        );
+        let r = req(500, GIB).with_scheduling(BTreeMap::new(), Vec::new(), affinity);
+        let f = fit(&r, &[node("a", 4000, 16 * GIB, 0, 0)]);
+        assert_eq!(
+            f.explain(),
+            "No ready node matches this profile's node affinity (pool In (gpu, big))."
+        );
+        let mut big = node("b", 4000, 16 * GIB, 0, 0);
+        big.labels.insert("pool".into(), "big".into());
+        assert_eq!(fit(&r, &[big]), Fit::FitsNow { node: "b".into() });
     }
 
     #[test]

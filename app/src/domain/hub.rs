@@ -2,8 +2,11 @@
 //! the rules only hubs have (release name, chart version, ingress host, driver).
 //!
 //! Form field names of [`HubForm`]: `release_name`, `namespace`, `chart_version`,
-//! `ingress_host`, `driver`.
+//! `ingress_host`, `driver`, and the lifetime of servers (see [`super::lifetime`]):
+//! `cull_enabled`, `cull_users`, `cull_timeout`, `cull_every`, `cull_max_age`,
+//! `start_timeout`, `http_timeout`, `concurrent_spawn_limit`, `active_server_limit`.
 
+use super::lifetime::{LifetimeInput, ServerLifetime, form_values};
 use super::validate::{DNS1123_SUBDOMAIN_MAX, dns1123_name, valid_fix, validate_namespace};
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -225,6 +228,25 @@ pub struct HubForm {
     pub ingress_host: String,
     #[serde(default)]
     pub driver: String,
+    /// Lifetime of servers: empty = the chart's default (see [`super::lifetime`]).
+    #[serde(default)]
+    pub cull_enabled: String,
+    #[serde(default)]
+    pub cull_users: String,
+    #[serde(default)]
+    pub cull_timeout: String,
+    #[serde(default)]
+    pub cull_every: String,
+    #[serde(default)]
+    pub cull_max_age: String,
+    #[serde(default)]
+    pub start_timeout: String,
+    #[serde(default)]
+    pub http_timeout: String,
+    #[serde(default)]
+    pub concurrent_spawn_limit: String,
+    #[serde(default)]
+    pub active_server_limit: String,
 }
 
 /// A validated hub.
@@ -235,6 +257,9 @@ pub struct HubSpec {
     pub chart_version: String,
     pub ingress_host: Option<String>,
     pub driver: Driver,
+    /// Culling, timeouts and limits; absent in entries recorded before it existed.
+    #[serde(default)]
+    pub lifetime: ServerLifetime,
 }
 
 impl HubForm {
@@ -258,6 +283,18 @@ impl HubForm {
         let driver = Driver::parse("driver", &self.driver)
             .map_err(|e| errors.0.push(e))
             .ok();
+        let lifetime = LifetimeInput {
+            cull_enabled: &self.cull_enabled,
+            cull_users: &self.cull_users,
+            cull_timeout: &self.cull_timeout,
+            cull_every: &self.cull_every,
+            cull_max_age: &self.cull_max_age,
+            start_timeout: &self.start_timeout,
+            http_timeout: &self.http_timeout,
+            concurrent_spawn_limit: &self.concurrent_spawn_limit,
+            active_server_limit: &self.active_server_limit,
+        }
+        .validate(&mut errors);
         match (errors.into_result(), driver) {
             (Ok(()), Some(driver)) => Ok(HubSpec {
                 release_name,
@@ -265,6 +302,7 @@ impl HubForm {
                 chart_version,
                 ingress_host,
                 driver,
+                lifetime,
             }),
             (Err(e), _) => Err(e),
             _ => Err(FieldErrors(vec![FieldError::new("form", "Invalid form.")])),
@@ -272,15 +310,52 @@ impl HubForm {
     }
 }
 
+impl HubForm {
+    /// The lifetime fields as typed, in [`super::lifetime::form_values`] order.
+    pub fn to_lifetime_values(&self) -> [&str; 9] {
+        [
+            &self.cull_enabled,
+            &self.cull_users,
+            &self.cull_timeout,
+            &self.cull_every,
+            &self.cull_max_age,
+            &self.start_timeout,
+            &self.http_timeout,
+            &self.concurrent_spawn_limit,
+            &self.active_server_limit,
+        ]
+    }
+}
+
 impl HubSpec {
     /// The form showing these values (for editing, or for a conflict's "stored" column).
     pub fn to_form(&self) -> HubForm {
+        let [
+            cull_enabled,
+            cull_users,
+            cull_timeout,
+            cull_every,
+            cull_max_age,
+            start_timeout,
+            http_timeout,
+            concurrent_spawn_limit,
+            active_server_limit,
+        ] = form_values(&self.lifetime);
         HubForm {
             release_name: self.release_name.clone(),
             namespace: self.namespace.clone(),
             chart_version: self.chart_version.clone(),
             ingress_host: self.ingress_host.clone().unwrap_or_default(),
             driver: self.driver.as_str().to_string(),
+            cull_enabled,
+            cull_users,
+            cull_timeout,
+            cull_every,
+            cull_max_age,
+            start_timeout,
+            http_timeout,
+            concurrent_spawn_limit,
+            active_server_limit,
         }
     }
 }
@@ -312,6 +387,7 @@ mod tests {
             chart_version: String::new(),
             ingress_host: String::new(),
             driver: "job".into(),
+            ..HubForm::default()
         }
     }
 
@@ -332,6 +408,9 @@ mod tests {
             chart_version: "v4.4".into(),
             ingress_host: "https://hub.example.org/".into(),
             driver: "helm".into(),
+            cull_timeout: "1h".into(),
+            active_server_limit: "many".into(),
+            ..HubForm::default()
         };
         let e = f.validate().unwrap_err();
         for field in [
@@ -340,10 +419,35 @@ mod tests {
             "chart_version",
             "ingress_host",
             "driver",
+            "cull_timeout",
+            "active_server_limit",
         ] {
             assert!(e.get(field).is_some(), "{field}: {e}");
         }
         assert!(e.get("ingress_host").unwrap().contains("hub.example.org"));
+    }
+
+    #[test]
+    fn lifetime_settings_roundtrip_and_old_entries_read() {
+        let f = HubForm {
+            cull_enabled: "off".into(),
+            cull_timeout: "7200".into(),
+            start_timeout: "600".into(),
+            concurrent_spawn_limit: "10".into(),
+            ..form()
+        };
+        let h = f.validate().unwrap();
+        assert_eq!(h.lifetime.cull_enabled, Some(false));
+        assert_eq!(h.lifetime.start_timeout, Some(600));
+        assert_eq!(h.to_form().validate().unwrap(), h);
+        assert_eq!(h.to_form().to_lifetime_values(), f.to_lifetime_values());
+        // An audit entry written before these settings existed still reads (chart defaults).
+        let old = serde_json::json!({
+            "release_name": "h", "namespace": "ns", "chart_version": "4.4.0",
+            "ingress_host": null, "driver": "job"
+        });
+        let spec: HubSpec = serde_json::from_value(old).unwrap();
+        assert!(spec.lifetime.is_default());
     }
 
     #[test]

@@ -15,16 +15,24 @@
 //! | `mounts[i].volume_id`, `mounts[i].mount_path`, `mounts[i].read_only` | shared volumes |
 //! | `env[i].name`, `env[i].value` | environment variables |
 //! | `node_selector[i].key`, `node_selector[i].value` | node selector labels |
+//! | `extra_resources[i].name`, `.limit`, `.guarantee` | GPUs and other extended resources |
+//! | `tolerations[i].key`, `.operator`, `.value`, `.effect`, `.seconds` | tolerated node taints |
+//! | `node_affinity[i].key`, `.operator`, `.values` | required node affinity |
 //! | `allowed_groups` | comma-separated groups; empty = everyone |
 //! | `is_default`, `deprecated` (checkboxes), `replaced_by` (profile id) | lifecycle |
 //!
 //! `i` is the 0-based position of the row in the submitted list. Every mount row counts (a row
-//! without a volume is an error: remove it), while `env` and `node_selector` rows left
-//! entirely blank are ignored. Server-side checks that need other rows (unique slug, one
+//! without a volume is an error: remove it), while `env`, `node_selector`, `extra_resources`,
+//! `tolerations` and `node_affinity` rows left entirely blank are ignored (see
+//! [`super::scheduling`] for the rules of the last three). Server-side checks that need other rows (unique slug, one
 //! default, replacement, volumes) use the same names and are pure functions here too
 //! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
 use super::quantity::{Memory, Quantity, Shown, check_guarantee, format_cores, validate_cpu};
+use super::scheduling::{
+    AffinityForm, ExtraResourceForm, MatchExpression, Toleration, TolerationForm,
+    check_extra_resources, check_node_affinity, check_tolerations, extra_resource_rows,
+};
 use super::user::parse_groups;
 use super::validate::{
     checkbox_value, parse_checkbox, quoted_list, valid_fix, validate_absolute_path,
@@ -384,6 +392,12 @@ pub struct ProfileForm {
     #[serde(default)]
     pub node_selector: Vec<LabelForm>,
     #[serde(default)]
+    pub extra_resources: Vec<ExtraResourceForm>,
+    #[serde(default)]
+    pub tolerations: Vec<TolerationForm>,
+    #[serde(default)]
+    pub node_affinity: Vec<AffinityForm>,
+    #[serde(default)]
     pub allowed_groups: String,
     #[serde(default)]
     pub is_default: String,
@@ -455,6 +469,19 @@ pub struct ProfileSpec {
     /// In the submitted order (later variables may refer to earlier ones).
     pub env: Vec<EnvVar>,
     pub node_selector: BTreeMap<String, String>,
+    /// Extended resources (e.g. `nvidia.com/gpu` → `1`) and `ephemeral-storage`, as
+    /// KubeSpawner's `extra_resource_limits` / `extra_resource_guarantees`. Absent in audit
+    /// entries older than them, as are the next two.
+    #[serde(default)]
+    pub extra_resource_limits: BTreeMap<String, String>,
+    #[serde(default)]
+    pub extra_resource_guarantees: BTreeMap<String, String>,
+    /// Node taints the servers tolerate.
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+    /// Required node affinity: a node must match every expression.
+    #[serde(default)]
+    pub node_affinity: Vec<MatchExpression>,
     /// Empty: everyone may use the profile.
     pub allowed_groups: Vec<String>,
     pub is_default: bool,
@@ -523,6 +550,16 @@ impl ProfileSpec {
                     key: k.clone(),
                     value: v.clone(),
                 })
+                .collect(),
+            extra_resources: extra_resource_rows(
+                &self.extra_resource_limits,
+                &self.extra_resource_guarantees,
+            ),
+            tolerations: self.tolerations.iter().map(Toleration::to_form).collect(),
+            node_affinity: self
+                .node_affinity
+                .iter()
+                .map(MatchExpression::to_form)
                 .collect(),
             allowed_groups: self.allowed_groups.join(", "),
             is_default: checkbox_value(self.is_default),
@@ -739,6 +776,11 @@ impl ProfileForm {
             }
         }
 
+        let (extra_resource_limits, extra_resource_guarantees) =
+            check_extra_resources(&self.extra_resources, &mut e);
+        let tolerations = check_tolerations(&self.tolerations, &mut e);
+        let node_affinity = check_node_affinity(&self.node_affinity, &mut e);
+
         let allowed_groups = keep(
             &mut e,
             parse_groups(&self.allowed_groups)
@@ -811,6 +853,10 @@ impl ProfileForm {
                 mounts,
                 env,
                 node_selector,
+                extra_resource_limits,
+                extra_resource_guarantees,
+                tolerations,
+                node_affinity,
                 allowed_groups,
                 is_default,
                 replaced_by,
@@ -926,6 +972,9 @@ mod tests {
             }],
             env: vec![],
             node_selector: vec![],
+            extra_resources: vec![],
+            tolerations: vec![],
+            node_affinity: vec![],
             allowed_groups: String::new(),
             is_default: "on".into(),
             deprecated: String::new(),
@@ -1077,6 +1126,30 @@ mod tests {
                 key: "a/b/c".into(),
                 value: "-x".into(),
             }],
+            extra_resources: vec![
+                ExtraResourceForm {
+                    name: "gpu".into(),
+                    limit: "1".into(),
+                    guarantee: String::new(),
+                },
+                ExtraResourceForm {
+                    name: "nvidia.com/gpu".into(),
+                    limit: "0.5".into(),
+                    guarantee: "x".into(),
+                },
+            ],
+            tolerations: vec![TolerationForm {
+                key: "a b".into(),
+                operator: "Sometimes".into(),
+                value: "-x".into(),
+                effect: "Never".into(),
+                seconds: "soon".into(),
+            }],
+            node_affinity: vec![AffinityForm {
+                key: "a b".into(),
+                operator: "Near".into(),
+                values: "x".into(),
+            }],
             allowed_groups: "Physics".into(),
             is_default: "x".into(),
             deprecated: "on".into(),
@@ -1105,6 +1178,15 @@ mod tests {
             "env[0].value",
             "node_selector[0].key",
             "node_selector[0].value",
+            "extra_resources[0].name",
+            "extra_resources[1].limit",
+            "extra_resources[1].guarantee",
+            "tolerations[0].key",
+            "tolerations[0].operator",
+            "tolerations[0].effect",
+            "tolerations[0].seconds",
+            "node_affinity[0].key",
+            "node_affinity[0].operator",
             "allowed_groups",
             "is_default",
             "replaced_by",
@@ -1199,6 +1281,52 @@ mod tests {
         assert!(e.get("env[4].name").unwrap().contains("MY_VAR"));
         assert!(e.get("env[5].name").unwrap().contains("JupyterHub"));
         assert!(e.get("node_selector[2].key").unwrap().contains("twice"));
+    }
+
+    #[test]
+    fn gpu_profile_roundtrips_and_old_entries_read() {
+        let f = ProfileForm {
+            extra_resources: vec![ExtraResourceForm {
+                name: "nvidia.com/gpu".into(),
+                limit: "1".into(),
+                guarantee: String::new(),
+            }],
+            tolerations: vec![TolerationForm {
+                key: "nvidia.com/gpu".into(),
+                operator: "Exists".into(),
+                value: String::new(),
+                effect: "NoSchedule".into(),
+                seconds: String::new(),
+            }],
+            node_affinity: vec![AffinityForm {
+                key: "nvidia.com/gpu.product".into(),
+                operator: "In".into(),
+                values: "A100, H100".into(),
+            }],
+            ..example()
+        };
+        let p = f.validate().unwrap();
+        assert_eq!(
+            p.extra_resource_limits
+                .get("nvidia.com/gpu")
+                .map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(p.tolerations.len(), 1);
+        assert_eq!(p.node_affinity[0].values, ["A100", "H100"]);
+        assert_eq!(p.to_form().validate().unwrap(), p);
+        // A profile recorded before these fields existed still reads (and reverts).
+        let mut old = serde_json::to_value(example().validate().unwrap()).unwrap();
+        for k in [
+            "extra_resource_limits",
+            "extra_resource_guarantees",
+            "tolerations",
+            "node_affinity",
+        ] {
+            old.as_object_mut().unwrap().remove(k);
+        }
+        let back: ProfileSpec = serde_json::from_value(old).unwrap();
+        assert!(back.tolerations.is_empty() && back.extra_resource_limits.is_empty());
     }
 
     #[test]

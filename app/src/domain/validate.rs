@@ -162,7 +162,9 @@ pub fn validate_namespace(field: &str, s: &str) -> Result<(), FieldError> {
     validate_dns1123_label(field, "namespace", s)
 }
 
-fn label_name_ok(s: &str) -> bool {
+/// A label's name part (and a label value): 1 to 63 letters, digits, `-`, `_`, `.`, starting
+/// and ending with a letter or digit.
+pub fn label_name_ok(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= LABEL_NAME_MAX
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())

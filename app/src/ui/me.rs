@@ -137,6 +137,7 @@ fn Card(
         memory,
         home,
         volumes,
+        devices,
         fit,
     } = card;
     let choose_label = format!("Choose {display_name}");
@@ -156,6 +157,10 @@ fn Card(
                 <dt>"Image"</dt><dd><code>{image}</code></dd>
                 <dt>"CPU"</dt><dd>{cpu}</dd>
                 <dt>"Memory"</dt><dd>{memory}</dd>
+                {(!devices.is_empty()).then(|| view! {
+                    <dt>"GPU"</dt>
+                    <dd data-testid="devices">{devices.join(", ")}</dd>
+                })}
                 <dt>"Home"</dt><dd>{home}</dd>
                 {(!volumes.is_empty()).then(|| view! {
                     <dt>"Shared"</dt>

@@ -13,6 +13,7 @@ use crate::domain::quantity::{
     CPU_MAX_CORES, CPU_MAX_DECIMALS, MEMORY_MIN_BYTES, Shown, check_guarantee,
     parse_kubespawner_memory, parse_quantity,
 };
+use crate::domain::scheduling::{ResourceKind, parse_extended_count, validate_resource_name};
 use crate::domain::validate::{
     validate_absolute_path, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
     validate_label_value,
@@ -294,6 +295,80 @@ fn check_labels(c: &mut Ctx<'_>, at: &str, labels: &Map<String, Value>, allow_nu
     }
 }
 
+/// Extended resources (and `ephemeral-storage`) with amounts Kubernetes accepts.
+fn check_extra_resources(c: &mut Ctx<'_>, at: &str, m: &Map<String, Value>, allow_null: bool) {
+    for (k, v) in m {
+        let here = format!("{at}/{}", escape_segment(k));
+        let kind = match validate_resource_name("name", k) {
+            Ok(kind) => kind,
+            Err(e) => {
+                c.err(&here, e.message);
+                continue;
+            }
+        };
+        let checked = match (v, kind) {
+            (Value::Null, _) if allow_null => Ok(()),
+            (Value::String(s), ResourceKind::Extended) => {
+                parse_extended_count("amount", k, s).map(drop)
+            }
+            (Value::String(s), ResourceKind::EphemeralStorage) => {
+                parse_quantity("amount", s).map(drop)
+            }
+            (other, _) => Err(crate::domain::FieldError::new(
+                "amount",
+                format!(
+                    "The amount of {k} must be text such as \"1\", not {}.",
+                    describe(other)
+                ),
+            )),
+        };
+        if let Err(e) = checked {
+            c.value_err(&here, e.message);
+        }
+    }
+}
+
+/// Tolerations in the combinations Kubernetes accepts.
+fn check_toleration_list(c: &mut Ctx<'_>, at: &str, v: &Value) {
+    let Some(list) = v.as_array() else {
+        c.err(at, "tolerations must be a list of tolerations.");
+        return;
+    };
+    for (i, t) in list.iter().enumerate() {
+        let here = format!("{at}/{i}");
+        let Some(t) = t.as_object() else {
+            c.err(
+                &here,
+                "A toleration must be a mapping with key, operator, value and effect.",
+            );
+            continue;
+        };
+        let text = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or("");
+        match text("operator") {
+            "Exists" if !text("value").is_empty() => {
+                c.err(
+                    &here,
+                    "With operator Exists a toleration has no value: clear it, or choose Equal.",
+                );
+            }
+            "" | "Equal" if text("key").is_empty() => {
+                c.err(&here, "A toleration without a key needs operator Exists.");
+            }
+            "" | "Equal" | "Exists" => {}
+            other => c.err(
+                &here,
+                format!("Operator \"{other}\" is unknown: choose Equal or Exists."),
+            ),
+        }
+        if t.get("tolerationSeconds").is_some() && text("effect") != "NoExecute" {
+            c.err(
+                &here,
+                "Only a NoExecute toleration has seconds: choose NoExecute, or clear the seconds.",
+            );
+        }
+    }
+}
+
 /// The mounts and volumes one configuration ends up with must agree: every mount names a
 /// volume that exists, and no two mounts share a path.
 fn check_mounts_agree(
@@ -545,6 +620,20 @@ fn check_profile(
             ),
         }
     }
+    for key in ["extra_resource_limits", "extra_resource_guarantees"] {
+        if let Some(v) = o.get(key) {
+            match v.as_object() {
+                Some(m) => check_extra_resources(c, &field(key), m, true),
+                None => c.err(
+                    &field(key),
+                    format!("{key} must be a mapping of resource names to amounts."),
+                ),
+            }
+        }
+    }
+    if let Some(v) = o.get("tolerations") {
+        check_toleration_list(c, &field("tolerations"), v);
+    }
     // Volumes and mounts as KubeSpawner merges them into the base's.
     let mut volumes: BTreeSet<String> = base.volumes.keys().cloned().collect();
     volumes.insert(HOME_VOLUME_KEY.to_string());
@@ -740,6 +829,23 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
     }
     if let Some(l) = su.get("nodeSelector").and_then(Value::as_object) {
         check_labels(&mut c, "/singleuser/nodeSelector", l, false);
+    }
+    for key in ["limits", "guarantees"] {
+        if let Some(m) = su
+            .get("extraResource")
+            .and_then(|r| r.get(key))
+            .and_then(Value::as_object)
+        {
+            check_extra_resources(
+                &mut c,
+                &format!("/singleuser/extraResource/{key}"),
+                m,
+                false,
+            );
+        }
+    }
+    if let Some(v) = su.get("extraTolerations") {
+        check_toleration_list(&mut c, "/singleuser/extraTolerations", v);
     }
     match su.get("profileList") {
         None => {}

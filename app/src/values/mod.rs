@@ -6,8 +6,8 @@
 //! What is generated:
 //! - `singleuser`: the base configuration, from the hub's default profile when everyone may
 //!   use it (else the first active profile open to everyone; the chart's defaults when there
-//!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment
-//!   and node selector;
+//!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment,
+//!   node selector, extended resources (GPUs), tolerations and required node affinity;
 //! - `singleuser.profileList`: the active (not deprecated) profiles open to everyone, in
 //!   KubeSpawner's format. It is the fallback the hub uses when the portal does not answer,
 //!   so it fails closed: profiles restricted to groups, and the volumes only they mount, are
@@ -16,6 +16,9 @@
 //!   profile does not, so no profile inherits another's limits, variables or volumes; display
 //!   names and descriptions are HTML-escaped ([`html_text`]), as KubeSpawner's spawn page
 //!   does not escape them;
+//! - the lifetime of servers the hub chose (`cull`, `singleuser.startTimeout`,
+//!   `hub.concurrentSpawnLimit`, `hub.activeServerLimit`, `hub.config.KubeSpawner.http_timeout`),
+//!   only the settings that are set: the chart's defaults stay in effect for the others;
 //! - `ingress` when the hub has a host, `prePuller.hook.enabled: false` (the hook would block
 //!   upgrades driven by the portal) with the continuous puller kept;
 //! - `hub.extraConfig` with the Python that makes `c.KubeSpawner.profile_list` ask the portal
@@ -42,6 +45,7 @@ pub use view::*;
 use crate::domain::hub::Hub;
 use crate::domain::profile::{Profile, is_digest};
 use crate::domain::quantity::format_cores;
+use crate::domain::scheduling::{MatchExpression, Toleration};
 use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +64,13 @@ pub const ENV_REQUIRE_PROFILE: &str = "HUBFLEET_REQUIRE_PROFILE";
 /// The pod annotation naming the profile a server was started with (its slug), set through
 /// each profile's `kubespawner_override.extra_annotations`.
 pub const PROFILE_ANNOTATION: &str = "hubfleet.io/profile";
+/// The chart's `scheduling.userPods.tolerations` (key, value, effect; operator Equal). A
+/// profile's `tolerations` override replaces the whole list KubeSpawner was configured with,
+/// so it repeats these before the profile's own.
+pub const CHART_USER_TOLERATIONS: [(&str, &str, &str); 2] = [
+    ("hub.jupyter.org/dedicated", "user", "NoSchedule"),
+    ("hub.jupyter.org_dedicated", "user", "NoSchedule"),
+];
 /// The key of the token in the hub's token Secret.
 pub const TOKEN_SECRET_KEY: &str = "token";
 /// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
@@ -262,6 +273,50 @@ struct Parts {
     mounts: OrderedMap<(MountDef, usize)>,
     env: OrderedMap<(String, usize)>,
     node_selector: BTreeMap<String, (String, usize)>,
+    /// Resource name -> amount (names sorted, as the form's rows).
+    extra_limits: BTreeMap<String, String>,
+    extra_guarantees: BTreeMap<String, String>,
+    tolerations: Vec<Toleration>,
+    node_affinity: Vec<MatchExpression>,
+}
+
+/// A toleration as Kubernetes takes it.
+pub fn toleration_def(t: &Toleration) -> TolerationDef {
+    TolerationDef {
+        key: t.key.clone(),
+        operator: t.operator.as_str().to_string(),
+        value: t.value.clone(),
+        effect: t.effect.map(|e| e.as_str().to_string()),
+        toleration_seconds: t.seconds,
+    }
+}
+
+/// The chart's user-pod tolerations.
+fn chart_user_tolerations() -> Vec<TolerationDef> {
+    CHART_USER_TOLERATIONS
+        .iter()
+        .map(|(key, value, effect)| TolerationDef {
+            key: (*key).to_string(),
+            operator: "Equal".into(),
+            value: (*value).to_string(),
+            effect: Some((*effect).to_string()),
+            toleration_seconds: None,
+        })
+        .collect()
+}
+
+/// One node-selector term holding every expression (a node must match all of them).
+pub fn node_selector_term(expressions: &[MatchExpression]) -> NodeSelectorTerm {
+    NodeSelectorTerm {
+        match_expressions: expressions
+            .iter()
+            .map(|m| MatchExpressionDef {
+                key: m.key.clone(),
+                operator: m.operator.as_str().to_string(),
+                values: m.values.clone(),
+            })
+            .collect(),
+    }
 }
 
 fn cores(p: &Profile, field: &str, v: Option<f64>, problems: &mut Vec<ValuesError>) -> Option<f64> {
@@ -405,6 +460,10 @@ fn parts_of(
         mounts,
         env,
         node_selector,
+        extra_limits: s.extra_resource_limits.clone(),
+        extra_guarantees: s.extra_resource_guarantees.clone(),
+        tolerations: s.tolerations.clone(),
+        node_affinity: s.node_affinity.clone(),
     }
 }
 
@@ -456,6 +515,33 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
     for (k, (v, _)) in &p.node_selector {
         node_selector.insert(k.clone(), Some(v.clone()));
     }
+    let extras = |own: &BTreeMap<String, String>, base_keys: Option<&BTreeMap<String, String>>| {
+        let mut out: OrderedMap<Option<String>> = OrderedMap::new();
+        for (k, v) in own {
+            out.insert(k.clone(), Some(v.clone()));
+        }
+        for k in base_keys.into_iter().flat_map(BTreeMap::keys) {
+            if !own.contains_key(k) {
+                out.insert(k.clone(), None);
+            }
+        }
+        out
+    };
+    let extra_resource_limits = extras(&p.extra_limits, base.map(|b| &b.extra_limits));
+    let extra_resource_guarantees = extras(&p.extra_guarantees, base.map(|b| &b.extra_guarantees));
+    let tolerations =
+        (!p.tolerations.is_empty() || base_has(|b| !b.tolerations.is_empty())).then(|| {
+            let mut all = chart_user_tolerations();
+            all.extend(p.tolerations.iter().map(toleration_def));
+            all
+        });
+    let node_affinity_required = if !p.node_affinity.is_empty() {
+        Some(vec![node_selector_term(&p.node_affinity)])
+    } else if base_has(|b| !b.node_affinity.is_empty()) {
+        Some(vec![])
+    } else {
+        None
+    };
     if let Some(b) = base {
         for (k, _) in b.volumes.iter() {
             if !p.volumes.contains_key(k) {
@@ -496,6 +582,10 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
         volume_mounts,
         environment,
         node_selector,
+        extra_resource_limits,
+        extra_resource_guarantees,
+        tolerations,
+        node_affinity_required,
         extra_annotations: OrderedMap::new(),
     }
 }
@@ -533,7 +623,21 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
             ("node_selector", "node_selector"),
             ("volumes", "mounts"),
             ("volume_mounts", "mounts"),
+            ("extra_resource_limits", "extra_resources"),
+            ("extra_resource_guarantees", "extra_resources"),
+            ("tolerations", "tolerations"),
+            ("node_affinity_required", "node_affinity"),
         ],
+    );
+    add_scheduling_sources(
+        sources,
+        &o,
+        p,
+        "extra_resource_limits",
+        "extra_resource_guarantees",
+        "tolerations",
+        CHART_USER_TOLERATIONS.len(),
+        "node_affinity_required",
     );
     for (k, (_, i)) in p.mounts.iter() {
         let at = format!("{o}/volume_mounts/{}", escape_segment(k));
@@ -590,6 +694,57 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
             p.id,
             &p.name,
             &volume_field,
+        );
+    }
+}
+
+/// Sources of the scheduling parts of one configuration under `base`: each resource row's
+/// limit and guarantee, each toleration (after `skip` generated ones) and each expression.
+#[allow(clippy::too_many_arguments)]
+fn add_scheduling_sources(
+    sources: &mut SourceMap,
+    base: &str,
+    p: &Parts,
+    limits: &str,
+    guarantees: &str,
+    tolerations: &str,
+    skip: usize,
+    affinity: &str,
+) {
+    let mut names: Vec<&String> = p
+        .extra_limits
+        .keys()
+        .chain(p.extra_guarantees.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    for (i, n) in names.into_iter().enumerate() {
+        for (key, sub) in [(limits, "limit"), (guarantees, "guarantee")] {
+            sources.add(
+                format!("{base}/{key}/{}", escape_segment(n)),
+                TargetKind::Profile,
+                p.id,
+                &p.name,
+                &format!("extra_resources[{i}].{sub}"),
+            );
+        }
+    }
+    for i in 0..p.tolerations.len() {
+        sources.add(
+            format!("{base}/{tolerations}/{}", i + skip),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("tolerations[{i}].key"),
+        );
+    }
+    for i in 0..p.node_affinity.len() {
+        sources.add(
+            format!("{base}/{affinity}/0/matchExpressions/{i}"),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("node_affinity[{i}].key"),
         );
     }
 }
@@ -733,7 +888,7 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
         .find(|b| b.entry.default)
         .map(|b| b.parts.name.clone());
 
-    let singleuser = match &base {
+    let mut singleuser = match &base {
         Some((b, is_default)) => {
             match (&restricted_default, is_default) {
                 (Some(d), _) => notes.push(format!(
@@ -767,7 +922,20 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     ("storage/extraVolumeMounts", "mounts"),
                     ("extraEnv", "env"),
                     ("nodeSelector", "node_selector"),
+                    ("extraResource", "extra_resources"),
+                    ("extraTolerations", "tolerations"),
+                    ("extraNodeAffinity", "node_affinity"),
                 ],
+            );
+            add_scheduling_sources(
+                &mut sources,
+                su,
+                b,
+                "extraResource/limits",
+                "extraResource/guarantees",
+                "extraTolerations",
+                0,
+                "extraNodeAffinity/required",
             );
             for (k, (_, i)) in b.mounts.iter() {
                 let at = format!("{su}/storage/extraVolumeMounts/{}", escape_segment(k));
@@ -873,6 +1041,16 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect(),
+                extra_tolerations: b.tolerations.iter().map(toleration_def).collect(),
+                extra_node_affinity: (!b.node_affinity.is_empty()).then(|| NodeAffinityValues {
+                    required: vec![node_selector_term(&b.node_affinity)],
+                }),
+                extra_resource: (!b.extra_limits.is_empty() || !b.extra_guarantees.is_empty())
+                    .then(|| ExtraResource {
+                        limits: b.extra_limits.clone(),
+                        guarantees: b.extra_guarantees.clone(),
+                    }),
+                start_timeout: None,
                 profile_list: open.into_iter().map(|b| b.entry).collect(),
             }
         }
@@ -897,10 +1075,69 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 },
                 extra_env: OrderedMap::new(),
                 node_selector: BTreeMap::new(),
+                extra_tolerations: Vec::new(),
+                extra_node_affinity: None,
+                extra_resource: None,
+                start_timeout: None,
                 profile_list: Vec::new(),
             }
         }
     };
+    let lifetime = &hub.spec.lifetime;
+    singleuser.start_timeout = lifetime.start_timeout;
+    let hub_source = |sources: &mut SourceMap, at: &str, field: &str| {
+        sources.add(at, TargetKind::Hub, hub.id, &hub.spec.release_name, field);
+    };
+    for (set, at, field) in [
+        (
+            lifetime.start_timeout.is_some(),
+            "/singleuser/startTimeout",
+            "start_timeout",
+        ),
+        (
+            lifetime.cull_enabled.is_some(),
+            "/cull/enabled",
+            "cull_enabled",
+        ),
+        (lifetime.cull_users.is_some(), "/cull/users", "cull_users"),
+        (
+            lifetime.cull_timeout.is_some(),
+            "/cull/timeout",
+            "cull_timeout",
+        ),
+        (lifetime.cull_every.is_some(), "/cull/every", "cull_every"),
+        (
+            lifetime.cull_max_age.is_some(),
+            "/cull/maxAge",
+            "cull_max_age",
+        ),
+        (
+            lifetime.concurrent_spawn_limit.is_some(),
+            "/hub/concurrentSpawnLimit",
+            "concurrent_spawn_limit",
+        ),
+        (
+            lifetime.active_server_limit.is_some(),
+            "/hub/activeServerLimit",
+            "active_server_limit",
+        ),
+        (
+            lifetime.http_timeout.is_some(),
+            "/hub/config/KubeSpawner/http_timeout",
+            "http_timeout",
+        ),
+    ] {
+        if set {
+            hub_source(&mut sources, at, field);
+        }
+    }
+    let cull = lifetime.sets_cull().then_some(Cull {
+        enabled: lifetime.cull_enabled,
+        users: lifetime.cull_users,
+        timeout: lifetime.cull_timeout,
+        every: lifetime.cull_every,
+        max_age: lifetime.cull_max_age,
+    });
 
     let ingress = hub.spec.ingress_host.as_ref().map(|h| {
         sources.add(
@@ -968,9 +1205,17 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                 continuous: Enabled { enabled: true },
             },
             hub: HubValues {
+                concurrent_spawn_limit: lifetime.concurrent_spawn_limit,
+                active_server_limit: lifetime.active_server_limit,
+                config: lifetime.http_timeout.map(|t| HubConfig {
+                    kube_spawner: KubeSpawnerConfig {
+                        http_timeout: Some(t),
+                    },
+                }),
                 extra_env,
                 extra_config,
             },
+            cull,
         },
         sources,
         problems,

@@ -105,6 +105,25 @@ pub struct Values {
     pub ingress: Option<Ingress>,
     pub pre_puller: PrePuller,
     pub hub: HubValues,
+    /// The idle culler's settings the hub chose (the chart's defaults otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cull: Option<Cull>,
+}
+
+/// `cull`: only the settings a hub chose.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cull {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,8 +140,64 @@ pub struct Singleuser {
     pub extra_env: OrderedMap<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
+    /// Added to the chart's own user-pod tolerations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_tolerations: Vec<TolerationDef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_node_affinity: Option<NodeAffinityValues>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_resource: Option<ExtraResource>,
+    /// Seconds a server may take to start (`KubeSpawner.start_timeout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profile_list: Vec<ProfileEntry>,
+}
+
+/// `singleuser.extraResource`: KubeSpawner's `extra_resource_limits` / `_guarantees`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ExtraResource {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub guarantees: BTreeMap<String, String>,
+}
+
+/// A pod toleration (Kubernetes `Toleration`, camelCase as the chart and KubeSpawner take it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TolerationDef {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    pub operator: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+/// A Kubernetes `NodeSelectorTerm`: a node matches when every expression matches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSelectorTerm {
+    pub match_expressions: Vec<MatchExpressionDef>,
+}
+
+/// A Kubernetes `NodeSelectorRequirement`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchExpressionDef {
+    pub key: String,
+    pub operator: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// `singleuser.extraNodeAffinity`: only `required` is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeAffinityValues {
+    pub required: Vec<NodeSelectorTerm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -228,10 +303,31 @@ pub struct Enabled {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HubValues {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrent_spawn_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_server_limit: Option<u32>,
+    /// Traitlets configuration (`hub.config`), merged by Helm into the chart's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<HubConfig>,
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
     pub extra_env: OrderedMap<HubEnv>,
     /// Name -> Python source, run by the hub in key order.
     pub extra_config: BTreeMap<String, String>,
+}
+
+/// `hub.config`: the KubeSpawner traits the chart has no key for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HubConfig {
+    #[serde(rename = "KubeSpawner")]
+    pub kube_spawner: KubeSpawnerConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KubeSpawnerConfig {
+    /// Seconds the hub waits for a started server to answer HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_timeout: Option<u32>,
 }
 
 /// A `hub.extraEnv` entry: a literal value, or a reference to a Secret.
@@ -304,6 +400,18 @@ pub struct Override {
     pub environment: OrderedMap<Option<String>>,
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
     pub node_selector: OrderedMap<Option<String>>,
+    /// Dictionaries, merged like the ones above (`null` drops a base entry).
+    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
+    pub extra_resource_limits: OrderedMap<Option<String>>,
+    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
+    pub extra_resource_guarantees: OrderedMap<Option<String>>,
+    /// A list: KubeSpawner replaces the base's, so it repeats the chart's own user-pod
+    /// tolerations before the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<TolerationDef>>,
+    /// A list of `NodeSelectorTerm`s, replacing the base's (`[]` drops it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_affinity_required: Option<Vec<NodeSelectorTerm>>,
     /// Merged into the pod's annotations: the profile's slug under
     /// [`super::PROFILE_ANNOTATION`], so the portal can tell which profile a server runs.
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
@@ -319,7 +427,7 @@ impl Override {
 /// KubeSpawner 7 traits a `kubespawner_override` may set: the ones the portal writes, and a
 /// few more that are commonly overridden per profile. The checks refuse any other key (a typo
 /// would be ignored silently by KubeSpawner).
-pub const KNOWN_OVERRIDE_KEYS: [&str; 22] = [
+pub const KNOWN_OVERRIDE_KEYS: [&str; 23] = [
     "image",
     "image_pull_policy",
     "image_pull_secrets",
@@ -337,6 +445,7 @@ pub const KNOWN_OVERRIDE_KEYS: [&str; 22] = [
     "extra_resource_guarantees",
     "default_url",
     "tolerations",
+    "node_affinity_required",
     "extra_labels",
     "extra_annotations",
     "start_timeout",

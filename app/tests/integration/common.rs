@@ -52,6 +52,7 @@ pub fn hub_form(release: &str, namespace: &str) -> HubForm {
         chart_version: String::new(),
         ingress_host: String::new(),
         driver: "job".into(),
+        ..HubForm::default()
     }
 }
 

@@ -135,6 +135,9 @@ fn profile_form() -> impl Strategy<Value = ProfileForm> {
                     .into_iter()
                     .map(|(key, value)| LabelForm { key, value })
                     .collect(),
+                extra_resources: vec![],
+                tolerations: vec![],
+                node_affinity: vec![],
                 allowed_groups: groups,
                 is_default,
                 deprecated,
@@ -151,7 +154,7 @@ proptest! {
         release_name in text(), namespace in text(), chart_version in text(),
         ingress_host in text(), driver in text(),
     ) {
-        let f = HubForm { release_name, namespace, chart_version, ingress_host, driver };
+        let f = HubForm { release_name, namespace, chart_version, ingress_host, driver, ..HubForm::default() };
         if let Err(e) = f.validate() {
             names_fields(&e, &["release_name", "namespace", "chart_version", "ingress_host", "driver"])?;
         }

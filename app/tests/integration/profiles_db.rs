@@ -410,3 +410,55 @@ async fn hundred_concurrent_updates_lose_nothing() {
     assert_eq!(count(&pool, "audit_events").await, audits + 100);
     eprintln!("conflicts retried: {}", conflicts.load(Ordering::Relaxed));
 }
+
+/// A GPU profile (extended resource, toleration, node affinity) is stored, read back equal,
+/// and audited field by field; removing the toleration is one diff entry.
+#[tokio::test]
+async fn gpu_profile_roundtrips_and_is_audited() {
+    use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
+    let db = db().await;
+    let pool = &db.pool;
+    let h = hub(pool, "hub", "jhub").await;
+    let mut f = form("GPU", "gpu");
+    f.extra_resources = vec![
+        ExtraResourceForm {
+            name: "nvidia.com/gpu".into(),
+            limit: "2".into(),
+            guarantee: "2".into(),
+        },
+        ExtraResourceForm {
+            name: "ephemeral-storage".into(),
+            limit: "20Gi".into(),
+            guarantee: String::new(),
+        },
+    ];
+    f.tolerations = vec![TolerationForm {
+        key: "dedicated".into(),
+        operator: "Equal".into(),
+        value: "gpu".into(),
+        effect: "NoExecute".into(),
+        seconds: "600".into(),
+    }];
+    f.node_affinity = vec![AffinityForm {
+        key: "gpu-memory".into(),
+        operator: "Gt".into(),
+        values: "40".into(),
+    }];
+    let p = create(pool, &h, f).await.unwrap();
+    assert_eq!(profiles::get(pool, p.id).await.unwrap(), p);
+    assert_eq!(p.spec.tolerations[0].seconds, Some(600));
+    assert_eq!(
+        p.spec
+            .extra_resource_guarantees
+            .get("nvidia.com/gpu")
+            .map(String::as_str),
+        Some("2")
+    );
+    let mut f2 = p.spec.to_form();
+    f2.tolerations.clear();
+    let p2 = save(pool, &p, f2).await.unwrap();
+    assert!(p2.spec.tolerations.is_empty());
+    let latest = &app::backend::audit::recent(pool, 1).await.unwrap()[0];
+    let fields: Vec<&str> = latest.diff.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["tolerations"]);
+}

@@ -85,6 +85,103 @@ fn sample_hub_matches_the_golden_file() {
     compare_golden("sample-physics-hub.yaml", &r.yaml);
 }
 
+/// A hub with every lifetime setting (`cull`, `singleuser.startTimeout`, the hub's limits and
+/// `hub.config.KubeSpawner.http_timeout`) and a GPU profile (`extra_resource_limits`,
+/// tolerations after the chart's own, required node affinity), valid against the chart's
+/// schema and KubeSpawner's rules.
+#[test]
+fn lifetime_hub_matches_the_golden_file() {
+    let (h, p, v) = lifetime_sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    assert_eq!(r.errors, vec![], "{:#?}", r.errors);
+    compare_golden("ml-hub.yaml", &r.yaml);
+    let back: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    assert_eq!(back["cull"]["timeout"], 7200);
+    assert_eq!(back["singleuser"]["startTimeout"], 900);
+    assert_eq!(back["hub"]["config"]["KubeSpawner"]["http_timeout"], 120);
+    let gpu = &back["singleuser"]["profileList"][1]["kubespawner_override"];
+    assert_eq!(gpu["extra_resource_limits"]["nvidia.com/gpu"], "1");
+    let tolerations = gpu["tolerations"].as_array().unwrap();
+    assert_eq!(tolerations.len(), 3, "the chart's two, then the profile's");
+    assert_eq!(tolerations[0]["key"], "hub.jupyter.org/dedicated");
+    assert_eq!(tolerations[2]["key"], "nvidia.com/gpu");
+    assert_eq!(
+        gpu["node_affinity_required"][0]["matchExpressions"][0]["operator"],
+        "In"
+    );
+    assert!(schema::is_valid(&back));
+    // The schema check points a wrong value back at the hub's field.
+    let g = generate(&ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: Some(PORTAL),
+    });
+    let mut bad = g.json();
+    bad["cull"]["timeout"] = serde_json::json!("2h");
+    let e = schema::schema_errors(&bad, &g.sources);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].field.as_str(), e[0].link.as_str()),
+        ("cull_timeout", "/hubs/2")
+    );
+    // A hub with chart defaults writes none of it.
+    let (h, p, v) = sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    let back: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    for at in [
+        "/cull",
+        "/singleuser/startTimeout",
+        "/hub/concurrentSpawnLimit",
+        "/hub/activeServerLimit",
+        "/hub/config",
+    ] {
+        assert!(back.pointer(at).is_none(), "{at} in\n{}", r.yaml);
+    }
+}
+
+/// A GPU profile as the base (the default): its settings go to `singleuser` and every other
+/// profile clears them (no GPU, the chart's tolerations only, no required affinity).
+#[test]
+fn a_gpu_base_is_cleared_by_the_other_profiles() {
+    let h = hub(3, "gpu-hub", "gpu", "");
+    let p = vec![
+        profile(
+            30,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                ..gpu_form()
+            },
+        ),
+        profile(31, &h, form("CPU", "cpu")),
+    ];
+    let r = values::render(&h, &p, &[], None).unwrap();
+    assert_eq!(r.errors, vec![], "{:#?}", r.errors);
+    let v: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    let su = &v["singleuser"];
+    assert_eq!(su["extraResource"]["limits"]["nvidia.com/gpu"], "1");
+    assert_eq!(su["extraTolerations"][0]["operator"], "Exists");
+    assert_eq!(
+        su["extraNodeAffinity"]["required"][0]["matchExpressions"][0]["key"],
+        "nvidia.com/gpu.product"
+    );
+    let cpu = &su["profileList"][1]["kubespawner_override"];
+    assert_eq!(
+        cpu["extra_resource_limits"]["nvidia.com/gpu"],
+        serde_json::Value::Null
+    );
+    assert!(
+        cpu["extra_resource_limits"]
+            .as_object()
+            .unwrap()
+            .contains_key("nvidia.com/gpu")
+    );
+    assert_eq!(cpu["tolerations"].as_array().unwrap().len(), 2);
+    assert_eq!(cpu["node_affinity_required"], serde_json::json!([]));
+    assert!(schema::is_valid(&v));
+}
+
 #[test]
 fn generation_is_deterministic_and_independent_of_input_order() {
     let (h, p, v) = sample();

@@ -188,6 +188,9 @@ fn build(
                     value: v.clone(),
                 })
                 .collect(),
+            extra_resources: vec![],
+            tolerations: vec![],
+            node_affinity: vec![],
             allowed_groups: c.groups.join(", "),
             is_default: if i == 0 { "on".into() } else { String::new() },
             deprecated: if deprecated {

@@ -5,6 +5,7 @@
 use app::backend::db;
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
+use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use sqlx::SqlitePool;
 
@@ -28,6 +29,7 @@ pub fn hub(id: i64, release: &str, namespace: &str, host: &str) -> Hub {
             chart_version: "4.4.0".into(),
             ingress_host: host.into(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("valid hub"),
@@ -76,6 +78,9 @@ pub fn form(name: &str, slug: &str) -> ProfileForm {
         mounts: vec![],
         env: vec![],
         node_selector: vec![],
+        extra_resources: vec![],
+        tolerations: vec![],
+        node_affinity: vec![],
         allowed_groups: String::new(),
         is_default: String::new(),
         deprecated: String::new(),
@@ -165,4 +170,64 @@ pub fn sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
         ),
     ];
     (h, profiles, vols)
+}
+
+/// A hub that sets every lifetime setting (culling, timeouts, limits) with one profile.
+pub fn lifetime_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
+    let mut h = hub(2, "ml-hub", "ml", "");
+    h.spec = HubForm {
+        cull_enabled: "on".into(),
+        cull_users: "off".into(),
+        cull_timeout: "7200".into(),
+        cull_every: "600".into(),
+        cull_max_age: "86400".into(),
+        start_timeout: "900".into(),
+        http_timeout: "120".into(),
+        concurrent_spawn_limit: "10".into(),
+        active_server_limit: "40".into(),
+        ..h.spec.to_form()
+    }
+    .validate()
+    .expect("valid hub");
+    let profiles = vec![
+        profile(
+            20,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                ..form("CPU", "cpu")
+            },
+        ),
+        profile(21, &h, gpu_form()),
+    ];
+    (h, profiles, vec![])
+}
+
+/// A GPU profile: one NVIDIA GPU, the GPU nodes' taint tolerated, A100 or H100 nodes only.
+pub fn gpu_form() -> ProfileForm {
+    ProfileForm {
+        image_name: "quay.io/jupyter/pytorch-notebook".into(),
+        image_tag: "cuda12-2024-05-01".into(),
+        cpu_limit: "8".into(),
+        mem_limit: "32G".into(),
+        mem_guarantee: "16G".into(),
+        extra_resources: vec![ExtraResourceForm {
+            name: "nvidia.com/gpu".into(),
+            limit: "1".into(),
+            guarantee: String::new(),
+        }],
+        tolerations: vec![TolerationForm {
+            key: "nvidia.com/gpu".into(),
+            operator: "Exists".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+            seconds: String::new(),
+        }],
+        node_affinity: vec![AffinityForm {
+            key: "nvidia.com/gpu.product".into(),
+            operator: "In".into(),
+            values: "NVIDIA-A100-SXM4-80GB, NVIDIA-H100-80GB-HBM3".into(),
+        }],
+        ..form("GPU (1 × A100 or H100)", "gpu")
+    }
 }

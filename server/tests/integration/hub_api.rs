@@ -10,6 +10,7 @@ use app::backend::write::{self, By};
 use app::backend::{hub_api, hubs, profiles, tokens, users, values, volumes};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
+use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
 use app::domain::user::{NewUser, Role};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use axum::Router;
@@ -120,6 +121,7 @@ pub(crate) async fn seed(app: &TestApp) -> Seeded {
             chart_version: "4.4.0".into(),
             ingress_host: String::new(),
             driver: "job".into(),
+            ..HubForm::default()
         }
         .validate()
         .expect("test setup")
@@ -214,6 +216,22 @@ pub(crate) async fn seed(app: &TestApp) -> Seeded {
             node_selector: vec![LabelForm {
                 key: "nvidia.com/gpu.present".into(),
                 value: "true".into(),
+            }],
+            extra_resources: vec![ExtraResourceForm {
+                name: "nvidia.com/gpu".into(),
+                limit: "1".into(),
+                guarantee: String::new(),
+            }],
+            tolerations: vec![TolerationForm {
+                key: "nvidia.com/gpu".into(),
+                operator: "Exists".into(),
+                effect: "NoSchedule".into(),
+                ..Default::default()
+            }],
+            node_affinity: vec![AffinityForm {
+                key: "nvidia.com/gpu.product".into(),
+                operator: "In".into(),
+                values: "NVIDIA-A100-SXM4-80GB".into(),
             }],
             allowed_groups: "gpu-users".into(),
             ..base_form("GPU", "gpu")
@@ -432,6 +450,13 @@ async fn the_right_token_gets_each_users_profiles() {
     assert_eq!(
         o["volume_mounts"]["volume-{user_server}"]["mountPath"],
         "/home/researcher"
+    );
+    // GPUs and node pools: the API answer carries them like the values do.
+    assert_eq!(o["extra_resource_limits"]["nvidia.com/gpu"], "1");
+    assert_eq!(o["tolerations"][2]["key"], "nvidia.com/gpu");
+    assert_eq!(
+        o["node_affinity_required"][0]["matchExpressions"][0]["values"],
+        json!(["NVIDIA-A100-SXM4-80GB"])
     );
 
     // A new remembered choice is the default from the next request on; changes to profiles
@@ -843,6 +868,9 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
         "environment": ["COURSE", "DATA"],
         "mount_paths": ["/home/jovyan", "/mnt/data"],
         "node_selector": {},
+        "extra_resource_limits": {},
+        "tolerations": ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated"],
+        "node_affinity": [],
     });
     let expect = json!({
         "users": {
@@ -857,6 +885,13 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
                     "environment": [],
                     "mount_paths": ["/home/researcher", "/mnt/data", "/scratch"],
                     "node_selector": {"nvidia.com/gpu.present": "true"},
+                    "extra_resource_limits": {"nvidia.com/gpu": "1"},
+                    "tolerations": [
+                        "hub.jupyter.org/dedicated",
+                        "hub.jupyter.org_dedicated",
+                        "nvidia.com/gpu",
+                    ],
+                    "node_affinity": [["nvidia.com/gpu.product", "In", ["NVIDIA-A100-SXM4-80GB"]]],
                 },
             },
             "bob": {
@@ -870,6 +905,9 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
                     "environment": [],
                     "mount_paths": ["/home/jovyan"],
                     "node_selector": {},
+                    "extra_resource_limits": {},
+                    "tolerations": ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated"],
+                    "node_affinity": [],
                 },
             },
             "carol": {"slugs": ["standard"], "default": "standard", "effective": standard},

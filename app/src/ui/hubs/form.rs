@@ -4,6 +4,10 @@
 use crate::api::hubs::{CreateHub, DeleteHub, UpdateHub};
 use crate::domain::FieldErrors;
 use crate::domain::hub::{DEFAULT_CHART_VERSION, Driver, Hub, HubForm};
+use crate::domain::lifetime::{
+    CHART_CONCURRENT_SPAWN_LIMIT, CHART_CULL_EVERY, CHART_CULL_TIMEOUT, CHART_HTTP_TIMEOUT,
+    CHART_START_TIMEOUT, duration_text,
+};
 use crate::ui::form::{
     ConflictRow, CreateForm, DeletePanel, EditForm, Errors, FieldRow, FormFields, Names,
     SelectInput, TextField, answer_errors,
@@ -18,6 +22,15 @@ struct HubFields {
     chart_version: RwSignal<String>,
     ingress_host: RwSignal<String>,
     driver: RwSignal<String>,
+    cull_enabled: RwSignal<String>,
+    cull_users: RwSignal<String>,
+    cull_timeout: RwSignal<String>,
+    cull_every: RwSignal<String>,
+    cull_max_age: RwSignal<String>,
+    start_timeout: RwSignal<String>,
+    http_timeout: RwSignal<String>,
+    concurrent_spawn_limit: RwSignal<String>,
+    active_server_limit: RwSignal<String>,
 }
 
 impl HubFields {
@@ -28,6 +41,15 @@ impl HubFields {
             chart_version: RwSignal::new(f.chart_version.clone()),
             ingress_host: RwSignal::new(f.ingress_host.clone()),
             driver: RwSignal::new(f.driver.clone()),
+            cull_enabled: RwSignal::new(f.cull_enabled.clone()),
+            cull_users: RwSignal::new(f.cull_users.clone()),
+            cull_timeout: RwSignal::new(f.cull_timeout.clone()),
+            cull_every: RwSignal::new(f.cull_every.clone()),
+            cull_max_age: RwSignal::new(f.cull_max_age.clone()),
+            start_timeout: RwSignal::new(f.start_timeout.clone()),
+            http_timeout: RwSignal::new(f.http_timeout.clone()),
+            concurrent_spawn_limit: RwSignal::new(f.concurrent_spawn_limit.clone()),
+            active_server_limit: RwSignal::new(f.active_server_limit.clone()),
         }
     }
 }
@@ -41,6 +63,16 @@ impl FormFields for HubFields {
         self.chart_version.set(f.chart_version.clone());
         self.ingress_host.set(f.ingress_host.clone());
         self.driver.set(f.driver.clone());
+        self.cull_enabled.set(f.cull_enabled.clone());
+        self.cull_users.set(f.cull_users.clone());
+        self.cull_timeout.set(f.cull_timeout.clone());
+        self.cull_every.set(f.cull_every.clone());
+        self.cull_max_age.set(f.cull_max_age.clone());
+        self.start_timeout.set(f.start_timeout.clone());
+        self.http_timeout.set(f.http_timeout.clone());
+        self.concurrent_spawn_limit
+            .set(f.concurrent_spawn_limit.clone());
+        self.active_server_limit.set(f.active_server_limit.clone());
     }
 
     fn form(&self) -> HubForm {
@@ -50,6 +82,15 @@ impl FormFields for HubFields {
             chart_version: self.chart_version.get(),
             ingress_host: self.ingress_host.get(),
             driver: self.driver.get(),
+            cull_enabled: self.cull_enabled.get(),
+            cull_users: self.cull_users.get(),
+            cull_timeout: self.cull_timeout.get(),
+            cull_every: self.cull_every.get(),
+            cull_max_age: self.cull_max_age.get(),
+            start_timeout: self.start_timeout.get(),
+            http_timeout: self.http_timeout.get(),
+            concurrent_spawn_limit: self.concurrent_spawn_limit.get(),
+            active_server_limit: self.active_server_limit.get(),
         }
     }
 }
@@ -69,7 +110,45 @@ fn hub_conflict_rows((stored, mine): (HubForm, HubForm)) -> Vec<ConflictRow> {
         ConflictRow::new("Chart version", &stored.chart_version, &mine.chart_version),
         ConflictRow::new("Ingress host", &stored.ingress_host, &mine.ingress_host),
         ConflictRow::new("Driver", &stored.driver, &mine.driver),
+        ConflictRow::new(
+            "Stop idle servers",
+            choice(&stored.cull_enabled),
+            choice(&mine.cull_enabled),
+        ),
+        ConflictRow::new("Idle timeout (s)", &stored.cull_timeout, &mine.cull_timeout),
+        ConflictRow::new("Check every (s)", &stored.cull_every, &mine.cull_every),
+        ConflictRow::new("Maximum age (s)", &stored.cull_max_age, &mine.cull_max_age),
+        ConflictRow::new(
+            "Remove idle users",
+            choice(&stored.cull_users),
+            choice(&mine.cull_users),
+        ),
+        ConflictRow::new(
+            "Start timeout (s)",
+            &stored.start_timeout,
+            &mine.start_timeout,
+        ),
+        ConflictRow::new("HTTP timeout (s)", &stored.http_timeout, &mine.http_timeout),
+        ConflictRow::new(
+            "Servers starting at once",
+            &stored.concurrent_spawn_limit,
+            &mine.concurrent_spawn_limit,
+        ),
+        ConflictRow::new(
+            "Servers running at once",
+            &stored.active_server_limit,
+            &mine.active_server_limit,
+        ),
     ]
+}
+
+/// A chart-default / on / off select's value in words.
+fn choice(v: &str) -> &'static str {
+    match v {
+        "on" => "on",
+        "off" => "off",
+        _ => "chart default",
+    }
 }
 
 /// The browser's checks of the hub form (the server runs the same).
@@ -93,6 +172,85 @@ fn HubInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> impl In
         <FieldRow label="Driver" id=driver_id.clone() hint="How Hubfleet installs and upgrades the Helm release." error=errors.signal("driver")>
             <SelectInput id=driver_id name="form[driver]" value=fields.driver on_change=errors.edit(fields.driver, "driver") options=drivers />
         </FieldRow>
+        <LifetimeInputs fields errors prefix />
+    }
+    .into_any()
+}
+
+const LIFETIME_FIELDS: [&str; 9] = [
+    "cull_enabled",
+    "cull_users",
+    "cull_timeout",
+    "cull_every",
+    "cull_max_age",
+    "start_timeout",
+    "http_timeout",
+    "concurrent_spawn_limit",
+    "active_server_limit",
+];
+
+/// Idle culling, timeouts and limits: a section that opens by itself when the hub sets any
+/// of them or one of them has an error. Empty fields keep the chart's default, shown as the
+/// placeholder.
+#[component]
+fn LifetimeInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> impl IntoView {
+    let set_count = move || {
+        fields
+            .form()
+            .to_lifetime_values()
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .count()
+    };
+    let initially_open = set_count() > 0;
+    let has_error = move || LIFETIME_FIELDS.iter().any(|f| errors.of(f, f).is_some());
+    // Opened once when one of its fields has an error, never closed by the form: the admin
+    // may close it again (a plain closure would re-run, and close it, on every keystroke).
+    let forced_open =
+        Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || has_error());
+    let choice_options = |on: &str, off: &str| {
+        vec![
+            ("on".to_string(), on.to_string()),
+            ("off".to_string(), off.to_string()),
+        ]
+    };
+    let cull_id = format!("{prefix}-cull_enabled");
+    let users_id = format!("{prefix}-cull_users");
+    let secs = |n: u32| format!("{n} ({})", duration_text(n));
+    view! {
+        <details class="form-section lifetime-section" data-testid="lifetime-section" open=initially_open prop:open=move || initially_open || forced_open.get()>
+            <summary>
+                <span class="summary-title">"Lifetime of servers"</span>
+                " "
+                <span class="muted summary-note">
+                    {move || match set_count() {
+                        0 => "idle culling, timeouts and limits: chart defaults".to_string(),
+                        1 => "1 setting differs from the chart's default".to_string(),
+                        n => format!("{n} settings differ from the chart's defaults"),
+                    }}
+                </span>
+            </summary>
+            <p class="hint">"Empty fields keep the chart's default, shown greyed in them. Times are in seconds."</p>
+            <h3 class="subsection">"Stop idle servers"</h3>
+            <div class="form-grid">
+                <FieldRow label="Idle culling" id=cull_id.clone() hint="Stops servers nobody used for the idle timeout; files stay." error=errors.signal("cull_enabled")>
+                    <SelectInput id=cull_id name="form[cull_enabled]" value=fields.cull_enabled on_change=errors.edit(fields.cull_enabled, "cull_enabled") empty="Default (on)" options=choice_options("On", "Off") />
+                </FieldRow>
+                <FieldRow label="Remove idle users" id=users_id.clone() hint="Also deletes idle users from JupyterHub (not their files). Default: no." error=errors.signal("cull_users")>
+                    <SelectInput id=users_id name="form[cull_users]" value=fields.cull_users on_change=errors.edit(fields.cull_users, "cull_users") empty="Default (no)" options=choice_options("Yes", "No") />
+                </FieldRow>
+                <TextField errors prefix value=fields.cull_timeout field="cull_timeout" label="Idle timeout" hint=format!("Default {}.", secs(CHART_CULL_TIMEOUT)) placeholder=CHART_CULL_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.cull_every field="cull_every" label="Check every" hint=format!("Default {}.", secs(CHART_CULL_EVERY)) placeholder=CHART_CULL_EVERY.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.cull_max_age field="cull_max_age" label="Maximum age" hint="Stops servers this old even in use. Default 0: never." placeholder="0" inputmode="numeric" />
+            </div>
+            <h3 class="subsection">"Starting servers"</h3>
+            <div class="form-grid">
+                <TextField errors prefix value=fields.start_timeout field="start_timeout" label="Start timeout" hint=format!("To schedule and pull the image. Default {}.", secs(CHART_START_TIMEOUT)) placeholder=CHART_START_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.http_timeout field="http_timeout" label="HTTP timeout" hint=format!("For a started server to answer. Default {}.", secs(CHART_HTTP_TIMEOUT)) placeholder=CHART_HTTP_TIMEOUT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.concurrent_spawn_limit field="concurrent_spawn_limit" label="Starting at once" hint=format!("Servers. Default {CHART_CONCURRENT_SPAWN_LIMIT}; 0: no limit.") placeholder=CHART_CONCURRENT_SPAWN_LIMIT.to_string() inputmode="numeric" />
+                <TextField errors prefix value=fields.active_server_limit field="active_server_limit" label="Running at once" hint="Servers. Default: no limit (also 0)." placeholder="no limit" inputmode="numeric" />
+            </div>
+        </details>
     }
     .into_any()
 }

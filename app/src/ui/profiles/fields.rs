@@ -7,6 +7,7 @@ use crate::domain::profile::{
     DEFAULT_HOME_MOUNT_PATH, EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, PullPolicy,
     check_siblings,
 };
+use crate::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
 use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::SharedVolume;
 use crate::ui::form::{ConflictRow, Errors, FormFields, Problem};
@@ -28,6 +29,35 @@ pub struct PairRow {
     pub key: u64,
     pub a: String,
     pub b: String,
+}
+
+/// One extra-resource row (GPUs and other extended resources).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceRow {
+    pub key: u64,
+    pub name: String,
+    pub limit: String,
+    pub guarantee: String,
+}
+
+/// One toleration row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TolerationRow {
+    pub key: u64,
+    pub taint_key: String,
+    pub operator: String,
+    pub value: String,
+    pub effect: String,
+    pub seconds: String,
+}
+
+/// One node-affinity row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AffinityRow {
+    pub key: u64,
+    pub label_key: String,
+    pub operator: String,
+    pub values: String,
 }
 
 /// Which two-column list a [`PairRow`] belongs to.
@@ -102,6 +132,9 @@ pub struct ProfileFields {
     pub mounts: RwSignal<Vec<MountRow>>,
     pub env: RwSignal<Vec<PairRow>>,
     pub node_selector: RwSignal<Vec<PairRow>>,
+    pub extra_resources: RwSignal<Vec<ResourceRow>>,
+    pub tolerations: RwSignal<Vec<TolerationRow>>,
+    pub node_affinity: RwSignal<Vec<AffinityRow>>,
     pub allowed_groups: RwSignal<String>,
     pub is_default: RwSignal<bool>,
     pub deprecated: RwSignal<bool>,
@@ -134,6 +167,9 @@ impl ProfileFields {
             mounts: RwSignal::new(Vec::new()),
             env: RwSignal::new(Vec::new()),
             node_selector: RwSignal::new(Vec::new()),
+            extra_resources: RwSignal::new(Vec::new()),
+            tolerations: RwSignal::new(Vec::new()),
+            node_affinity: RwSignal::new(Vec::new()),
             allowed_groups: s(&f.allowed_groups),
             is_default: RwSignal::new(checked(&f.is_default)),
             deprecated: RwSignal::new(checked(&f.deprecated)),
@@ -180,9 +216,44 @@ impl ProfileFields {
                 b: l.value.clone(),
             })
             .collect();
+        let resources = f
+            .extra_resources
+            .iter()
+            .map(|r| ResourceRow {
+                key: self.key(),
+                name: r.name.clone(),
+                limit: r.limit.clone(),
+                guarantee: r.guarantee.clone(),
+            })
+            .collect();
+        let tolerations = f
+            .tolerations
+            .iter()
+            .map(|t| TolerationRow {
+                key: self.key(),
+                taint_key: t.key.clone(),
+                operator: t.operator.clone(),
+                value: t.value.clone(),
+                effect: t.effect.clone(),
+                seconds: t.seconds.clone(),
+            })
+            .collect();
+        let affinity = f
+            .node_affinity
+            .iter()
+            .map(|a| AffinityRow {
+                key: self.key(),
+                label_key: a.key.clone(),
+                operator: a.operator.clone(),
+                values: a.values.clone(),
+            })
+            .collect();
         self.mounts.set(mounts);
         self.env.set(env);
         self.node_selector.set(labels);
+        self.extra_resources.set(resources);
+        self.tolerations.set(tolerations);
+        self.node_affinity.set(affinity);
     }
 
     pub fn pairs(&self, list: PairList) -> RwSignal<Vec<PairRow>> {
@@ -205,11 +276,21 @@ impl ProfileFields {
                 "node_selector" => self
                     .node_selector
                     .with_untracked(|r| r.get(i).map(|r| r.key)),
+                "extra_resources" => self
+                    .extra_resources
+                    .with_untracked(|r| r.get(i).map(|r| r.key)),
+                "tolerations" => self.tolerations.with_untracked(|r| r.get(i).map(|r| r.key)),
+                "node_affinity" => self
+                    .node_affinity
+                    .with_untracked(|r| r.get(i).map(|r| r.key)),
                 _ => None,
             };
             let what = match list {
                 "mounts" => "Shared volume mount",
                 "env" => "Environment variable",
+                "extra_resources" => "GPU or other resource",
+                "tolerations" => "Toleration",
+                "node_affinity" => "Node affinity rule",
                 _ => "Node selector label",
             };
             let sub_label = sub.replace('_', " ");
@@ -298,6 +379,35 @@ impl FormFields for ProfileFields {
                     .map(|r| LabelForm {
                         key: r.a.clone(),
                         value: r.b.clone(),
+                    })
+                    .collect()
+            }),
+            extra_resources: self.extra_resources.with(|rows| {
+                rows.iter()
+                    .map(|r| ExtraResourceForm {
+                        name: r.name.clone(),
+                        limit: r.limit.clone(),
+                        guarantee: r.guarantee.clone(),
+                    })
+                    .collect()
+            }),
+            tolerations: self.tolerations.with(|rows| {
+                rows.iter()
+                    .map(|r| TolerationForm {
+                        key: r.taint_key.clone(),
+                        operator: r.operator.clone(),
+                        value: r.value.clone(),
+                        effect: r.effect.clone(),
+                        seconds: r.seconds.clone(),
+                    })
+                    .collect()
+            }),
+            node_affinity: self.node_affinity.with(|rows| {
+                rows.iter()
+                    .map(|r| AffinityForm {
+                        key: r.label_key.clone(),
+                        operator: r.operator.clone(),
+                        values: r.values.clone(),
                     })
                     .collect()
             }),
@@ -428,6 +538,36 @@ pub fn profile_conflict_rows(
             }
         })
     };
+    let resources = |f: &ProfileForm| {
+        lines(&f.extra_resources, |r| {
+            if r.name.is_empty() && r.limit.is_empty() && r.guarantee.is_empty() {
+                String::new()
+            } else if r.guarantee.is_empty() {
+                format!("{}: {}", r.name, r.limit)
+            } else {
+                format!("{}: {} (guaranteed {})", r.name, r.limit, r.guarantee)
+            }
+        })
+    };
+    let tolerations = |f: &ProfileForm| {
+        lines(&f.tolerations, |t| {
+            let mut s = format!("{} {} {}", t.key, t.operator, t.value);
+            if !t.effect.is_empty() {
+                s.push_str(&format!(" :{}", t.effect));
+            }
+            if !t.seconds.is_empty() {
+                s.push_str(&format!(" for {} s", t.seconds));
+            }
+            s.trim().to_string()
+        })
+    };
+    let affinity = |f: &ProfileForm| {
+        lines(&f.node_affinity, |a| {
+            format!("{} {} {}", a.key, a.operator, a.values)
+                .trim()
+                .to_string()
+        })
+    };
     let yes = |v: &str| if checked(v) { "yes" } else { "no" };
     let replaced = |f: &ProfileForm| {
         if !checked(&f.deprecated) {
@@ -483,6 +623,13 @@ pub fn profile_conflict_rows(
         ConflictRow::new("Shared volumes", mounts(stored), mounts(mine)),
         ConflictRow::new("Environment", env(stored), env(mine)),
         ConflictRow::new("Node selector", labels(stored), labels(mine)),
+        ConflictRow::new(
+            "GPUs and other resources",
+            resources(stored),
+            resources(mine),
+        ),
+        ConflictRow::new("Tolerations", tolerations(stored), tolerations(mine)),
+        ConflictRow::new("Node affinity", affinity(stored), affinity(mine)),
         ConflictRow::new(
             "Allowed groups",
             &stored.allowed_groups,

@@ -1,9 +1,12 @@
 //! The profile form's inputs: text fields, the shared-volume mounts, the environment and
 //! node-selector rows, and the whole form body shared by the create and the edit page.
 
-use super::fields::{MountRow, PairList, PairRow, ProfileFields};
+use super::fields::{
+    AffinityRow, MountRow, PairList, PairRow, ProfileFields, ResourceRow, TolerationRow,
+};
 use crate::domain::hub::Hub;
 use crate::domain::profile::{DEFAULT_HOME_MOUNT_PATH, Profile, PullPolicy, slugify};
+use crate::domain::scheduling::{AffinityOperator, TaintEffect, TolerationOperator};
 use crate::domain::volume::SharedVolume;
 use crate::ui::form::{CheckRow, Errors, FieldRow, SelectInput, TextField, TextInput};
 use leptos::prelude::*;
@@ -20,6 +23,24 @@ impl Keyed for MountRow {
 }
 
 impl Keyed for PairRow {
+    fn row_key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Keyed for ResourceRow {
+    fn row_key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Keyed for TolerationRow {
+    fn row_key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Keyed for AffinityRow {
     fn row_key(&self) -> u64 {
         self.key
     }
@@ -278,6 +299,317 @@ fn PairSection(list: PairList, fields: ProfileFields, errors: Errors) -> impl In
     .into_any()
 }
 
+#[component]
+fn ResourceRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(fields.extra_resources, row_key, "extra_resources", errors);
+    view! {
+        <div class="row-card" data-testid="extra_resources-row">
+            <div class="row-fields row-fields-resource">
+                <FieldRow label="Resource" id=row.id("name") error=row.error("name")>
+                    <TextInput
+                        id=row.id("name")
+                        name=row.name("name")
+                        value=row.get(|r| r.name.clone())
+                        on_input=row.edit("name", |r, v| r.name = v)
+                        placeholder="nvidia.com/gpu"
+                        list="pf-resource-names".to_string()
+                    />
+                </FieldRow>
+                <FieldRow label="Limit" id=row.id("limit") error=row.error("limit")>
+                    <TextInput
+                        id=row.id("limit")
+                        name=row.name("limit")
+                        value=row.get(|r| r.limit.clone())
+                        on_input=row.edit("limit", |r, v| r.limit = v)
+                        placeholder="1"
+                        inputmode="numeric"
+                    />
+                </FieldRow>
+                <FieldRow label="Guarantee (optional)" id=row.id("guarantee") error=row.error("guarantee")>
+                    <TextInput
+                        id=row.id("guarantee")
+                        name=row.name("guarantee")
+                        value=row.get(|r| r.guarantee.clone())
+                        on_input=row.edit("guarantee", |r, v| r.guarantee = v)
+                        placeholder="= limit"
+                    />
+                </FieldRow>
+                {row.remove_button("resource")}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(fields.tolerations, row_key, "tolerations", errors);
+    let operator = row.get(|r| r.operator.clone());
+    let exists = Signal::derive(move || operator.get() == TolerationOperator::Exists.as_str());
+    let effect = row.get(|r| r.effect.clone());
+    let timed = Signal::derive(move || effect.get() == TaintEffect::NoExecute.as_str());
+    let set_operator = row.edit("operator", |r: &mut TolerationRow, v: String| {
+        // Exists matches any value: the value field is cleared and disabled.
+        if v == TolerationOperator::Exists.as_str() {
+            r.value.clear();
+        }
+        r.operator = v;
+    });
+    let operators = TolerationOperator::ALL
+        .into_iter()
+        .map(|o| (o.as_str().to_string(), o.as_str().to_string()))
+        .collect();
+    let effects = TaintEffect::ALL
+        .into_iter()
+        .map(|e| (e.as_str().to_string(), e.as_str().to_string()))
+        .collect();
+    view! {
+        <div class="row-card" data-testid="tolerations-row">
+            <div class="row-fields row-fields-toleration">
+                <FieldRow label="Taint key" id=row.id("key") error=row.error("key")>
+                    <TextInput
+                        id=row.id("key")
+                        name=row.name("key")
+                        value=row.get(|r| r.taint_key.clone())
+                        on_input=row.edit("key", |r, v| r.taint_key = v)
+                        placeholder="nvidia.com/gpu"
+                    />
+                </FieldRow>
+                <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
+                    <SelectInput
+                        id=row.id("operator")
+                        name=row.name("operator")
+                        value=operator
+                        on_change=Callback::new(move |v: String| {
+                            set_operator.run(v);
+                            row.touch("value");
+                        })
+                        options=operators
+                    />
+                </FieldRow>
+                <FieldRow label="Value" id=row.id("value") error=row.error("value")>
+                    <input
+                        type="text"
+                        id=row.id("value")
+                        name=move || row.name("value").get()
+                        prop:value=row.get(|r| r.value.clone())
+                        placeholder=move || if exists.get() { "any value" } else { "present" }
+                        disabled=move || exists.get()
+                        autocomplete="off"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        on:input={
+                            let edit = row.edit("value", |r: &mut TolerationRow, v: String| r.value = v);
+                            move |ev| edit.run(event_target_value(&ev))
+                        }
+                    />
+                </FieldRow>
+                <FieldRow label="Effect" id=row.id("effect") error=row.error("effect")>
+                    <SelectInput
+                        id=row.id("effect")
+                        name=row.name("effect")
+                        value=row.get(|r| r.effect.clone())
+                        on_change=Callback::new(move |v: String| {
+                            // Seconds belong to NoExecute only: cleared and disabled otherwise.
+                            row.edit("effect", |r: &mut TolerationRow, v: String| {
+                                if v != TaintEffect::NoExecute.as_str() {
+                                    r.seconds.clear();
+                                }
+                                r.effect = v;
+                            })
+                            .run(v);
+                            row.touch("seconds");
+                        })
+                        empty="Any effect"
+                        options=effects
+                    />
+                </FieldRow>
+                <FieldRow label="Seconds" id=row.id("seconds") error=row.error("seconds")>
+                    <input
+                        type="text"
+                        id=row.id("seconds")
+                        name=move || row.name("seconds").get()
+                        prop:value=row.get(|r| r.seconds.clone())
+                        placeholder=move || if timed.get() { "forever" } else { "—" }
+                        title="Only with NoExecute: how long the server stays once the taint appears"
+                        disabled=move || !timed.get()
+                        inputmode="numeric"
+                        autocomplete="off"
+                        on:input={
+                            let edit = row.edit("seconds", |r: &mut TolerationRow, v: String| r.seconds = v);
+                            move |ev| edit.run(event_target_value(&ev))
+                        }
+                    />
+                </FieldRow>
+                {row.remove_button("toleration")}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn AffinityRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(fields.node_affinity, row_key, "node_affinity", errors);
+    let operator = row.get(|r| r.operator.clone());
+    let no_values = Signal::derive(move || {
+        let o = operator.get();
+        o == AffinityOperator::Exists.as_str() || o == AffinityOperator::DoesNotExist.as_str()
+    });
+    let set_operator = row.edit("operator", |r: &mut AffinityRow, v: String| {
+        if v == AffinityOperator::Exists.as_str() || v == AffinityOperator::DoesNotExist.as_str() {
+            r.values.clear();
+        }
+        r.operator = v;
+    });
+    let operators = AffinityOperator::ALL
+        .into_iter()
+        .map(|o| (o.as_str().to_string(), o.label().to_string()))
+        .collect();
+    view! {
+        <div class="row-card" data-testid="node_affinity-row">
+            <div class="row-fields row-fields-affinity">
+                <FieldRow label="Node label key" id=row.id("key") error=row.error("key")>
+                    <TextInput
+                        id=row.id("key")
+                        name=row.name("key")
+                        value=row.get(|r| r.label_key.clone())
+                        on_input=row.edit("key", |r, v| r.label_key = v)
+                        placeholder="nvidia.com/gpu.product"
+                    />
+                </FieldRow>
+                <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
+                    <SelectInput
+                        id=row.id("operator")
+                        name=row.name("operator")
+                        value=operator
+                        on_change=Callback::new(move |v: String| {
+                            set_operator.run(v);
+                            row.touch("values");
+                        })
+                        options=operators
+                    />
+                </FieldRow>
+                <FieldRow label="Values" id=row.id("values") error=row.error("values")>
+                    <input
+                        type="text"
+                        id=row.id("values")
+                        name=move || row.name("values").get()
+                        prop:value=row.get(|r| r.values.clone())
+                        placeholder=move || match operator.get().as_str() {
+                            "Gt" | "Lt" => "a whole number, e.g. 40",
+                            "Exists" | "DoesNotExist" => "no values",
+                            _ => "comma-separated, e.g. A100, H100",
+                        }
+                        disabled=move || no_values.get()
+                        autocomplete="off"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        on:input={
+                            let edit = row.edit("values", |r: &mut AffinityRow, v: String| r.values = v);
+                            move |ev| edit.run(event_target_value(&ev))
+                        }
+                    />
+                </FieldRow>
+                {row.remove_button("rule")}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// GPUs and other extended resources, tolerations and required node affinity.
+#[component]
+fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let add_button = |label: &'static str, testid: &'static str, add: Callback<()>| {
+        view! {
+            <button
+                type="button"
+                class="btn btn-small"
+                data-testid=testid
+                on:click=move |_| {
+                    add.run(());
+                    errors.shown.rows_changed();
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    let add_resource = Callback::new(move |()| {
+        let key = fields.key();
+        fields.extra_resources.update(|v| {
+            v.push(ResourceRow {
+                key,
+                name: String::new(),
+                limit: String::new(),
+                guarantee: String::new(),
+            })
+        });
+    });
+    let add_toleration = Callback::new(move |()| {
+        let key = fields.key();
+        fields.tolerations.update(|v| {
+            v.push(TolerationRow {
+                key,
+                taint_key: String::new(),
+                operator: TolerationOperator::Equal.as_str().into(),
+                value: String::new(),
+                effect: String::new(),
+                seconds: String::new(),
+            })
+        });
+    });
+    let add_affinity = Callback::new(move |()| {
+        let key = fields.key();
+        fields.node_affinity.update(|v| {
+            v.push(AffinityRow {
+                key,
+                label_key: String::new(),
+                operator: AffinityOperator::In.as_str().into(),
+                values: String::new(),
+            })
+        });
+    });
+    view! {
+        <fieldset class="form-section" data-testid="scheduling-section">
+            <legend>"GPUs and node pools"</legend>
+            <p class="hint">"For servers that need a GPU or must run on a separate pool of nodes. Rows left empty are ignored."</p>
+            <datalist id="pf-resource-names">
+                <option value="nvidia.com/gpu"></option>
+                <option value="amd.com/gpu"></option>
+                <option value="gpu.intel.com/i915"></option>
+                <option value="ephemeral-storage"></option>
+            </datalist>
+            <h3 class="subsection">"GPUs and other resources"</h3>
+            <p class="hint">"What the device plugin advertises, e.g. nvidia.com/gpu, in whole units. Kubernetes never shares these: a guarantee, when given, equals the limit."</p>
+            <div class="rows">
+                <For each=move || fields.extra_resources.get() key=|r| r.key let:row>
+                    <ResourceRowView row_key=row.key fields errors />
+                </For>
+            </div>
+            {add_button("+ Add resource", "add-resource", add_resource)}
+            <h3 class="subsection">"Tolerations"</h3>
+            <p class="hint">"Taints of the nodes these servers may run on, e.g. nvidia.com/gpu with Exists and NoSchedule. Seconds apply to NoExecute only: how long a server stays once the taint appears."</p>
+            <div class="rows">
+                <For each=move || fields.tolerations.get() key=|r| r.key let:row>
+                    <TolerationRowView row_key=row.key fields errors />
+                </For>
+            </div>
+            {add_button("+ Add toleration", "add-toleration", add_toleration)}
+            <h3 class="subsection">"Required node affinity"</h3>
+            <p class="hint">"Servers run only on nodes matching every rule (the node selector above must match too)."</p>
+            <div class="rows">
+                <For each=move || fields.node_affinity.get() key=|r| r.key let:row>
+                    <AffinityRowView row_key=row.key fields errors />
+                </For>
+            </div>
+            {add_button("+ Add rule", "add-affinity", add_affinity)}
+        </fieldset>
+    }
+    .into_any()
+}
+
 /// The whole profile form body (everything but the hidden ids, the reason and the buttons).
 #[component]
 pub fn ProfileInputs(
@@ -410,6 +742,7 @@ pub fn ProfileInputs(
         </fieldset>
         <PairSection list=PairList::Env fields errors />
         <PairSection list=PairList::NodeSelector fields errors />
+        <SchedulingSection fields errors />
         <fieldset class="form-section">
             <legend>"Access and lifecycle"</legend>
             <TextField errors prefix="pf" value=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone. Only profiles open to everyone are offered while the hub cannot reach the portal." placeholder="data-science, physics" />
