@@ -144,10 +144,20 @@ fn delete_note(mounted_by: &[String]) -> String {
     }
 }
 
-/// "In the cluster": the claim's state, and for a portal-managed volume whose claim does not
-/// exist, "Create in cluster" (a dry run shown first, then the write, with a reason).
+/// "In the cluster", shown once the page has hydrated: the panel is created while the page's
+/// own loader renders, so it is left out of the server's HTML (and of hydration) and built in
+/// the browser.
 #[component]
 fn ClaimPanel(id: i64) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || mounted.get().then(|| view! { <ClaimState id /> })
+}
+
+/// The claim's state, and for a portal-managed volume whose claim does not exist, "Create in
+/// cluster" (a dry run shown first, then the write, with a reason).
+#[component]
+fn ClaimState(id: i64) -> impl IntoView {
     let create = ServerAction::<CreateVolumeClaim>::new();
     let state = Resource::new(
         move || create.version().get(),
