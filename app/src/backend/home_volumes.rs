@@ -4,7 +4,7 @@
 //! audit event. The cluster's storage controller then resizes the volume.
 
 use super::audit::{self, Change};
-use super::cluster::ClusterHandle;
+use super::cluster::{self, ClusterHandle};
 use super::db::internal;
 use super::user_servers::{home_volume, owner};
 use super::write::By;
@@ -12,11 +12,8 @@ use crate::domain::FieldErrors;
 use crate::domain::volume::validate_growth;
 use crate::error::{AppError, AppResult};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use sqlx::SqlitePool;
-
-/// The field manager of every write the portal makes.
-pub const FIELD_MANAGER: &str = "hubfleet";
 
 /// What an expansion changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +98,10 @@ pub async fn expand(
     });
     // KubeSpawner created the claim, so its manager owns the size: taking it over is what an
     // administrator asks for here.
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    api.patch(name, &params.clone().dry_run(), &Patch::Apply(&patch))
+    cluster::dry_run(&api, name, &patch)
         .await
         .map_err(|e| kube_error("grow the volume (dry run)", &e))?;
-    api.patch(name, &params, &Patch::Apply(&patch))
+    cluster::write(&api, name, &patch)
         .await
         .map_err(|e| kube_error("grow the volume", &e))?;
     let mut tx = pool.begin().await.map_err(internal)?;

@@ -4,17 +4,16 @@
 //! a smaller size in Hubfleet than in the cluster is reported, never applied.
 
 use super::audit::{self, Change};
-use super::cluster::ClusterHandle;
+use super::cluster::{self, ClusterHandle};
 use super::db::internal;
 use super::deploy::job;
-use super::home_volumes::FIELD_MANAGER;
 use super::volumes;
 use super::write::By;
 use crate::domain::quantity::Quantity;
 use crate::domain::volume::ClaimState;
 use crate::error::{AppError, AppResult};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use sqlx::SqlitePool;
 
 /// What the cluster has for shared volume `id`.
@@ -118,20 +117,13 @@ pub async fn create(
         )));
     }
     let claim = job::shared_claim(&ns, &v).map_err(|e| AppError::invalid("size", e))?;
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    let preview = api
-        .patch(
-            &v.spec.pvc_name,
-            &params.clone().dry_run(),
-            &Patch::Apply(&claim),
-        )
+    let preview = cluster::dry_run(&api, &v.spec.pvc_name, &claim)
         .await
         .map_err(|e| refused(&e))?;
     let shown = if dry_run {
         preview
     } else {
-        let made = api
-            .patch(&v.spec.pvc_name, &params, &Patch::Apply(&claim))
+        let made = cluster::write(&api, &v.spec.pvc_name, &claim)
             .await
             .map_err(|e| refused(&e))?;
         let mut tx = pool.begin().await.map_err(internal)?;

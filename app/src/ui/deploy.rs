@@ -5,7 +5,7 @@
 //! against the deployed one, the recent operations and the uninstall.
 
 use super::diff::{Hunks, LayoutToggle};
-use super::form::{ErrorBanner, FieldRow, error_text};
+use super::form::{ErrorBanner, FieldRow, answer_banner};
 use super::table::EmptyState;
 use super::text::short_time;
 use crate::api::deploy::{
@@ -321,18 +321,6 @@ fn field_message<T>(value: &Option<Result<T, AppError>>, field: &str) -> Option<
     }
 }
 
-fn other_message<T>(value: &Option<Result<T, AppError>>, fields: &[&str]) -> Option<String> {
-    match value {
-        Some(Err(AppError::Invalid(e)))
-            if e.0.iter().all(|f| fields.contains(&f.field.as_str())) =>
-        {
-            None
-        }
-        Some(Err(e)) => Some(error_text(e)),
-        _ => None,
-    }
-}
-
 #[component]
 fn ApplyPanel(hub_id: i64, plan: ApplyPlan, exists: bool, actions: Actions) -> impl IntoView {
     let ApplyPlan {
@@ -350,7 +338,8 @@ fn ApplyPanel(hub_id: i64, plan: ApplyPlan, exists: bool, actions: Actions) -> i
     let touched = RwSignal::new(false);
     let side = RwSignal::new(false);
     let server_reason = Signal::derive(move || apply.value().with(|v| field_message(v, "reason")));
-    let failed = Signal::derive(move || apply.value().with(|v| other_message(v, &["reason"])));
+    // Field errors shown by no input (the values' problems) go into the banner.
+    let failed = answer_banner(apply.value(), &["values"]);
     let valid = errors.is_empty();
     let verb = if exists { "Apply upgrade" } else { "Install" };
     let ready = blocked.is_none() && valid && !unchanged;
@@ -543,7 +532,7 @@ fn RollbackForm(hub_id: i64, rolling: RwSignal<Option<u32>>, actions: Actions) -
     let touched = RwSignal::new(false);
     let server_reason =
         Signal::derive(move || rollback.value().with(|v| field_message(v, "reason")));
-    let failed = Signal::derive(move || rollback.value().with(|v| other_message(v, &["reason"])));
+    let failed = answer_banner(rollback.value(), &["revision"]);
     move || {
         rolling.get().map(|rev| view! {
             <div class="panel rollback-form" data-testid="rollback-form">
@@ -649,11 +638,7 @@ fn UninstallPanel(
     });
     let server_reason =
         Signal::derive(move || uninstall.value().with(|v| field_message(v, "reason")));
-    let failed = Signal::derive(move || {
-        uninstall
-            .value()
-            .with(|v| other_message(v, &["reason", "confirm"]))
-    });
+    let failed = answer_banner(uninstall.value(), &[]);
     view! {
         <section class="panel danger-zone" data-testid="uninstall-panel">
             <h2>"Uninstall"</h2>

@@ -32,6 +32,20 @@ async fn page(app: &TestApp, cookie: &str, hub: i64) -> DeployPage {
     serde_json::from_str(&r.body).unwrap()
 }
 
+/// Sets the memory limit of the hub's profiles to `gigabytes` G (straight in SQLite: the
+/// profile form's own path is tested elsewhere; here only the values must change).
+async fn set_memory_limit(app: &TestApp, hub: i64, gigabytes: u64) {
+    sqlx::query(
+        "UPDATE profiles SET mem_limit = ?, mem_limit_bytes = ?, version = version + 1 WHERE hub_id = ?",
+    )
+    .bind(format!("{gigabytes}G"))
+    .bind(i64::try_from(gigabytes * 1_000_000_000).unwrap())
+    .bind(hub)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
 /// Moves the simulator's clock until operation `id` has an outcome.
 async fn settle(app: &TestApp, sim: &simcluster::Simulator, cookie: &str, id: i64) -> Operation {
     for _ in 0..200 {
@@ -233,11 +247,7 @@ async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
     assert_eq!(p.operations[0].values_version, Some(1));
 
     // Change a profile: the impact names it; the upgrade makes revision 2.
-    sqlx::query("UPDATE profiles SET mem_limit = '4G', mem_limit_bytes = 4000000000, version = version + 1 WHERE hub_id = ?")
-        .bind(hub)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    set_memory_limit(&app, hub, 4).await;
     let p = page(&app, &root, hub).await;
     assert!(!p.plan.unchanged);
     assert_eq!(
@@ -257,11 +267,7 @@ async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
     assert_eq!(release_status(&sim, 1).as_deref(), Some("superseded"));
 
     // A failed upgrade: recorded with Helm's error; revision 2 keeps serving.
-    sqlx::query("UPDATE profiles SET mem_limit = '5G', mem_limit_bytes = 5000000000, version = version + 1 WHERE hub_id = ?")
-        .bind(hub)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    set_memory_limit(&app, hub, 5).await;
     sim.fail_next_release(HUB, "timed out waiting for the condition");
     let p = page(&app, &root, hub).await;
     let (status, body) = apply(&app, &root, hub, &p.plan.digest, "even more").await;
@@ -575,11 +581,7 @@ async fn flux_and_k3s_drivers_install_upgrade_roll_back_and_uninstall() {
             }
         }
 
-        sqlx::query("UPDATE profiles SET mem_limit = '4G', mem_limit_bytes = 4000000000, version = version + 1 WHERE hub_id = ?")
-            .bind(hub)
-            .execute(&app.state.pool)
-            .await
-            .unwrap();
+        set_memory_limit(&app, hub, 4).await;
         let p = page(&app, &root, hub).await;
         let (status, body) = apply(&app, &root, hub, &p.plan.digest, "more memory").await;
         assert_eq!(status, StatusCode::OK, "{driver}: {body}");
@@ -592,11 +594,7 @@ async fn flux_and_k3s_drivers_install_upgrade_roll_back_and_uninstall() {
         );
         assert_eq!(done.helm_revision, Some(2), "{driver}");
 
-        sqlx::query("UPDATE profiles SET mem_limit = '5G', mem_limit_bytes = 5000000000, version = version + 1 WHERE hub_id = ?")
-            .bind(hub)
-            .execute(&app.state.pool)
-            .await
-            .unwrap();
+        set_memory_limit(&app, hub, 5).await;
         sim.fail_next_release(HUB, "timed out waiting for the condition");
         let p = page(&app, &root, hub).await;
         let (status, body) = apply(&app, &root, hub, &p.plan.digest, "even more").await;

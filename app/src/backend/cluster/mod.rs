@@ -17,6 +17,7 @@
 //! let pods = cluster.stores().pods.state();   // for the users page
 //! ```
 
+pub mod apply;
 pub mod discovery;
 pub mod health;
 pub mod helm;
@@ -27,6 +28,7 @@ use crate::domain::cluster::{
     AccessCheck, ClusterOverview, ClusterSource, ClusterStatus, NamespacePermissions, PodHealth,
     VolumeUsage,
 };
+pub use apply::{FIELD_MANAGER, apply, dry_run, write};
 use chrono::{SecondsFormat, Utc};
 use kube::ResourceExt;
 use std::path::PathBuf;

@@ -17,13 +17,11 @@
 //! uninstalls the release.
 
 use super::job::{MANAGED_BY, OPERATION_LABEL, Progress, Seen, job_progress};
-use crate::backend::home_volumes::FIELD_MANAGER;
 use crate::domain::deploy::{Operation, OperationKind};
 use k8s_openapi::api::batch::v1::Job;
 use kube::Client;
 use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
-    PropagationPolicy,
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, PropagationPolicy,
 };
 use serde_json::{Value, json};
 
@@ -142,10 +140,7 @@ async fn apply_dynamic(client: &Client, ar: &ApiResource, obj: &Value) -> Result
     let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default();
     let name = obj["metadata"]["name"].as_str().unwrap_or_default();
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, ar);
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    api.patch(name, &params.clone().dry_run(), &Patch::Apply(obj))
-        .await?;
-    api.patch(name, &params, &Patch::Apply(obj)).await?;
+    crate::backend::cluster::apply(&api, name, obj).await?;
     Ok(())
 }
 

@@ -6,14 +6,13 @@
 //! Every object is written by server-side apply with the portal's field manager, each after a
 //! dry run of the same request.
 
-use crate::backend::home_volumes::FIELD_MANAGER;
 use crate::domain::deploy::{Operation, OperationKind};
 use base64::Engine;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::{NamespaceResourceScope, Resource as K8sResource};
-use kube::api::{Api, ListParams, LogParams, Patch, PatchParams};
+use kube::api::{Api, ListParams, LogParams};
 use kube::{Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -256,10 +255,7 @@ where
     let ns = obj.meta().namespace.clone().unwrap_or_default();
     let name = obj.meta().name.clone().unwrap_or_default();
     let api: Api<K> = Api::namespaced(client.clone(), &ns);
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    api.patch(&name, &params.clone().dry_run(), &Patch::Apply(obj))
-        .await?;
-    api.patch(&name, &params, &Patch::Apply(obj)).await
+    crate::backend::cluster::apply(&api, &name, obj).await
 }
 
 /// Sends operation `op` to the cluster: the account, the values Secret (install / upgrade)

@@ -315,7 +315,7 @@ impl Deployer {
     /// have `digest` (what the administrator reviewed).
     pub async fn apply(&self, by: &By<'_>, hub_id: i64, digest: &str) -> AppResult<Operation> {
         let reason = validate_reason("reason", by.reason).map_err(invalid)?;
-        let hub = contents::load(&self.pool, hub_id).await?.hub;
+        let contents::HubContents { hub, volumes, .. } = contents::load(&self.pool, hub_id).await?;
         self.ensure_can_apply(&hub)?;
         records::ensure_idle(&self.pool, hub_id).await?;
         let history = self.history(&hub).map_err(AppError::Conflict)?;
@@ -360,7 +360,6 @@ impl Deployer {
         if let Err(why) = self.ensure_token(by, &hub, &op).await {
             return Err(self.refused(&op, why).await);
         }
-        let volumes = contents::load(&self.pool, hub_id).await?.volumes;
         if let Err(why) = self.create_volumes(&op, &volumes).await {
             return Err(self.refused(&op, why).await);
         }
@@ -430,18 +429,17 @@ impl Deployer {
     ) -> AppResult<Operation> {
         let hub = contents::load(&self.pool, hub_id).await?.hub;
         let mut errors = FieldErrors::new();
-        if let Err(e) =
-            validate_uninstall_confirmation("confirm", &hub.spec.release_name, confirmation)
-        {
-            errors.0.push(e);
-        }
-        if let Err(e) = validate_reason("reason", by.reason) {
-            errors.0.push(e);
-        }
-        if !errors.0.is_empty() {
+        errors.check(validate_uninstall_confirmation(
+            "confirm",
+            &hub.spec.release_name,
+            confirmation,
+        ));
+        let reason = validate_reason("reason", by.reason)
+            .map_err(|e| errors.0.push(e))
+            .ok();
+        let (Some(reason), true) = (reason, errors.0.is_empty()) else {
             return Err(AppError::Invalid(errors));
-        }
-        let reason = validate_reason("reason", by.reason).map_err(invalid)?;
+        };
         self.ensure_can_apply(&hub)?;
         records::ensure_idle(&self.pool, hub_id).await?;
         let history = self.history(&hub).map_err(AppError::Conflict)?;

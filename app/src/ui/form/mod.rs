@@ -9,7 +9,7 @@ mod editor;
 mod field;
 mod shown;
 
-pub use answer::{ErrorBanner, answer_errors, error_text, server_form_error};
+pub use answer::{ErrorBanner, answer_banner, answer_errors, error_text, server_form_error};
 pub use conflict::ConflictRow;
 pub use editor::{CreateForm, DeletePanel, EditForm, FormFields, Names};
 pub use field::{CheckRow, FieldRow, SelectInput, TextField, TextInput};
