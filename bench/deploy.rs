@@ -51,6 +51,7 @@ async fn main() {
         data_dir: dir.path().to_path_buf(),
         database_url: None,
         log_level: "warn".into(),
+        log_format: server::config::LogFormat::Text,
     };
     let pool = server::startup::open_database(&global)
         .await

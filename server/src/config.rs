@@ -35,6 +35,22 @@ pub struct GlobalOpts {
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `hubfleet=debug,info`.
     #[arg(long, env = "HUBFLEET_LOG", default_value = "info", global = true)]
     pub log_level: String,
+    /// Log lines as human-readable `text` or one JSON object per line (`json`), e.g. for a log
+    /// collector. Lines written while handling a request carry its request id either way.
+    #[arg(
+        long,
+        env = "HUBFLEET_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl GlobalOpts {
@@ -61,6 +77,19 @@ pub enum Command {
         hub: String,
         #[command(flatten)]
         portal: PortalOpts,
+    },
+    /// Copy the database to FILE, consistently, while the portal keeps running (SQLite's
+    /// `VACUUM INTO`); the copy is checked with `PRAGMA integrity_check`. FILE must not exist.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup made by `hubfleet backup`. Refused while a portal
+    /// runs on the data directory; the database it replaces is kept beside it
+    /// (`hubfleet.db.before-restore-<time>`).
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
     },
     /// Load example data into the database.
     Seed {
@@ -123,6 +152,14 @@ pub struct ServeOpts {
     /// The repository the Job driver installs the z2jh chart from (e.g. a mirror).
     #[arg(long, env = "HUBFLEET_CHART_REPO", default_value = app::backend::deploy::job::DEFAULT_CHART_REPO)]
     pub chart_repo: String,
+    /// Opens `/metrics` on the main address to clients sending this bearer token
+    /// (`Authorization: Bearer <token>`).
+    #[arg(long, env = "HUBFLEET_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// A separate address serving only `/metrics`, without a token (e.g. `0.0.0.0:9090`,
+    /// reachable only by the cluster's monitoring).
+    #[arg(long, env = "HUBFLEET_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Days the history of users' servers (their pods' Kubernetes events) is kept.
     #[arg(long, env = "HUBFLEET_SERVER_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub server_event_retention_days: u64,

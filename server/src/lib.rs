@@ -2,6 +2,8 @@
 //! `router(state)` builds the whole HTTP surface so tests can drive it with `oneshot`.
 
 pub mod config;
+pub mod data_lock;
+pub mod metrics;
 pub mod middleware;
 pub mod site;
 pub mod startup;
@@ -15,6 +17,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use http::StatusCode;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::Arc;
 use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -41,8 +44,13 @@ pub fn page_paths() -> Vec<String> {
     app_routes().iter().map(|r| r.path().to_string()).collect()
 }
 
-/// The whole HTTP surface of the portal.
+/// The whole HTTP surface of the portal, with `/metrics` closed (no token).
 pub fn router(state: AppState) -> Router {
+    router_with_metrics(state, metrics::Metrics::new(None))
+}
+
+/// The whole HTTP surface of the portal, counting requests into `metrics`.
+pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::Metrics>) -> Router {
     let routes = app_routes();
     let idle = tower_sessions::cookie::time::Duration::minutes(state.settings.session_idle_minutes);
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
@@ -57,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::guarded))
         .merge(app::backend::audit_export::routes())
         .merge(app::backend::hub_api::routes())
         .merge(site::pkg_routes(
@@ -68,8 +77,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Layers run outermost-last: request id → trace → timeout → security headers → body
-        // limit → client address → CSRF → session → auth.
+        // Layers run outermost-last: request id → trace → metrics → timeout → security headers
+        // → body limit → client address → CSRF → session → auth.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::auth_guard,
@@ -92,7 +101,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::Extension(metrics))
+        .layer(
+            // Every line logged while a request is handled carries its id (the span); the
+            // access line itself is written by `metrics::track`.
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_request(())
+                .on_response(())
+                .on_failure(()),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

@@ -1,7 +1,7 @@
 //! `hubfleet`: the portal's single binary.
 
 use clap::Parser;
-use server::config::{AdminCommand, Cli, Command, ServeOpts};
+use server::config::{AdminCommand, Cli, Command, LogFormat, ServeOpts};
 use server::startup;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -9,13 +9,20 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&cli.global.log_level)
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.global.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.global.log_format {
+        LogFormat::Text => logs.init(),
+        // One object per line; `span` holds the request's id, method and path.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     let result = match cli.command {
         None => match ServeOpts::from_env() {
             Ok(opts) => startup::serve(&cli.global, &opts).await,
@@ -26,6 +33,8 @@ async fn main() -> ExitCode {
             admin_create(&cli.global, &username).await
         }
         Some(Command::Seed { example: _ }) => seed_example(&cli.global).await,
+        Some(Command::Backup { to }) => backup(&cli.global, &to).await,
+        Some(Command::Restore { from }) => restore(&cli.global, &from).await,
         Some(Command::Values { hub, portal }) => {
             print_values(&cli.global, &hub, portal.public_url().as_deref()).await
         }
@@ -61,6 +70,43 @@ async fn print_values(
         errors.len()
     )
     .into())
+}
+
+/// `hubfleet backup --to FILE`: works while the portal runs.
+async fn backup(
+    global: &server::config::GlobalOpts,
+    to: &std::path::Path,
+) -> Result<(), startup::BoxError> {
+    let pool = startup::open_existing_database(global).await?;
+    let result = app::backend::backup::backup_to(&pool, to).await;
+    pool.close().await;
+    let summary = result?;
+    println!("Backed up to {}: {summary}.", to.display());
+    Ok(())
+}
+
+/// `hubfleet restore --from FILE`: refused while a portal runs on the data directory.
+async fn restore(
+    global: &server::config::GlobalOpts,
+    from: &std::path::Path,
+) -> Result<(), startup::BoxError> {
+    let url = global.database_url();
+    let db = app::backend::backup::file_of_url(&url)
+        .ok_or_else(|| format!("cannot restore into {url}: it is not a database file"))?;
+    let _lock = server::data_lock::acquire(&global.data_dir, "stop it, then restore")?;
+    let restored = app::backend::backup::restore(from, &db).await?;
+    println!(
+        "Restored {} from {}: {}.",
+        db.display(),
+        from.display(),
+        restored.summary
+    );
+    match restored.previous {
+        Some(p) => println!("The database it replaced is kept as {}.", p.display()),
+        None => println!("There was no database before."),
+    }
+    println!("Start the portal as usual; it applies any newer migrations.");
+    Ok(())
 }
 
 async fn seed_example(global: &server::config::GlobalOpts) -> Result<(), startup::BoxError> {

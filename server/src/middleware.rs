@@ -49,6 +49,22 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 
 const X_REQUEST_ID: &str = "x-request-id";
 
+/// The span every request is handled in: its server-made id (set by [`request_id`], which
+/// runs first), method and path, so every log line written while handling it carries them.
+pub fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
+    let id = req
+        .extensions()
+        .get::<RequestIds>()
+        .map(|ids| ids.server.as_str())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    )
+}
+
 /// Answers 408 when a request (its body included) is not answered within the configured time.
 pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = state.settings.request_timeout;

@@ -46,6 +46,24 @@ pub async fn open_database(global: &GlobalOpts) -> Result<SqlitePool, BoxError> 
     Ok(pool)
 }
 
+/// Opens the database without creating or migrating it (for `hubfleet backup`): an absent
+/// database file is an error naming it.
+pub async fn open_existing_database(global: &GlobalOpts) -> Result<SqlitePool, BoxError> {
+    let url = global.database_url();
+    if let Some(file) = app::backend::backup::file_of_url(&url)
+        && !file.exists()
+    {
+        return Err(format!(
+            "there is no database at {} (check --data-dir or --database-url)",
+            file.display()
+        )
+        .into());
+    }
+    Ok(db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database {url}: {e}"))?)
+}
+
 /// Connects to the cluster chosen by `--cluster`, checking permissions in every hub's
 /// namespace. Without any Kubernetes configuration `auto` uses the simulated cluster.
 pub async fn connect_cluster(
@@ -195,6 +213,10 @@ pub async fn bootstrap(
 /// Runs the portal until SIGINT or SIGTERM.
 pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
+    let _lock = crate::data_lock::acquire(
+        &global.data_dir,
+        "stop it first, or give this one its own --data-dir",
+    )?;
     let pool = open_database(global).await?;
     bootstrap(&pool, opts.seed_example, &global.data_dir).await?;
     let cluster = connect_cluster(&pool, opts).await?;
@@ -216,7 +238,23 @@ pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError
         cluster,
         Duration::from_secs(opts.server_event_retention_days * 86_400),
     );
-    let router = crate::router(state);
+    let metrics = crate::metrics::Metrics::new(opts.metrics_token.as_deref());
+    if let Some(addr) = opts.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} (--metrics-listen): {e}"))?;
+        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+        let app = crate::metrics::listener_router(state.clone(), metrics.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+            {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
+    let router = crate::router_with_metrics(state, metrics);
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;

@@ -96,6 +96,58 @@ pub struct LoginThrottle {
     pub window: Duration,
     /// At most this many usernames and addresses are tracked at once.
     pub max_keys: usize,
+    /// Failed sign-ins since the process started, by reason (for `/metrics`).
+    pub failures: SignInFailures,
+}
+
+/// Why a sign-in failed, as `/metrics` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureReason {
+    /// Unknown account or wrong password.
+    BadCredentials,
+    /// Refused by the rate limit before any password check.
+    RateLimited,
+    /// Right password, disabled account.
+    Disabled,
+}
+
+impl FailureReason {
+    pub const ALL: [FailureReason; 3] = [
+        FailureReason::BadCredentials,
+        FailureReason::RateLimited,
+        FailureReason::Disabled,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureReason::BadCredentials => "bad_credentials",
+            FailureReason::RateLimited => "rate_limited",
+            FailureReason::Disabled => "disabled",
+        }
+    }
+}
+
+/// Counters of failed sign-ins, one per [`FailureReason`].
+#[derive(Debug, Default)]
+pub struct SignInFailures([std::sync::atomic::AtomicU64; 3]);
+
+impl SignInFailures {
+    pub fn count(&self, reason: FailureReason) {
+        self.0[reason as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Every reason with its count (zeros included, so the series exist from the start).
+    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        FailureReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.label(),
+                    self.0[*r as usize].load(std::sync::atomic::Ordering::Relaxed),
+                )
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -195,6 +247,7 @@ impl LoginThrottle {
             per_address,
             window,
             max_keys: 50_000,
+            failures: SignInFailures::default(),
         }
     }
 
@@ -407,6 +460,7 @@ pub async fn login(
     let attempt = match state.throttle.reserve(username, &meta.client_addr) {
         Ok(a) => a,
         Err(refusal) => {
+            state.throttle.failures.count(FailureReason::RateLimited);
             tracing::warn!(username, addr = %meta.client_addr, ?refusal, "sign-in refused by the rate limit");
             return Err(rate_limited(refusal));
         }
@@ -424,12 +478,14 @@ pub async fn login(
     let id = creds.as_ref().map(|c| c.id);
     let Some(creds) = creds.filter(|_| ok) else {
         let failure = attempt.failed();
+        state.throttle.failures.count(FailureReason::BadCredentials);
         tracing::info!(username, addr = %meta.client_addr, "failed sign-in");
         record_failure(state, meta, "auth.login_failed", (id, username), failure).await?;
         return Err(AppError::invalid("form", BAD_CREDENTIALS));
     };
     if creds.disabled {
         drop(attempt);
+        state.throttle.failures.count(FailureReason::Disabled);
         record(
             state,
             &anonymous(),

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod audit_export;
 pub mod auth;
+pub mod backup;
 pub mod cluster;
 pub mod contents;
 pub mod context;

@@ -72,6 +72,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: None,
             log_level: "warn".into(),
+            log_format: server::config::LogFormat::Text,
         };
         let pool = server::startup::open_database(&global).await.unwrap();
         let opts = ServeOpts::from_env().unwrap();
@@ -100,6 +101,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: None,
             log_level: "warn".into(),
+            log_format: server::config::LogFormat::Text,
         };
         let pool = server::startup::open_database(&global).await.unwrap();
         let mut opts = ServeOpts::from_env().unwrap();

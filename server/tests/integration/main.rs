@@ -12,6 +12,7 @@ mod deploy;
 mod home_volumes;
 mod hub_api;
 mod my_environment;
+mod operability;
 mod passwords;
 mod process;
 mod profiles_api;

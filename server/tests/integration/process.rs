@@ -4,9 +4,11 @@
 //! in over HTTP. Shared by the kubeconfig and the crash-recovery tests.
 
 use crate::common::{RawReply, enc, fn_path, raw_request};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const OPERATOR: &str = "ops";
@@ -63,16 +65,22 @@ pub fn run(dir: &Path, args: &[&str]) {
 /// Starts `hubfleet serve --cluster kubeconfig` on a free port with `extra` arguments and
 /// returns it with the address it reports once ready.
 pub async fn serve(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> (Running, String) {
+    let mut args = vec!["--cluster", "kubeconfig"];
+    args.extend_from_slice(extra);
+    let (running, addr, _) = start(dir, &args, &[("KUBECONFIG", kubeconfig.as_os_str())]).await;
+    (running, addr)
+}
+
+/// Every line the portal has logged so far.
+pub type Log = Arc<Mutex<Vec<String>>>;
+
+/// Starts `hubfleet serve --listen 127.0.0.1:0 ARGS` with `envs`; returns it, the address
+/// it reports once ready, and its log (still filling).
+pub async fn start(dir: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> (Running, String, Log) {
     let mut child = hubfleet(dir)
-        .args([
-            "serve",
-            "--cluster",
-            "kubeconfig",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .env("KUBECONFIG", kubeconfig)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().copied())
         .env("HUBFLEET_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -80,24 +88,44 @@ pub async fn serve(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> (Running, S
         .expect("starts");
     let stderr = child.stderr.take().unwrap();
     let running = Running(child);
-    // The ready line names the address; keep draining the log afterwards.
+    let log: Log = Arc::default();
+    // The ready line names the address; keep reading the log afterwards.
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let lines = log.clone();
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(rest) = line.split("ready on http://").nth(1)
                 && let Some(tx) = tx.take()
             {
-                let addr: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || ".:[]".contains(*c))
+                    .collect();
                 let _ = tx.send(addr);
             }
+            lines.lock().unwrap().push(line);
         }
     });
     let addr = tokio::time::timeout(Duration::from_secs(60), rx)
         .await
         .expect("hubfleet became ready")
         .expect("ready line");
-    (running, addr)
+    (running, addr, log)
+}
+
+/// Runs `hubfleet ARGS` to completion; returns whether it succeeded, its stdout and stderr.
+pub fn output(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = hubfleet(dir)
+        .args(args)
+        .env("HUBFLEET_LOG", "warn")
+        .output()
+        .expect("hubfleet runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A form POST to the portal at `addr`, as its own pages send it.

@@ -562,6 +562,8 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
     vec![
         ("\"/healthz\"", "/healthz".into(), [S::OK; 4]),
         ("\"/readyz\"", "/readyz".into(), [S::OK; 4]),
+        // Only to the configured bearer token (none here), whatever the session.
+        ("\"/metrics\"", "/metrics".into(), [S::NOT_FOUND; 4]),
         (
             "EXPORT_PATH",
             format!("{}?format=csv", app::backend::audit_export::EXPORT_PATH),

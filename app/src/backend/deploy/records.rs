@@ -261,6 +261,34 @@ pub async fn unfinished(pool: &SqlitePool) -> AppResult<Vec<Operation>> {
 }
 
 /// The last [`LOG_LINES`] of `lines`, as stored.
+/// How many operations there are of each driver, kind and status (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeCount {
+    pub driver: String,
+    pub kind: String,
+    pub status: String,
+    pub count: u64,
+}
+
+pub async fn counts_by_outcome(pool: &SqlitePool) -> AppResult<Vec<OutcomeCount>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT driver, kind, status, COUNT(*) FROM operations
+         GROUP BY driver, kind, status ORDER BY driver, kind, status",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(driver, kind, status, n)| OutcomeCount {
+            driver,
+            kind,
+            status,
+            count: u64::try_from(n).unwrap_or_default(),
+        })
+        .collect())
+}
+
 pub fn log_tail(lines: &[String]) -> String {
     let start = lines.len().saturating_sub(LOG_LINES);
     lines[start..].join("\n")
