@@ -152,6 +152,10 @@ pub struct ServeOpts {
     /// The repository the Job driver installs the z2jh chart from (e.g. a mirror).
     #[arg(long, env = "HUBFLEET_CHART_REPO", default_value = app::backend::deploy::job::DEFAULT_CHART_REPO)]
     pub chart_repo: String,
+    /// The key (32 bytes, base64) that encrypts secrets the portal reads back, such as hubs'
+    /// API tokens; default `<data-dir>/secret.key`, created on first use (owner-only).
+    #[arg(long, env = "HUBFLEET_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
     /// Opens `/metrics` on the main address to clients sending this bearer token
     /// (`Authorization: Bearer <token>`).
     #[arg(long, env = "HUBFLEET_METRICS_TOKEN", hide_env_values = true)]

@@ -8,6 +8,7 @@ use app::backend::deploy::HelmSource;
 use app::backend::initial_password;
 use app::backend::password::Hasher;
 use app::backend::proxy::TrustedProxies;
+use app::backend::secret_box::SecretKey;
 use app::backend::state::RuntimeSettings;
 use app::backend::{AppState, db, users};
 use app::domain::cluster::ClusterSource;
@@ -66,10 +67,7 @@ pub async fn open_existing_database(global: &GlobalOpts) -> Result<SqlitePool, B
 
 /// Connects to the cluster chosen by `--cluster`, checking permissions in every hub's
 /// namespace. Without any Kubernetes configuration `auto` uses the simulated cluster.
-pub async fn connect_cluster(
-    pool: &SqlitePool,
-    opts: &ServeOpts,
-) -> Result<ClusterHandle, BoxError> {
+pub async fn connect_cluster(pool: &SqlitePool, opts: &ServeOpts) -> Result<Connected, BoxError> {
     let mut namespaces = app::backend::hubs::namespaces(pool).await?;
     if namespaces.is_empty() {
         namespaces.push("default".into());
@@ -88,7 +86,16 @@ pub async fn connect_cluster(
             synthetic_users: usize::from(opts.sim_users),
             ..SimConfig::demo()
         };
-        simulated_cluster(sim, options).await
+        let simulator = simcluster::Simulator::new(sim);
+        let hubs = simulator
+            .serve_hubs(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("cannot serve the simulated hubs: {e}"))?;
+        let handle = from_simulator(&simulator, options).await;
+        return Ok(Connected {
+            handle,
+            simulated_hubs: Some(hubs),
+        });
     } else {
         ClusterHandle::connect(opts.cluster.clone(), options).await?
     };
@@ -97,15 +104,32 @@ pub async fn connect_cluster(
         status = handle.status().label(),
         "cluster connection"
     );
-    Ok(handle)
+    Ok(Connected {
+        handle,
+        simulated_hubs: None,
+    })
+}
+
+/// The cluster connection, and on the simulated cluster its simulated hubs' REST API (served
+/// while this value lives).
+pub struct Connected {
+    pub handle: ClusterHandle,
+    pub simulated_hubs: Option<simcluster::LoopbackServer>,
 }
 
 /// The simulated cluster built from `sim`, handed to the portal as its cluster (the app
 /// itself does not depend on the simulator). The simulator lives as long as the client.
 pub async fn simulated_cluster(sim: SimConfig, options: ClusterOptions) -> ClusterHandle {
-    let client = simcluster::Simulator::new(sim).client();
+    from_simulator(&simcluster::Simulator::new(sim), options).await
+}
+
+/// The portal's cluster handle on a simulator.
+pub async fn from_simulator(
+    simulator: &simcluster::Simulator,
+    options: ClusterOptions,
+) -> ClusterHandle {
     ClusterHandle::from_client(
-        client,
+        simulator.client(),
         ClusterSource::Simulated,
         "simulated://hubfleet".to_string(),
         options,
@@ -156,6 +180,12 @@ pub fn state(
                 image: opts.helm_image.clone(),
                 chart_repo: opts.chart_repo.clone(),
             },
+            secret_key: match &opts.secret_key_file {
+                Some(path) => SecretKey::at(path.clone(), false),
+                None => SecretKey::at(data_dir.join("secret.key"), true),
+            },
+            simulated_hubs_url: None,
+            simulated_hub_token: simcluster::HUB_TOKEN.to_string(),
         }),
         cluster,
     }
@@ -219,8 +249,18 @@ pub async fn serve(global: &GlobalOpts, opts: &ServeOpts) -> Result<(), BoxError
     )?;
     let pool = open_database(global).await?;
     bootstrap(&pool, opts.seed_example, &global.data_dir).await?;
-    let cluster = connect_cluster(&pool, opts).await?;
-    let state = state(pool.clone(), opts, cluster.clone(), &global.data_dir);
+    let connected = connect_cluster(&pool, opts).await?;
+    let cluster = connected.handle.clone();
+    let mut state = state(pool.clone(), opts, cluster.clone(), &global.data_dir);
+    if let Some(hubs) = &connected.simulated_hubs {
+        std::sync::Arc::make_mut(&mut state.settings).simulated_hubs_url = Some(hubs.url());
+        tracing::info!(url = %hubs.url(), "simulated hubs' REST API");
+    }
+    state
+        .settings
+        .secret_key
+        .check()
+        .map_err(|e| format!("{e} (--secret-key-file)"))?;
     spawn_session_cleanup(pool.clone());
     match app::backend::deploy::Deployer::from_state(&state)
         .resume_unfinished()

@@ -39,6 +39,7 @@ mod controller_state;
 mod controllers;
 mod events;
 mod fields;
+pub mod hub;
 mod releases;
 mod resources;
 mod selectors;
@@ -70,6 +71,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+/// The API token the simulated hubs accept (see [`hub`]).
+pub const HUB_TOKEN: &str = "simulated-hub-admin-token";
 
 /// A simulated cluster. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -386,6 +390,36 @@ impl Simulator {
         let server = users::spawn(&mut st, username, &options);
         st.settle();
         server
+    }
+
+    /// The token the simulated hubs accept (`Authorization: token <it>`), as an administrator
+    /// would create it on a real hub.
+    pub fn hub_token(&self) -> &'static str {
+        HUB_TOKEN
+    }
+
+    /// The values of a release's deployed revision (`None`: none deployed, the hub is down).
+    pub fn deployed_values(&self, namespace: &str, release: &str) -> Option<Value> {
+        releases::deployed_values(&self.lock(), namespace, release)
+    }
+
+    /// The pod name of a user's default server in a namespace, if it has one.
+    pub fn user_pod(&self, namespace: &str, username: &str) -> Option<String> {
+        users::find_pod(&self.lock(), namespace, username).map(|(name, _)| name)
+    }
+
+    /// Serves the simulated hubs' REST API ([`hub`]) on `addr` (port 0 = any free port); a
+    /// hub is at `http://<addr>/<namespace>/<release>/hub/api`. Stops when the handle drops.
+    pub async fn serve_hubs(&self, addr: SocketAddr) -> std::io::Result<LoopbackServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let router = hub::router(self.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::warn!(error = %e, "simulated hubs listener stopped");
+            }
+        });
+        Ok(LoopbackServer { addr, task })
     }
 
     /// Stops a user's default server (the pod goes, the home PVC stays). False when no

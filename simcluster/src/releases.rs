@@ -564,6 +564,15 @@ fn driver_target(res: &str, obj: &Value) -> (String, String, String) {
 
 // ---- the operation itself ----------------------------------------------------------------
 
+/// The values (`config`) of the release's deployed revision, if one is deployed.
+pub fn deployed_values(st: &SimState, namespace: &str, release: &str) -> Option<Value> {
+    release_secrets(st, namespace, release)
+        .into_iter()
+        .rev()
+        .find(|(_, rec)| rec.info.status == "deployed")
+        .map(|(_, rec)| rec.config)
+}
+
 fn release_secrets(st: &SimState, storage_ns: &str, release: &str) -> Vec<(u32, ReleaseRecord)> {
     let mut out: Vec<(u32, ReleaseRecord)> = st
         .find(SECRETS, Some(storage_ns), |s| {

@@ -79,3 +79,57 @@ pub async fn update_hub(
 pub async fn delete_hub(id: i64, version: i64, reason: String) -> Result<(), AppError> {
     crate::backend::context::admin_delete::<Hub>(id, version, &reason).await
 }
+
+/// The hub's REST API access as its page shows it (never the token).
+#[server]
+pub async fn get_hub_rest_access(
+    hub_id: i64,
+) -> Result<crate::domain::hub_rest::HubRestPanel, AppError> {
+    use crate::backend::{context, hub_rest};
+    context::require_admin()?;
+    context::respond(hub_rest::panel(&context::state(), hub_id).await)
+}
+
+/// Sets the hub's REST API URL and administrator token (stored encrypted, not shown again).
+#[server]
+pub async fn set_hub_rest_access(
+    hub_id: i64,
+    form: crate::domain::hub_rest::HubRestForm,
+) -> Result<crate::domain::hub_rest::HubRestAccess, AppError> {
+    use crate::backend::{context, hub_rest};
+    let user = context::require_admin()?;
+    context::respond(
+        hub_rest::set(
+            &context::state(),
+            &context::actor(&user),
+            &context::request_meta(),
+            hub_id,
+            &form,
+        )
+        .await,
+    )
+}
+
+/// Forgets the hub's REST API token.
+#[server]
+pub async fn clear_hub_rest_access(hub_id: i64) -> Result<(), AppError> {
+    use crate::backend::{context, hub_rest};
+    let user = context::require_admin()?;
+    context::respond(
+        hub_rest::clear(
+            &context::state(),
+            &context::actor(&user),
+            &context::request_meta(),
+            hub_id,
+        )
+        .await,
+    )
+}
+
+/// Asks the hub its version and whether it accepts the stored token.
+#[server]
+pub async fn test_hub_rest_access(hub_id: i64) -> Result<String, AppError> {
+    use crate::backend::{context, hub_rest};
+    context::require_admin()?;
+    context::respond(hub_rest::test(&context::state(), hub_id).await)
+}

@@ -31,6 +31,13 @@ pub struct RuntimeSettings {
     pub request_timeout: std::time::Duration,
     /// The Helm image and chart repository of the Job driver (`--helm-image`, `--chart-repo`).
     pub helm: super::deploy::HelmSource,
+    /// The key that encrypts secrets the portal reads back (hubs' API tokens).
+    pub secret_key: super::secret_box::SecretKey,
+    /// On the simulated cluster: where its simulated hubs' REST APIs are served
+    /// (`http://127.0.0.1:<port>`; a hub at `/<namespace>/<release>/hub/api`).
+    pub simulated_hubs_url: Option<String>,
+    /// The token the simulated hubs accept (shown on hub pages on the simulated cluster).
+    pub simulated_hub_token: String,
 }
 
 impl Default for RuntimeSettings {
@@ -44,6 +51,9 @@ impl Default for RuntimeSettings {
             initial_password_file: None,
             request_timeout: std::time::Duration::from_secs(30),
             helm: super::deploy::HelmSource::default(),
+            secret_key: super::secret_box::SecretKey::default(),
+            simulated_hubs_url: None,
+            simulated_hub_token: String::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod environment;
 pub mod field;
 pub mod fit;
 pub mod hub;
+pub mod hub_rest;
 pub mod lifetime;
 pub mod mount;
 pub mod profile;

@@ -17,6 +17,7 @@ mod passwords;
 mod process;
 mod profiles_api;
 mod security;
+mod server_control;
 mod servers;
 mod shared_claims;
 mod site;

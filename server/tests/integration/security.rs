@@ -475,6 +475,9 @@ enum Caller {
     User,
     /// Administrators who have chosen their own password.
     Admin,
+    /// Administrators for anyone; other users only for themselves (the table's arguments name
+    /// another user, so a user is refused).
+    OwnOrAdmin,
 }
 
 /// Every server function and who may call it. A server function missing here fails
@@ -540,6 +543,12 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<deploy::ListReleases>(), Caller::Admin),
         (p::<volumes::GetVolumeClaim>(), Caller::Admin),
         (p::<volumes::CreateVolumeClaim>(), Caller::Admin),
+        (p::<hubs::GetHubRestAccess>(), Caller::Admin),
+        (p::<hubs::SetHubRestAccess>(), Caller::Admin),
+        (p::<hubs::ClearHubRestAccess>(), Caller::Admin),
+        (p::<hubs::TestHubRestAccess>(), Caller::Admin),
+        (p::<app::api::servers::StartServer>(), Caller::OwnOrAdmin),
+        (p::<app::api::servers::StopServer>(), Caller::OwnOrAdmin),
     ]
 }
 
@@ -552,7 +561,7 @@ const ANY_ARGUMENTS: &str = "id=1&version=1&hub_id=1&event_id=1&from=1&to=1&refr
 &form[status]=enabled&form[current_password]=wrong+password\
 &form[new_password]=another+long+password&form[confirm_password]=another+long+password\
 &form[release_name]=probe&form[namespace]=probe&form[name]=probe&form[display_name]=probe\
-&query[page]=1&revision=1&confirm=probe&dry_run=true";
+&query[page]=1&revision=1&confirm=probe&dry_run=true&server_name=&form[api_url]=&form[token]=probe";
 
 /// Routes outside the pages and server functions, named as their `.route(…)` call names them
 /// in the source, with a path to call and what anonymous, user, one-time-password and
@@ -735,6 +744,8 @@ async fn every_server_function_page_and_route_checks_the_role() {
                 (Caller::User, _) => None,
                 (Caller::Admin, "user" | "one-time") => Some(StatusCode::FORBIDDEN),
                 (Caller::Admin, _) => None,
+                (Caller::OwnOrAdmin, "user" | "one-time") => Some(StatusCode::FORBIDDEN),
+                (Caller::OwnOrAdmin, _) => None,
             };
             match refused {
                 Some(code) => assert_eq!(r.status, code, "{who} {path}: {}", short(&r.body)),
