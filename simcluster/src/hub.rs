@@ -22,11 +22,32 @@ use serde_json::{Value, json};
 pub const VERSION: &str = "5.5.0";
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"status": status.as_u16(), "message": message})),
-    )
-        .into_response()
+    Refusal(status, message.to_string()).into_response()
+}
+
+/// An error answer in JupyterHub's shape (`{"status", "message"}`).
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(json!({"status": self.0.as_u16(), "message": self.1})),
+        )
+            .into_response()
+    }
+}
+
+/// The hub's deployed values when it runs and the request carries its token.
+fn admitted(
+    sim: &Simulator,
+    ns: &str,
+    release: &str,
+    headers: &HeaderMap,
+) -> Result<Value, Refusal> {
+    let values = deployed(sim, ns, release)?;
+    authorized(sim, headers)?;
+    Ok(values)
 }
 
 /// The router of every simulated hub (mount it at the root of a listener).
@@ -50,16 +71,16 @@ pub fn router(sim: Simulator) -> axum::Router {
 }
 
 /// The deployed values of the hub, or the answer a client gets when it is not running.
-fn deployed(sim: &Simulator, ns: &str, release: &str) -> Result<Value, Response> {
+fn deployed(sim: &Simulator, ns: &str, release: &str) -> Result<Value, Refusal> {
     sim.deployed_values(ns, release).ok_or_else(|| {
-        error(
+        Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
-            &format!("hub {release} in namespace {ns} is not running"),
+            format!("hub {release} in namespace {ns} is not running"),
         )
     })
 }
 
-fn authorized(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(sim: &Simulator, headers: &HeaderMap) -> Result<(), Refusal> {
     let presented = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -71,7 +92,10 @@ fn authorized(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
     if !presented.is_empty() && presented == sim.hub_token() {
         Ok(())
     } else {
-        Err(error(StatusCode::FORBIDDEN, "Action is not authorized"))
+        Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Action is not authorized".into(),
+        ))
     }
 }
 
@@ -81,7 +105,7 @@ async fn version(
 ) -> Response {
     match deployed(&sim, &ns, &release) {
         Ok(_) => Json(json!({"version": VERSION})).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -100,8 +124,8 @@ async fn user(
     Path((ns, release, name)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = deployed(&sim, &ns, &release).and_then(|_| authorized(&sim, &headers)) {
-        return r;
+    if let Err(r) = admitted(&sim, &ns, &release, &headers) {
+        return r.into_response();
     }
     Json(user_model(&sim, &ns, &name)).into_response()
 }
@@ -111,8 +135,8 @@ async fn create_user(
     Path((ns, release, name)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = deployed(&sim, &ns, &release).and_then(|_| authorized(&sim, &headers)) {
-        return r;
+    if let Err(r) = admitted(&sim, &ns, &release, &headers) {
+        return r.into_response();
     }
     (StatusCode::CREATED, Json(user_model(&sim, &ns, &name))).into_response()
 }
@@ -123,8 +147,8 @@ async fn named(
     Path((ns, release, _name, _server)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = deployed(&sim, &ns, &release).and_then(|_| authorized(&sim, &headers)) {
-        return r;
+    if let Err(r) = admitted(&sim, &ns, &release, &headers) {
+        return r.into_response();
     }
     error(StatusCode::BAD_REQUEST, "Named servers are not enabled.")
 }
@@ -135,12 +159,9 @@ async fn start(
     headers: HeaderMap,
     body: Option<Json<Value>>,
 ) -> Response {
-    let values = match deployed(&sim, &ns, &release).and_then(|v| {
-        authorized(&sim, &headers)?;
-        Ok(v)
-    }) {
+    let values = match admitted(&sim, &ns, &release, &headers) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if sim.user_pod(&ns, &name).is_some() {
         return error(
@@ -167,8 +188,8 @@ async fn stop(
     Path((ns, release, name)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = deployed(&sim, &ns, &release).and_then(|_| authorized(&sim, &headers)) {
-        return r;
+    if let Err(r) = admitted(&sim, &ns, &release, &headers) {
+        return r.into_response();
     }
     if sim.stop_user(&ns, &name) {
         StatusCode::NO_CONTENT.into_response()
