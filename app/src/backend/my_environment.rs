@@ -121,6 +121,14 @@ pub fn node_rooms(stores: &ClusterStores) -> Vec<NodeRoom> {
 /// "requests 500m, limit 2" for resource `key` of the pod's first container.
 fn resources_text(p: &Pod, key: &str) -> String {
     let (req, lim) = request_and_limit(p, key);
+    let (req, lim) = if key == "memory" {
+        (
+            super::servers::memory_text(req),
+            super::servers::memory_text(lim),
+        )
+    } else {
+        (req, lim)
+    };
     format!(
         "requests {}, limit {}",
         req.as_deref().unwrap_or("none"),
@@ -128,7 +136,12 @@ fn resources_text(p: &Pod, key: &str) -> String {
     )
 }
 
-fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServer {
+fn my_server(
+    cluster: &ClusterHandle,
+    stores: &ClusterStores,
+    p: &Pod,
+    hubs: &[(i64, String, String)],
+) -> MyServer {
     let events = p
         .metadata
         .uid
@@ -141,6 +154,7 @@ fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServ
     MyServer {
         pod: p.name_any(),
         namespace: p.namespace().unwrap_or_default(),
+        hub_id: hub_of(hubs, &p.metadata),
         server_name: annotation(&p.metadata, SERVERNAME_ANNOTATION),
         image: image(p),
         cpu: resources_text(p, "cpu"),
@@ -149,6 +163,25 @@ fn my_server(cluster: &ClusterHandle, stores: &ClusterStores, p: &Pod) -> MyServ
         health: cluster.pod_health(p),
         events,
     }
+}
+
+/// Each hub's id, namespace and release name.
+pub fn hub_keys(hubs: &[crate::domain::hub::Hub]) -> Vec<(i64, String, String)> {
+    hubs.iter()
+        .map(|h| (h.id, h.spec.namespace.clone(), h.spec.release_name.clone()))
+        .collect()
+}
+
+/// The hub an object of a user's server belongs to: its namespace and `release` label.
+pub fn hub_of(
+    hubs: &[(i64, String, String)],
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Option<i64> {
+    let ns = meta.namespace.as_deref().unwrap_or_default();
+    let release = super::servers::release(meta);
+    hubs.iter()
+        .find(|(_, n, r)| n == ns && *r == release)
+        .map(|(id, _, _)| *id)
 }
 
 /// "My environment" for `user`.
@@ -160,7 +193,9 @@ pub async fn load(
     let stores = cluster.ready_stores();
     let rooms = stores.as_ref().map(|s| node_rooms(s)).unwrap_or_default();
     let mut hubs_out = Vec::new();
-    for hub in hubs::list(pool).await? {
+    let all_hubs = hubs::list(pool).await?;
+    let keys = hub_keys(&all_hubs);
+    for hub in all_hubs {
         let HubContents {
             hub,
             profiles,
@@ -200,7 +235,7 @@ pub async fn load(
                 .pods
                 .filter(|p| owned_by(&p.metadata, &user.username))
                 .iter()
-                .map(|p| my_server(cluster, s, p))
+                .map(|p| my_server(cluster, s, p, &keys))
                 .collect();
             servers.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
             let mut vols: Vec<MyVolume> = s

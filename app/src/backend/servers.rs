@@ -24,7 +24,7 @@ use std::sync::Arc;
 /// The release (hub) an object belongs to: the chart's `release` label.
 const RELEASE_LABEL: &str = "release";
 
-fn release(meta: &ObjectMeta) -> String {
+pub fn release(meta: &ObjectMeta) -> String {
     meta.labels
         .as_ref()
         .and_then(|l| l.get(RELEASE_LABEL))
@@ -33,7 +33,8 @@ fn release(meta: &ObjectMeta) -> String {
 }
 
 /// A memory quantity as people read it ("1073741824" → "1 GiB"); unparsable ones unchanged.
-fn memory_text(q: Option<String>) -> Option<String> {
+/// A memory quantity in binary units for people ("4 GiB"); unparsable ones as they are.
+pub fn memory_text(q: Option<String>) -> Option<String> {
     q.map(|m| {
         clusterkit::quantity::parse(&m)
             .map(|v| bytes_text(clusterkit::quantity::to_u64(v)))
@@ -62,6 +63,7 @@ fn row(
         namespace: p.namespace().unwrap_or_default(),
         hub: release(&p.metadata),
         profile: Some(annotation(&p.metadata, PROFILE_ANNOTATION)).filter(|v| !v.is_empty()),
+        hub_id: None,
         health: cluster.pod_health(p),
         image: image(p),
         cpu_request,
@@ -83,6 +85,7 @@ fn stopped(c: &PersistentVolumeClaim, user: String) -> ServerRow {
         namespace: c.namespace().unwrap_or_default(),
         hub: release(&c.metadata),
         profile: None,
+        hub_id: None,
         health: PodHealth {
             state: PodState::Stopped,
             phase: String::new(),

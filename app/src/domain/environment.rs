@@ -158,6 +158,9 @@ impl ProfileCard {
 pub struct MyServer {
     pub pod: String,
     pub namespace: String,
+    /// The portal's hub of the pod's namespace and release, when there is one.
+    #[serde(default)]
+    pub hub_id: Option<i64>,
     /// JupyterHub's server name (empty for the default server).
     pub server_name: String,
     pub image: String,

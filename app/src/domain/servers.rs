@@ -26,6 +26,10 @@ pub struct ServerRow {
     pub hub: String,
     /// The pod's `hubfleet.io/profile` annotation.
     pub profile: Option<String>,
+    /// The portal's hub of that namespace and release, when there is one (start / stop go
+    /// through its REST API).
+    #[serde(default)]
+    pub hub_id: Option<i64>,
     pub health: PodHealth,
     pub image: String,
     /// Requests and limits of the notebook container, as the pod has them ("500m", "4G").
@@ -379,6 +383,7 @@ mod tests {
             namespace: "jhub".into(),
             hub: "physics-hub".into(),
             profile: Some("Standard".into()),
+            hub_id: None,
             health: PodHealth {
                 state,
                 phase: "Running".into(),

@@ -5,6 +5,7 @@
 
 use super::text::{health_tone, short_time};
 use crate::api::me::{ChooseProfile, get_my_environment};
+use crate::api::servers::{StartServer, StopServer};
 use crate::domain::environment::{
     HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
 };
@@ -14,23 +15,75 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The page's actions: choosing a profile, starting and stopping the user's own server.
+#[derive(Clone, Copy)]
+struct Actions {
+    choose: ServerAction<ChooseProfile>,
+    start: ServerAction<StartServer>,
+    stop: ServerAction<StopServer>,
+}
+
 #[component]
 pub fn MyEnvironmentPage() -> impl IntoView {
     let choose = ServerAction::<ChooseProfile>::new();
-    let data = Resource::new(move || choose.version().get(), |_| get_my_environment());
+    let start = ServerAction::<StartServer>::new();
+    let stop = ServerAction::<StopServer>::new();
+    // Refetched every few seconds, so a starting or stopping server's state follows.
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(h) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(5),
+        ) {
+            on_cleanup(move || h.clear());
+        }
+    });
+    let data = Resource::new(
+        move || {
+            (
+                choose.version().get(),
+                start.version().get(),
+                stop.version().get(),
+                tick.get(),
+            )
+        },
+        |_| get_my_environment(),
+    );
+    let actions = Actions {
+        choose,
+        start,
+        stop,
+    };
     view! {
         <Title text="My environment" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let env = data.await?;
-                Ok::<_, AppError>(view! { <Environment env choose /> })
+                Ok::<_, AppError>(view! { <Environment env actions /> })
             })}
         </Transition>
     }
 }
 
+/// What the last start or stop answered.
+fn server_answer(actions: Actions) -> impl Fn() -> Option<AnyView> {
+    move || {
+        let answer = actions
+            .start
+            .value()
+            .get()
+            .or_else(|| actions.stop.value().get())?;
+        Some(match answer {
+            Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
+        })
+    }
+}
+
 #[component]
-fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl IntoView {
+fn Environment(env: MyEnvironment, actions: Actions) -> impl IntoView {
+    let choose = actions.choose;
     let MyEnvironment {
         username,
         hubs,
@@ -46,9 +99,10 @@ fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl 
     view! {
         <div class="page-header">
             <h1>"My environment"</h1>
-            <p class="muted">"Signed in as " <strong>{username}</strong> ". Choose the environment your server starts with; the hub preselects it on its spawn page."</p>
+            <p class="muted">"Signed in as " <strong>{username.clone()}</strong> ". Choose the environment your server starts with; the hub preselects it on its spawn page."</p>
         </div>
         {move || failed().map(|m| view! { <div class="alert alert-error" role="alert" data-testid="choose-error">{m}</div> })}
+        {server_answer(actions)}
         {if hubs.is_empty() {
             view! {
                 <div class="empty-state" data-testid="no-environments">
@@ -58,15 +112,18 @@ fn Environment(env: MyEnvironment, choose: ServerAction<ChooseProfile>) -> impl 
             }
             .into_any()
         } else {
-            hubs.into_iter().map(|h| view! { <HubSection hub=h choose /> }).collect_view().into_any()
+            hubs.into_iter().map(|h| {
+                let running = servers.iter().any(|s| s.hub_id == Some(h.hub_id));
+                view! { <HubSection hub=h actions username=username.clone() running /> }
+            }).collect_view().into_any()
         }}
         <section class="panel" data-testid="my-servers">
             <h2>"My servers"</h2>
             {cluster_note.clone().map(|n| view! { <p class="muted">{n}</p> })}
             {if servers.is_empty() {
-                view! { <p class="muted" data-testid="no-servers">"You have no server running. Start one from your hub's page."</p> }.into_any()
+                view! { <p class="muted" data-testid="no-servers">"You have no server running. Start one with a profile above, or from your hub's page."</p> }.into_any()
             } else {
-                servers.into_iter().map(|s| view! { <ServerCard server=s /> }).collect_view().into_any()
+                servers.into_iter().map(|s| view! { <ServerCard server=s actions username=username.clone() /> }).collect_view().into_any()
             }}
         </section>
         <section class="panel" data-testid="my-history">
@@ -98,7 +155,7 @@ fn fit_class(f: &Fit) -> &'static str {
 }
 
 #[component]
-fn HubSection(hub: HubChoices, choose: ServerAction<ChooseProfile>) -> impl IntoView {
+fn HubSection(hub: HubChoices, actions: Actions, username: String, running: bool) -> impl IntoView {
     let HubChoices {
         hub_id,
         hub_name,
@@ -113,7 +170,7 @@ fn HubSection(hub: HubChoices, choose: ServerAction<ChooseProfile>) -> impl Into
             <div class="profile-cards">
                 {profiles.into_iter().map(|p| {
                     let is_chosen = chosen == Some(p.id);
-                    view! { <Card card=p hub_id is_chosen chosen_by_user choose /> }
+                    view! { <Card card=p hub_id is_chosen chosen_by_user actions username=username.clone() running /> }
                 }).collect_view()}
             </div>
         </section>
@@ -126,8 +183,12 @@ fn Card(
     hub_id: i64,
     is_chosen: bool,
     chosen_by_user: bool,
-    choose: ServerAction<ChooseProfile>,
+    actions: Actions,
+    username: String,
+    /// The user's server on this hub runs (no start button then).
+    running: bool,
 ) -> impl IntoView {
+    let Actions { choose, start, .. } = actions;
     let ProfileCard {
         id,
         display_name,
@@ -141,6 +202,7 @@ fn Card(
         fit,
     } = card;
     let choose_label = format!("Choose {display_name}");
+    let start_label = format!("Start my server with {display_name}");
     let chosen_label = if chosen_by_user {
         "Your choice"
     } else {
@@ -180,15 +242,28 @@ fn Card(
                     </button>
                 </ActionForm>
             })}
+            {(!running && !matches!(fit, Fit::NeverFits { .. })).then(|| view! {
+                <ActionForm action=start>
+                    <input type="hidden" name="hub_id" value=hub_id.to_string() />
+                    <input type="hidden" name="username" value=username.clone() />
+                    <input type="hidden" name="server_name" value="" />
+                    <input type="hidden" name="profile_id" value=id.to_string() />
+                    <button type="submit" class="btn btn-small btn-primary" data-testid="start" disabled=move || start.pending().get()>
+                        {start_label}
+                    </button>
+                </ActionForm>
+            })}
         </article>
     }
 }
 
 #[component]
-fn ServerCard(server: MyServer) -> impl IntoView {
+fn ServerCard(server: MyServer, actions: Actions, username: String) -> impl IntoView {
+    let stop = actions.stop;
     let MyServer {
         pod,
         namespace,
+        hub_id,
         server_name,
         image,
         cpu,
@@ -220,6 +295,17 @@ fn ServerCard(server: MyServer) -> impl IntoView {
                 <dt>"Restarts"</dt><dd>{health.restarts}</dd>
                 <dt>"Pod"</dt><dd><code>{format!("{namespace}/{pod}")}</code></dd>
             </dl>
+            {hub_id.map(|hub_id| view! {
+                <ActionForm action=stop>
+                    <input type="hidden" name="hub_id" value=hub_id.to_string() />
+                    <input type="hidden" name="username" value=username.clone() />
+                    <input type="hidden" name="server_name" value=server_name.clone() />
+                    <button type="submit" class="btn btn-small btn-danger" data-testid="stop" disabled=move || stop.pending().get()>
+                        "Stop this server"
+                    </button>
+                    <span class="muted small">" Your home volume is kept."</span>
+                </ActionForm>
+            })}
             {(!events.is_empty()).then(|| view! {
                 <details class="server-events">
                     <summary>{format!("Events ({})", events.len())}</summary>

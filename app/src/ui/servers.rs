@@ -7,7 +7,7 @@ use super::encode_component;
 use super::table::{EmptyState, pager};
 use super::text::{breakable, health_tone, short_time};
 use crate::api::home_volumes::ExpandHomeVolume;
-use crate::api::servers::{get_server_history, list_servers};
+use crate::api::servers::{StartServer, StopServer, get_server_history, list_servers};
 use crate::domain::environment::MyVolume;
 use crate::domain::servers::{
     PROBLEM_FILTER, ServerFacets, ServerPage, ServerQuery, ServerRow, ServerSort, age_text,
@@ -80,9 +80,22 @@ pub fn ServersPage() -> impl IntoView {
     // The home volume being grown (kept outside the list, which refetches).
     let growing = RwSignal::new(None::<MyVolume>);
     let expand = ServerAction::<ExpandHomeVolume>::new();
+    let control = Control {
+        start: ServerAction::<StartServer>::new(),
+        stop: ServerAction::<StopServer>::new(),
+        stopping: RwSignal::new(None),
+    };
     let data = Resource::new(
-        move || (query.get(), tick.get(), expand.version().get()),
-        |(q, _, _)| list_servers(q),
+        move || {
+            (
+                query.get(),
+                tick.get(),
+                expand.version().get(),
+                control.start.version().get(),
+                control.stop.version().get(),
+            )
+        },
+        |(q, ..)| list_servers(q),
     );
     // The filter selects' options, kept between refetches so the form is not rebuilt while
     // someone types in it.
@@ -106,10 +119,11 @@ pub fn ServersPage() -> impl IntoView {
         </div>
         {move || view! { <FilterForm q=query.get() facets /> }}
         <GrowPanel growing expand />
+        <StopPanel control />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let page = data.await?;
-                Ok::<_, AppError>(view! { <Results page q=query.get_untracked() growing /> })
+                Ok::<_, AppError>(view! { <Results page q=query.get_untracked() growing control /> })
             })}
         </Transition>
     }
@@ -196,7 +210,12 @@ fn SortHeader(q: ServerQuery, by: ServerSort, label: &'static str) -> impl IntoV
 }
 
 #[component]
-fn Results(page: ServerPage, q: ServerQuery, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
+fn Results(
+    page: ServerPage,
+    q: ServerQuery,
+    growing: RwSignal<Option<MyVolume>>,
+    control: Control,
+) -> impl IntoView {
     let pages = page.pages();
     let number = page.page;
     let first = (number - 1) * page.page_size + 1;
@@ -256,7 +275,7 @@ fn Results(page: ServerPage, q: ServerQuery, growing: RwSignal<Option<MyVolume>>
                             <th scope="col">"Home volume"</th>
                         </tr>
                     </thead>
-                    <tbody>{page.rows.into_iter().map(|r| view! { <Row r growing /> }).collect_view()}</tbody>
+                    <tbody>{page.rows.into_iter().map(|r| view! { <Row r growing control /> }).collect_view()}</tbody>
                 </table>
             </div>
         }
@@ -282,8 +301,42 @@ fn Results(page: ServerPage, q: ServerQuery, growing: RwSignal<Option<MyVolume>>
     }
 }
 
+/// Starting and stopping servers from the list (through the hub's REST API). Stopping asks
+/// first, in a panel outside the list (which refetches).
+#[derive(Clone, Copy)]
+struct Control {
+    start: ServerAction<StartServer>,
+    stop: ServerAction<StopServer>,
+    /// The server whose stop is being confirmed: (hub id, hub, user, server name).
+    stopping: RwSignal<Option<(i64, String, String, String)>>,
+}
+
 #[component]
-fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
+fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>, control: Control) -> impl IntoView {
+    let start = control.start;
+    let action = r.hub_id.map(|hub_id| {
+        let (user, server_name) = (r.user.clone(), r.server_name.clone());
+        if r.pod.is_empty() {
+            view! {
+                <ActionForm action=start attr:class="row-action">
+                    <input type="hidden" name="hub_id" value=hub_id.to_string() />
+                    <input type="hidden" name="username" value=user />
+                    <input type="hidden" name="server_name" value=server_name />
+                    <button type="submit" class="btn btn-small" data-testid="start-server"
+                        title="Start with the user's chosen profile (or the hub's default)"
+                        disabled=move || start.pending().get()>"Start"</button>
+                </ActionForm>
+            }
+            .into_any()
+        } else {
+            let target = (hub_id, r.hub.clone(), user, server_name);
+            view! {
+                <button type="button" class="btn btn-small row-action" data-testid="stop-server"
+                    on:click=move |_| control.stopping.set(Some(target.clone()))>"Stop…"</button>
+            }
+            .into_any()
+        }
+    });
     let badge = format!("badge badge-{}", health_tone(&r.health));
     let server = if r.server_name.is_empty() {
         "default server".to_string()
@@ -317,6 +370,7 @@ fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
                 <span class=badge data-testid="server-status">{r.health.state.label()}</span>
                 {r.health.detail.clone().map(|d| view! { <p class="small">{d}</p> })}
                 {r.health.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
+                {action}
             </td>
             <td>{if running { view! { <code>{breakable(&r.image)}</code> }.into_any() } else { "—".into_any() }}</td>
             <td class="nowrap">
@@ -358,6 +412,60 @@ fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>) -> impl IntoView {
                 }}
             </td>
         </tr>
+    }
+}
+
+/// Confirms stopping a server, then shows what the hub answered (for a start too).
+#[component]
+fn StopPanel(control: Control) -> impl IntoView {
+    let Control {
+        start,
+        stop,
+        stopping,
+    } = control;
+    // The answer of whichever was sent last.
+    let last = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(r) = stop.value().get() {
+            stopping.set(None);
+            last.set(Some(r));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = start.value().get() {
+            last.set(Some(r));
+        }
+    });
+    let answer = move || {
+        last.get().map(|r: Result<crate::domain::hub_rest::ServerActionResult, AppError>| match r {
+            Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
+        })
+    };
+    view! {
+        {answer}
+        {move || stopping.get().map(|(hub_id, hub, user, server_name)| {
+            let what = if server_name.is_empty() {
+                format!("{user}'s server on {hub}")
+            } else {
+                format!("{user}'s server \"{server_name}\" on {hub}")
+            };
+            view! {
+                <section class="panel" data-testid="stop-panel">
+                    <h2>{format!("Stop {what}?")}</h2>
+                    <p>"Anything not saved in the server is lost; the home volume is kept. The user can start it again."</p>
+                    <ActionForm action=stop>
+                        <input type="hidden" name="hub_id" value=hub_id.to_string() />
+                        <input type="hidden" name="username" value=user />
+                        <input type="hidden" name="server_name" value=server_name />
+                        <div class="form-actions">
+                            <button type="submit" class="btn btn-danger" data-testid="confirm-stop" disabled=move || stop.pending().get()>"Stop the server"</button>
+                            <button type="button" class="btn" on:click=move |_| stopping.set(None)>"Cancel"</button>
+                        </div>
+                    </ActionForm>
+                </section>
+            }
+        })}
     }
 }
 

@@ -4,6 +4,7 @@
 mod form;
 mod list;
 mod page;
+mod rest_access;
 
 pub use list::HubsPage;
 pub use page::{HubCrumbs, HubView};

@@ -1,6 +1,7 @@
 //! `/hubs/{id}`: one hub with its edit form, its profiles and its shared volumes.
 
 use super::form::{DeleteHubPanel, EditHubForm};
+use super::rest_access::HubRestAccessPanel;
 use crate::api::hubs::HubDetail;
 use crate::domain::profile::Profile;
 use crate::domain::volume::SharedVolume;
@@ -74,6 +75,7 @@ pub fn HubView(detail: HubDetail) -> impl IntoView {
                     <h2>"Hub settings"</h2>
                     <EditHubForm saved />
                 </section>
+                <HubRestAccessPanel hub_id />
                 {empty.then(|| view! { <DeleteHubPanel saved /> })}
             </div>
         </div>
