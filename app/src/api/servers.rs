@@ -7,18 +7,9 @@ use leptos::prelude::*;
 /// The page of users' servers `query` asks for, from the watch stores.
 #[server]
 pub async fn list_servers(query: ServerQuery) -> Result<ServerPage, AppError> {
-    use crate::backend::{context, hubs, servers};
+    use crate::backend::{context, servers};
     context::require_admin()?;
-    let state = context::state();
-    let mut page = servers::list(&state.cluster, &query);
-    let known = context::respond(hubs::list(&state.pool).await)?;
-    for row in &mut page.rows {
-        row.hub_id = known
-            .iter()
-            .find(|h| h.spec.namespace == row.namespace && h.spec.release_name == row.hub)
-            .map(|h| h.id);
-    }
-    Ok(page)
+    context::respond(servers::page(&context::state(), &query, false).await)
 }
 
 /// The history of user `user`'s servers (their pods' events, kept after the pods are gone),

@@ -4,8 +4,10 @@
 //! PVC without a server pod. Read from the stores only, never
 //! from the API server per request; which rows to show is `domain::servers::select`.
 
+use super::auth::CurrentUser;
 use super::cluster::ClusterHandle;
 use super::cluster::watch::ClusterStores;
+use super::state::AppState;
 use super::user_servers::{
     PROFILE_ANNOTATION, SERVERNAME_ANNOTATION, annotation, home_volume, image, owner,
     request_and_limit, server_key, started_at,
@@ -13,7 +15,8 @@ use super::user_servers::{
 use crate::domain::cluster::{PodHealth, PodState};
 use crate::domain::environment::MyVolume;
 use crate::domain::fit::bytes_text;
-use crate::domain::servers::{ServerPage, ServerQuery, ServerRow, select};
+use crate::domain::servers::{ServerPage, ServerQuery, ServerRow, select, select_sized};
+use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -138,9 +141,13 @@ pub fn rows(cluster: &ClusterHandle, stores: &ClusterStores, now: DateTime<Utc>)
 /// The page of servers `query` asks for. Before the stores hold their first lists (or with
 /// no cluster), an empty page that says why.
 pub fn list(cluster: &ClusterHandle, query: &ServerQuery) -> ServerPage {
+    list_sized(cluster, query, query.page_size())
+}
+
+fn list_sized(cluster: &ClusterHandle, query: &ServerQuery, page_size: usize) -> ServerPage {
     match cluster.ready_stores() {
         Ok(s) => {
-            let mut page = select(rows(cluster, s, Utc::now()), query);
+            let mut page = select_sized(rows(cluster, s, Utc::now()), query, page_size);
             page.cluster_note = cluster.status().refusal_reason();
             page
         }
@@ -148,5 +155,65 @@ pub fn list(cluster: &ClusterHandle, query: &ServerQuery) -> ServerPage {
             cluster_note: Some(note),
             ..select(Vec::new(), query)
         },
+    }
+}
+
+/// One page of the list (or, with `all`, every matching row), each row with the portal's hub
+/// of its namespace and release.
+pub async fn page(state: &AppState, query: &ServerQuery, all: bool) -> AppResult<ServerPage> {
+    let size = if all { usize::MAX } else { query.page_size() };
+    let mut page = list_sized(&state.cluster, query, size);
+    let known = super::hubs::list(&state.pool).await?;
+    for row in &mut page.rows {
+        row.hub_id = known
+            .iter()
+            .find(|h| h.spec.namespace == row.namespace && h.spec.release_name == row.hub)
+            .map(|h| h.id);
+    }
+    Ok(page)
+}
+
+/// `GET /api/v1/servers`: the Servers page's list as JSON for administrators (their session),
+/// with the page's query parameters (`q`, `status`, `profile`, `node`, `namespace`, `sort`,
+/// `dir`, `page`, `per_page` up to 200) and `all=true` for every matching row at once.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route(API_PATH, axum::routing::get(api_list))
+}
+
+pub const API_PATH: &str = "/api/v1/servers";
+
+async fn api_list(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Query(params): axum::extract::Query<HashMap<String, String>>,
+    user: Option<axum::Extension<CurrentUser>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let user = user.and_then(|axum::Extension(u)| u.active().cloned());
+    match user {
+        None => {
+            return (
+                http::StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"error": "Please sign in."})),
+            )
+                .into_response();
+        }
+        Some(u) if !u.is_admin() => return (
+            http::StatusCode::FORBIDDEN,
+            axum::Json(
+                serde_json::json!({"error": "Only administrators may list every user's server."}),
+            ),
+        )
+            .into_response(),
+        Some(_) => {}
+    }
+    let query = ServerQuery::from_lookup(|k| params.get(k).cloned());
+    let all = params.get("all").is_some_and(|v| v == "true" || v == "1");
+    match page(&state, &query, all).await {
+        Ok(p) => axum::Json(p).into_response(),
+        Err(e) => (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(serde_json::json!({"error": e.to_string()})),
+        )
+            .into_response(),
     }
 }

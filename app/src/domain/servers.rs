@@ -309,6 +309,12 @@ fn facets(rows: &[ServerRow]) -> ServerFacets {
 /// The page of `rows` that `q` asks for: searched, filtered, sorted (ties by user, then server
 /// name), cut to one page, with the total and every filter's values.
 pub fn select(rows: Vec<ServerRow>, q: &ServerQuery) -> ServerPage {
+    select_sized(rows, q, q.page_size())
+}
+
+/// [`select`] with pages of `page_size` rows (`usize::MAX`: every matching row on one page).
+pub fn select_sized(rows: Vec<ServerRow>, q: &ServerQuery, page_size: usize) -> ServerPage {
+    let page_size = page_size.max(1);
     let all = rows.len();
     let problems = rows.iter().filter(|r| r.health.state.is_problem()).count();
     let facets = facets(&rows);
@@ -325,7 +331,6 @@ pub fn select(rows: Vec<ServerRow>, q: &ServerQuery) -> ServerPage {
         primary.then_with(|| by_name(a, b))
     });
     let total = shown.len();
-    let page_size = q.page_size();
     let last = total.div_ceil(page_size).max(1);
     let page = q.page_number().min(last);
     let rows = shown

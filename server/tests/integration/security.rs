@@ -578,6 +578,12 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
             format!("{}?format=csv", app::backend::audit_export::EXPORT_PATH),
             [S::UNAUTHORIZED, S::FORBIDDEN, S::UNAUTHORIZED, S::OK],
         ),
+        // Every user's server as JSON: administrators' sessions only.
+        (
+            "API_PATH",
+            app::backend::servers::API_PATH.to_string(),
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::UNAUTHORIZED, S::OK],
+        ),
         // The hub's profile API answers bearer tokens only: a session gets nothing.
         (
             "\"/api/hub/users/{name}/profiles\"",

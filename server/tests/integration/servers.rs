@@ -204,3 +204,50 @@ async fn admins_see_every_users_server_in_plain_words() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
 }
+
+/// `GET /api/v1/servers`: the same rows as the page, as JSON, a page or all at once.
+#[tokio::test]
+async fn the_servers_json_api_pages_and_lists_everything() {
+    let (app, sim) = TestApp::with_simulator().await;
+    for i in 0..5 {
+        sim.spawn_user(
+            &format!("user{i}"),
+            SpawnOptions {
+                namespace: "jhub".into(),
+                ..SpawnOptions::default()
+            },
+        );
+    }
+    app.add_user("root", Role::Admin).await;
+    let admin = app.login("root").await;
+    let stores = app.state.cluster.stores().unwrap().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stores.pods.state().len() < 5 {
+        assert!(std::time::Instant::now() < deadline, "pods not watched");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = app
+        .get("/api/v1/servers?per_page=2&page=2", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page: ServerPage = serde_json::from_str(&r.body).unwrap();
+    assert_eq!((page.rows.len(), page.total, page.page), (2, 5, 2));
+    assert_eq!(page.rows[0].user, "user2");
+    let r = app
+        .get("/api/v1/servers?all=true&q=user", Some(&admin))
+        .await;
+    let page: ServerPage = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(page.rows.len(), 5);
+    let user = {
+        app.add_user("ursula", Role::User).await;
+        app.login("ursula").await
+    };
+    assert_eq!(
+        app.get("/api/v1/servers", Some(&user)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/servers", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
