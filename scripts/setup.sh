@@ -3,6 +3,7 @@
 #   scripts/setup.sh           tools to build and run the portal
 #   scripts/setup.sh --test    also the end-to-end test tools (Debian chromium, npm packages)
 #   scripts/setup.sh --release also wasm-opt (npm package binaryen) for release builds
+#   scripts/setup.sh --bench   also wrk (Debian package) for bench/scale.mjs
 # Only package registries are used: Rust crates (cargo), Debian packages (apt-get), npm and PyPI.
 # The browser bundle is built by the workspace's own `sitebuild` (wasm-bindgen as a library), so
 # neither cargo-leptos nor wasm-bindgen-cli is needed; `cargo leptos watch` still works for those
@@ -12,10 +13,12 @@ cd "$(dirname "$0")/.."
 
 WANT_TEST=0
 WANT_RELEASE=0
+WANT_BENCH=0
 for arg in "$@"; do
   case "$arg" in
     --test) WANT_TEST=1 ;;
     --release) WANT_RELEASE=1 ;;
+    --bench) WANT_BENCH=1 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -59,6 +62,11 @@ fi
 if [ "$WANT_RELEASE" = 1 ] && ! wasm-opt --version >/dev/null 2>&1; then
   log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
   npm install --global --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "$WANT_BENCH" = 1 ] && ! command -v wrk >/dev/null; then
+  log "installing Debian wrk"
+  apt_install wrk
 fi
 
 if [ "$WANT_TEST" = 1 ]; then

@@ -86,8 +86,11 @@ test('a user starts their server from My environment; an administrator stops it'
   await screenshot(mine, '51-my-server-started');
 
   // The administrator sees it on the Servers page and stops it after confirming.
+  // The page follows the watch stores through server-sent events.
+  const events = page.waitForRequest((r) => r.url().includes('/api/v1/servers/events'), { timeout: 15_000 });
   await page.goto(`${BASE_URL}/servers?q=${USER_NAME}`);
   await hydrated(page);
+  await events;
   const row = page.locator(`[data-testid="server-row"][data-user="${USER_NAME}"]`).first();
   await row.getByTestId('stop-server').click();
   const panel = page.getByTestId('stop-panel');

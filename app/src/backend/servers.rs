@@ -177,10 +177,61 @@ pub async fn page(state: &AppState, query: &ServerQuery, all: bool) -> AppResult
 /// with the page's query parameters (`q`, `status`, `profile`, `node`, `namespace`, `sort`,
 /// `dir`, `page`, `per_page` up to 200) and `all=true` for every matching row at once.
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route(API_PATH, axum::routing::get(api_list))
+    axum::Router::new()
+        .route(API_PATH, axum::routing::get(api_list))
+        .route(EVENTS_PATH, axum::routing::get(api_events))
 }
 
 pub const API_PATH: &str = "/api/v1/servers";
+/// Server-sent events: `changed` (data: a counter) at most once a second after users' pods or
+/// home volumes changed in the watch stores; the Servers page refetches its list on each.
+pub use crate::domain::servers::EVENTS_PATH;
+
+/// How long changes are gathered before one `changed` event goes out.
+const EVENT_GATHER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The refusal for anyone but an administrator.
+fn refused(user: Option<axum::Extension<CurrentUser>>) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (status, message) = match user.and_then(|axum::Extension(u)| u.active().cloned()) {
+        None => (http::StatusCode::UNAUTHORIZED, "Please sign in."),
+        Some(u) if !u.is_admin() => (
+            http::StatusCode::FORBIDDEN,
+            "Only administrators may list every user's server.",
+        ),
+        Some(_) => return None,
+    };
+    Some((status, axum::Json(serde_json::json!({ "error": message }))).into_response())
+}
+
+async fn api_events(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    user: Option<axum::Extension<CurrentUser>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    if let Some(r) = refused(user) {
+        return r;
+    }
+    let Some(stores) = state.cluster.stores() else {
+        return (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "No cluster is watched: there are no changes to follow.",
+        )
+            .into_response();
+    };
+    let rx = stores.server_changes();
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        tokio::time::sleep(EVENT_GATHER).await;
+        let n = *rx.borrow_and_update();
+        let event = Event::default().event("changed").data(n.to_string());
+        Some((Ok::<_, std::convert::Infallible>(event), rx))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
 
 async fn api_list(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -188,23 +239,8 @@ async fn api_list(
     user: Option<axum::Extension<CurrentUser>>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let user = user.and_then(|axum::Extension(u)| u.active().cloned());
-    match user {
-        None => {
-            return (
-                http::StatusCode::UNAUTHORIZED,
-                axum::Json(serde_json::json!({"error": "Please sign in."})),
-            )
-                .into_response();
-        }
-        Some(u) if !u.is_admin() => return (
-            http::StatusCode::FORBIDDEN,
-            axum::Json(
-                serde_json::json!({"error": "Only administrators may list every user's server."}),
-            ),
-        )
-            .into_response(),
-        Some(_) => {}
+    if let Some(r) = refused(user) {
+        return r;
     }
     let query = ServerQuery::from_lookup(|k| params.get(k).cloned());
     let all = params.get("all").is_some_and(|v| v == "true" || v == "1");

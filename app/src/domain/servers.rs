@@ -7,6 +7,9 @@ use super::environment::MyVolume;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
+/// Where the Servers page listens for changes (server-sent events, administrators only).
+pub const EVENTS_PATH: &str = "/api/v1/servers/events";
+
 /// Rows per page unless the query asks otherwise, and the most it may ask for.
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 200;

@@ -20,8 +20,6 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-/// How often the open page refetches the list.
-const REFRESH_SECONDS: u64 = 5;
 
 /// `/servers` with `q`'s non-empty fields.
 fn href(q: &ServerQuery) -> String {
@@ -63,20 +61,38 @@ fn page_href(q: &ServerQuery, page: usize) -> String {
     })
 }
 
+/// Refetches the list when the server says users' pods or volumes changed (server-sent
+/// events fed by the watch stores), and every 10 seconds anyway (ages move on, and a lost
+/// event stream is not noticed at once).
+#[cfg(feature = "hydrate")]
+fn follow_changes(tick: RwSignal<u32>) {
+    const REFRESH_SECONDS: u64 = 10;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let bump = move || tick.update(|t| *t = t.wrapping_add(1));
+    Effect::new(move |_| {
+        if let Ok(h) =
+            set_interval_with_handle(bump, std::time::Duration::from_secs(REFRESH_SECONDS))
+        {
+            on_cleanup(move || h.clear());
+        }
+        if let Ok(source) = web_sys::EventSource::new(crate::domain::servers::EVENTS_PATH) {
+            let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| bump());
+            let _ = source
+                .add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+            let kept = StoredValue::new_local((source, on_change));
+            on_cleanup(move || kept.with_value(|(source, _)| source.close()));
+        }
+    });
+}
+
 #[component]
 pub fn ServersPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| ServerQuery::from_lookup(|k| p.get(k))));
     let tick = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Ok(h) = set_interval_with_handle(
-            move || tick.update(|t| *t = t.wrapping_add(1)),
-            std::time::Duration::from_secs(REFRESH_SECONDS),
-        ) {
-            on_cleanup(move || h.clear());
-        }
-    });
+    follow_changes(tick);
     // The home volume being grown (kept outside the list, which refetches).
     let growing = RwSignal::new(None::<MyVolume>);
     let expand = ServerAction::<ExpandHomeVolume>::new();
@@ -110,9 +126,7 @@ pub fn ServersPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Servers"</h1>
             <p class="muted">
-                "Every user's server on the watched namespaces, as JupyterHub's KubeSpawner started it: its state in plain words, resources, node and home volume. Updates every "
-                {REFRESH_SECONDS.to_string()}
-                " seconds. Accounts are on the "
+                "Every user's server on the watched namespaces, as JupyterHub's KubeSpawner started it: its state in plain words, resources, node and home volume. Updates live as the cluster changes. Accounts are on the "
                 <a href="/users">"Users"</a>
                 " page."
             </p>

@@ -584,6 +584,18 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
             app::backend::servers::API_PATH.to_string(),
             [S::UNAUTHORIZED, S::FORBIDDEN, S::UNAUTHORIZED, S::OK],
         ),
+        // Changes of users' servers as server-sent events: administrators only (no cluster is
+        // watched in this test, so 503 for them).
+        (
+            "EVENTS_PATH",
+            app::backend::servers::EVENTS_PATH.to_string(),
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::UNAUTHORIZED,
+                S::SERVICE_UNAVAILABLE,
+            ],
+        ),
         // The hub's profile API answers bearer tokens only: a session gets nothing.
         (
             "\"/api/hub/users/{name}/profiles\"",

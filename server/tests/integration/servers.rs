@@ -251,3 +251,51 @@ async fn the_servers_json_api_pages_and_lists_everything() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The Servers page's event stream says "changed" when a user's server appears in the watch
+/// stores (real HTTP: the stream stays open).
+#[tokio::test]
+async fn the_event_stream_announces_changes_of_users_servers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, sim) = TestApp::with_simulator().await;
+    app.add_user("root", Role::Admin).await;
+    let admin = app.login("root").await;
+    let addr = serve(app.router.clone()).await;
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!(
+            "GET {} HTTP/1.1\r\nHost: {addr}\r\nCookie: {admin}\r\nAccept: text/event-stream\r\n\r\n",
+            app::backend::servers::EVENTS_PATH
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut head = vec![0u8; 4096];
+    let n = s.read(&mut head).await.unwrap();
+    let head = String::from_utf8_lossy(&head[..n]).to_string();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+    sim.spawn_user(
+        "newcomer",
+        SpawnOptions {
+            namespace: "jhub".into(),
+            ..SpawnOptions::default()
+        },
+    );
+    let mut seen = head;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains("event: changed") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no change event: {seen}"
+        );
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(20), s.read(&mut buf))
+            .await
+            .expect("the stream goes on")
+            .unwrap();
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}

@@ -178,6 +178,8 @@ struct Spawn<'a> {
     on_error: Arc<Notify>,
     retry: WatchRetry,
     tasks: &'a mut Vec<AbortHandle>,
+    /// Counted up on every change this store sees (for live pages), if given.
+    changes: Option<Arc<tokio_watch::Sender<u64>>>,
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -213,6 +215,7 @@ where
             let state = Arc::new(Mutex::new(PartState::default()));
             let st = state.clone();
             let notify = s.on_error.clone();
+            let changes = s.changes.clone();
             let stream = with_retry(watcher(api, config), s.retry.clone()).inspect(move |ev| {
                 let mut g = st.lock().unwrap_or_else(PoisonError::into_inner);
                 match ev {
@@ -220,6 +223,9 @@ where
                         g.last_event = Some(Utc::now());
                         if matches!(e, watcher::Event::InitDone) {
                             g.ready = true;
+                        }
+                        if let Some(c) = &changes {
+                            c.send_modify(|n| *n = n.wrapping_add(1));
                         }
                     }
                     Err(e) => {
@@ -329,6 +335,9 @@ pub struct ClusterStores {
     /// Helm release Secrets (label `owner=helm`).
     pub release_secrets: ScopedStore<Secret>,
     pub nodes: ScopedStore<Node>,
+    /// Counted up on every change of the pods and PVCs stores: what users' servers pages
+    /// wait on to update live ([`ClusterStores::server_changes`]).
+    server_changes: Arc<tokio_watch::Sender<u64>>,
 }
 
 impl ClusterStores {
@@ -343,8 +352,12 @@ impl ClusterStores {
     ) -> (Self, Vec<AbortHandle>) {
         let mut tasks = Vec::new();
         let nss = scope.namespaces.as_deref();
+        let server_changes = Arc::new(tokio_watch::channel(0u64).0);
         macro_rules! spawn {
             ($label:expr, $field:expr) => {
+                spawn!($label, $field, None)
+            };
+            ($label:expr, $field:expr, $changes:expr) => {
                 Spawn {
                     client,
                     namespaces: nss,
@@ -353,19 +366,28 @@ impl ClusterStores {
                     on_error: on_error.clone(),
                     retry: retry.clone(),
                     tasks: &mut tasks,
+                    changes: $changes,
                 }
             };
         }
         let pods = ScopedStore::start(
             "pods",
             false,
-            spawn!(scope.pod_selector.as_deref(), None),
+            spawn!(
+                scope.pod_selector.as_deref(),
+                None,
+                Some(server_changes.clone())
+            ),
             namespaced_api::<Pod>,
         );
         let pvcs = ScopedStore::start(
             "persistentvolumeclaims",
             false,
-            spawn!(scope.pvc_selector.as_deref(), None),
+            spawn!(
+                scope.pvc_selector.as_deref(),
+                None,
+                Some(server_changes.clone())
+            ),
             namespaced_api::<PersistentVolumeClaim>,
         );
         let events = ScopedStore::start(
@@ -390,9 +412,15 @@ impl ClusterStores {
                 events,
                 release_secrets,
                 nodes,
+                server_changes,
             },
             tasks,
         )
+    }
+
+    /// A receiver that sees a new number after every change of users' pods and PVCs.
+    pub fn server_changes(&self) -> tokio_watch::Receiver<u64> {
+        self.server_changes.subscribe()
     }
 
     /// Every store delivered its first full list.
