@@ -23,6 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The release (hub) an object belongs to: the chart's `release` label.
 const RELEASE_LABEL: &str = "release";
@@ -46,7 +47,7 @@ pub fn memory_text(q: Option<String>) -> Option<String> {
 }
 
 fn row(
-    cluster: &ClusterHandle,
+    events: &HashMap<String, Vec<Arc<k8s_openapi::api::core::v1::Event>>>,
     p: &Pod,
     user: String,
     home: Option<MyVolume>,
@@ -67,7 +68,7 @@ fn row(
         hub: release(&p.metadata),
         profile: Some(annotation(&p.metadata, PROFILE_ANNOTATION)).filter(|v| !v.is_empty()),
         hub_id: None,
-        health: cluster.pod_health(p),
+        health: ClusterHandle::pod_health_indexed(p, events),
         image: image(p),
         cpu_request,
         cpu_limit,
@@ -111,7 +112,8 @@ fn stopped(c: &PersistentVolumeClaim, user: String) -> ServerRow {
 
 /// One row per user server in `stores` (by the pods' username annotation), and one per home
 /// volume with no server pod (stopped), in no particular order.
-pub fn rows(cluster: &ClusterHandle, stores: &ClusterStores, now: DateTime<Utc>) -> Vec<ServerRow> {
+pub fn rows(stores: &ClusterStores, now: DateTime<Utc>) -> Vec<ServerRow> {
+    let events = stores.events_by_object();
     let mut homes: HashMap<(String, String, String), Arc<PersistentVolumeClaim>> = stores
         .pvcs
         .state()
@@ -127,7 +129,7 @@ pub fn rows(cluster: &ClusterHandle, stores: &ClusterStores, now: DateTime<Utc>)
             let home = server_key(&p.metadata)
                 .and_then(|k| homes.remove(&k))
                 .map(|c| home_volume(&c));
-            Some(row(cluster, p, user, home, now))
+            Some(row(&events, p, user, home, now))
         })
         .collect();
     out.extend(
@@ -147,7 +149,10 @@ pub fn list(cluster: &ClusterHandle, query: &ServerQuery) -> ServerPage {
 fn list_sized(cluster: &ClusterHandle, query: &ServerQuery, page_size: usize) -> ServerPage {
     match cluster.ready_stores() {
         Ok(s) => {
-            let mut page = select_sized(rows(cluster, s, Utc::now()), query, page_size);
+            // Rows are rebuilt when users' pods or volumes changed, at most once a second
+            // otherwise (for their ages); requests in between filter the same build.
+            let all = s.server_rows(Duration::from_secs(1), || rows(s, Utc::now()));
+            let mut page = select_sized(&all, query, page_size);
             page.cluster_note = cluster.status().refusal_reason();
             page
         }

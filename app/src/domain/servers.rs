@@ -312,16 +312,17 @@ fn facets(rows: &[ServerRow]) -> ServerFacets {
 /// The page of `rows` that `q` asks for: searched, filtered, sorted (ties by user, then server
 /// name), cut to one page, with the total and every filter's values.
 pub fn select(rows: Vec<ServerRow>, q: &ServerQuery) -> ServerPage {
-    select_sized(rows, q, q.page_size())
+    select_sized(&rows, q, q.page_size())
 }
 
 /// [`select`] with pages of `page_size` rows (`usize::MAX`: every matching row on one page).
-pub fn select_sized(rows: Vec<ServerRow>, q: &ServerQuery, page_size: usize) -> ServerPage {
+pub fn select_sized(rows: &[ServerRow], q: &ServerQuery, page_size: usize) -> ServerPage {
     let page_size = page_size.max(1);
     let all = rows.len();
     let problems = rows.iter().filter(|r| r.health.state.is_problem()).count();
-    let facets = facets(&rows);
-    let mut shown: Vec<ServerRow> = rows.into_iter().filter(|r| q.matches(r)).collect();
+    let facets = facets(rows);
+    // Sorted as references; only the rows of the page are copied.
+    let mut shown: Vec<&ServerRow> = rows.iter().filter(|r| q.matches(r)).collect();
     let by = q.sort_by();
     let desc = q.descending();
     shown.sort_by(|a, b| {
@@ -340,6 +341,7 @@ pub fn select_sized(rows: Vec<ServerRow>, q: &ServerQuery, page_size: usize) -> 
         .into_iter()
         .skip((page - 1) * page_size)
         .take(page_size)
+        .cloned()
         .collect();
     ServerPage {
         rows,

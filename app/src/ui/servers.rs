@@ -20,7 +20,6 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-
 /// `/servers` with `q`'s non-empty fields.
 fn href(q: &ServerQuery) -> String {
     let query: Vec<String> = q

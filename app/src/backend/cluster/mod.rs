@@ -483,6 +483,22 @@ impl ClusterHandle {
         health::pod_health(pod, &events)
     }
 
+    /// [`ClusterHandle::pod_health`] with the events already indexed by object
+    /// ([`ClusterStores::events_by_object`]), for lists of pods.
+    pub fn pod_health_indexed(
+        pod: &k8s_openapi::api::core::v1::Pod,
+        events: &std::collections::HashMap<String, Vec<Arc<k8s_openapi::api::core::v1::Event>>>,
+    ) -> PodHealth {
+        let list = pod
+            .metadata
+            .uid
+            .as_deref()
+            .and_then(|uid| events.get(uid))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        health::pod_health(pod, list)
+    }
+
     /// Probes `/version`; with `discover` (or on reconnect) re-runs discovery.
     async fn probe_and_discover(&self, discover: bool) -> Result<(), String> {
         let opts = &self.inner.options;

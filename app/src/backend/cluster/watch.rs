@@ -14,12 +14,13 @@
 use super::helm;
 use crate::domain::cluster::{ClusterStatus, ReleaseRevision, StoreMetrics};
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Secret};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -216,25 +217,29 @@ where
             let st = state.clone();
             let notify = s.on_error.clone();
             let changes = s.changes.clone();
-            let stream = with_retry(watcher(api, config), s.retry.clone()).inspect(move |ev| {
-                let mut g = st.lock().unwrap_or_else(PoisonError::into_inner);
-                match ev {
-                    Ok(e) => {
-                        g.last_event = Some(Utc::now());
-                        if matches!(e, watcher::Event::InitDone) {
-                            g.ready = true;
+            // Fields no page reads are dropped before caching: the field managers' records
+            // and kubectl's copy of the last applied object are most of a small object.
+            let stream = with_retry(watcher(api, config), s.retry.clone())
+                .map_ok(|ev| ev.modify(strip))
+                .inspect(move |ev| {
+                    let mut g = st.lock().unwrap_or_else(PoisonError::into_inner);
+                    match ev {
+                        Ok(e) => {
+                            g.last_event = Some(Utc::now());
+                            if matches!(e, watcher::Event::InitDone) {
+                                g.ready = true;
+                            }
+                            if let Some(c) = &changes {
+                                c.send_modify(|n| *n = n.wrapping_add(1));
+                            }
                         }
-                        if let Some(c) = &changes {
-                            c.send_modify(|n| *n = n.wrapping_add(1));
+                        Err(e) => {
+                            g.errors += 1;
+                            g.last_error = Some(e.to_string());
+                            notify.notify_one();
                         }
                     }
-                    Err(e) => {
-                        g.errors += 1;
-                        g.last_error = Some(e.to_string());
-                        notify.notify_one();
-                    }
-                }
-            });
+                });
             let task = tokio::spawn(reflector::reflector(writer, stream).for_each(|_| async {}));
             s.tasks.push(task.abort_handle());
             parts.push(Part {
@@ -338,7 +343,20 @@ pub struct ClusterStores {
     /// Counted up on every change of the pods and PVCs stores: what users' servers pages
     /// wait on to update live ([`ClusterStores::server_changes`]).
     server_changes: Arc<tokio_watch::Sender<u64>>,
+    /// The last users' servers rows built ([`ClusterStores::server_rows`]): the change count
+    /// they were built at, when, and the rows.
+    row_cache: RowCache,
 }
+
+type RowCache = Arc<
+    Mutex<
+        Option<(
+            u64,
+            std::time::Instant,
+            Arc<dyn std::any::Any + Send + Sync>,
+        )>,
+    >,
+>;
 
 impl ClusterStores {
     /// Starts one watch per kind (and namespace); the returned abort handles stop them.
@@ -413,6 +431,7 @@ impl ClusterStores {
                 release_secrets,
                 nodes,
                 server_changes,
+                row_cache: RowCache::default(),
             },
             tasks,
         )
@@ -471,18 +490,73 @@ impl ClusterStores {
         let mut out = self
             .events
             .filter(|e| e.involved_object.uid.as_deref() == Some(uid));
-        out.sort_by(|a, b| {
-            let t = |e: &Event| {
-                e.last_timestamp
-                    .as_ref()
-                    .map(|t| t.0)
-                    .or(e.event_time.as_ref().map(|t| t.0))
-            };
-            t(a).cmp(&t(b))
-                .then_with(|| a.name_any().cmp(&b.name_any()))
-        });
+        sort_events(&mut out);
         out
     }
+
+    /// Every cached event by the uid of the object it is about, each list oldest first: one
+    /// pass over the events for a whole list of pods (asking [`ClusterStores::events_for`] per
+    /// pod scans every event each time).
+    pub fn events_by_object(&self) -> HashMap<String, Vec<Arc<Event>>> {
+        let mut out: HashMap<String, Vec<Arc<Event>>> = HashMap::new();
+        for e in self.events.state() {
+            if let Some(uid) = e.involved_object.uid.clone() {
+                out.entry(uid).or_default().push(e);
+            }
+        }
+        for list in out.values_mut() {
+            sort_events(list);
+        }
+        out
+    }
+
+    /// Users' servers rows, rebuilt by `build` only when the pods or PVCs changed since the
+    /// last build or it is older than `max_age` (rows carry ages): every page and API call in
+    /// between shares one build.
+    pub fn server_rows<T: Send + Sync + 'static>(
+        &self,
+        max_age: Duration,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let version = *self.server_changes.borrow();
+        let mut cache = self
+            .row_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((v, at, rows)) = cache.as_ref()
+            && *v == version
+            && at.elapsed() < max_age
+            && let Ok(rows) = Arc::clone(rows).downcast::<T>()
+        {
+            return rows;
+        }
+        let rows = Arc::new(build());
+        *cache = Some((version, std::time::Instant::now(), rows.clone()));
+        rows
+    }
+}
+
+/// Drops what no page reads from a watched object before it is cached.
+fn strip<K: Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+}
+
+/// Oldest first (last timestamp, else event time), then by name.
+fn sort_events(list: &mut [Arc<Event>]) {
+    list.sort_by(|a, b| {
+        let t = |e: &Event| {
+            e.last_timestamp
+                .as_ref()
+                .map(|t| t.0)
+                .or(e.event_time.as_ref().map(|t| t.0))
+        };
+        t(a).cmp(&t(b))
+            .then_with(|| a.name_any().cmp(&b.name_any()))
+    });
 }
 
 #[cfg(test)]

@@ -203,7 +203,7 @@ impl Deployer {
         if let Ok(stores) = self.cluster.ready_stores() {
             let mut running = BTreeSet::new();
             let mut affected = BTreeSet::new();
-            for row in super::servers::rows(&self.cluster, stores, Utc::now()) {
+            for row in super::servers::rows(stores, Utc::now()) {
                 if row.namespace != hub.spec.namespace
                     || row.pod.is_empty()
                     || matches!(row.health.state, PodState::Stopped | PodState::Completed)
