@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, the deploy checks (Dockerfile, Helm chart), clippy
-# (server and browser builds, warnings denied),
-# cargo tests (unit, property, SQLite integration), then the end-to-end browser tests against
-# the real binary. Installs missing tools first. Safe to run repeatedly.
+# (server and browser builds, warnings denied), cargo tests (unit, property, SQLite
+# integration, the chart's permissions), then the end-to-end browser tests against the real
+# binary. Installs missing tools first. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
