@@ -145,7 +145,8 @@ pub fn check_group_served(check: &AccessCheck, drivers: &DriverSupport) -> bool 
 /// ClusterRole.
 pub fn rbac_rules(checks: &[AccessCheck]) -> Vec<PolicyRule> {
     // (group, resource, name) -> verbs, in first-seen order.
-    let mut per_resource: Vec<((&str, &str, Option<&str>), Vec<String>)> = Vec::new();
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+    let mut per_resource: Vec<(Key<'_>, Vec<String>)> = Vec::new();
     for c in checks {
         let key = (
             c.group.as_str(),
