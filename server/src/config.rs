@@ -91,6 +91,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
+    /// Print the Kubernetes RBAC rules the portal needs: in each namespace it manages (plus
+    /// those only the Flux or k3s drivers need) and cluster-wide. The Helm chart grants
+    /// exactly these; use them to write your own Role and ClusterRole.
+    Permissions {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
+        format: OutputFormat,
+    },
+    /// Exit 0 when the portal on this machine answers `GET /healthz` with 200, else 1 (the
+    /// container image's health check; no shell or HTTP client needed).
+    Healthcheck {
+        /// The address the portal listens on (`0.0.0.0` and `::` mean this machine).
+        #[arg(long, env = "HUBFLEET_LISTEN", default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+        timeout_seconds: u64,
+    },
     /// Load example data into the database.
     Seed {
         /// The first-run example from the original hand-written setup: hub
@@ -99,6 +116,13 @@ pub enum Command {
         #[arg(long, required = true)]
         example: bool,
     },
+}
+
+/// How `hubfleet permissions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +209,13 @@ pub struct ServeOpts {
         action = clap::ArgAction::Set
     )]
     pub seed_example: bool,
+    /// Namespaces whose hubs the portal manages (comma-separated). When given, the portal
+    /// watches pods, volumes, events and Helm releases in these namespaces only and checks its
+    /// permissions there, so a Role in each is enough (the Helm chart sets it); hubs elsewhere
+    /// are not watched. Default: every namespace, through cluster-wide watches (which need
+    /// cluster-wide read access).
+    #[arg(long, env = "HUBFLEET_NAMESPACES", value_delimiter = ',', value_parser = parse_namespace)]
+    pub namespaces: Vec<String>,
     /// Which cluster to talk to: `auto` (kubeconfig or in-cluster if found, else the
     /// simulated cluster), `demo` (simulated), `kubeconfig[:context]` or `in-cluster`.
     #[arg(long, env = "HUBFLEET_CLUSTER", default_value = "auto", value_parser = parse_cluster)]
@@ -242,6 +273,14 @@ impl ServeOpts {
                 .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
         })
     }
+}
+
+/// Parses one of `--namespaces`: a Kubernetes namespace name (surrounding spaces ignored).
+pub fn parse_namespace(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    app::domain::validate::validate_dns1123_label("namespaces", "A namespace", name)
+        .map_err(|e| e.message)?;
+    Ok(name.to_string())
 }
 
 /// Parses `--sim-node-size`: `CPUS/MEMORY_GIB`.
@@ -358,5 +397,11 @@ mod tests {
         assert_eq!(o.trusted_proxies.len(), 2);
         assert_eq!(o.forwarded_header, ForwardedHeader::Forwarded);
         assert!(Cli::try_parse_from(["hubfleet", "serve", "--trusted-proxies", "proxy"]).is_err());
+        assert!(serve(&[]).namespaces.is_empty());
+        assert_eq!(
+            serve(&["--namespaces", "hubs, team-a"]).namespaces,
+            ["hubs", "team-a"]
+        );
+        assert!(Cli::try_parse_from(["hubfleet", "serve", "--namespaces", "Hubs"]).is_err());
     }
 }

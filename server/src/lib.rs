@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod data_lock;
+pub mod healthcheck;
 pub mod metrics;
 pub mod middleware;
 pub mod site;

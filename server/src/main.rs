@@ -1,7 +1,7 @@
 //! `hubfleet`: the portal's single binary.
 
 use clap::Parser;
-use server::config::{AdminCommand, Cli, Command, LogFormat, ServeOpts};
+use server::config::{AdminCommand, Cli, Command, LogFormat, OutputFormat, ServeOpts};
 use server::startup;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -35,6 +35,12 @@ async fn main() -> ExitCode {
         Some(Command::Seed { example: _ }) => seed_example(&cli.global).await,
         Some(Command::Backup { to }) => backup(&cli.global, &to).await,
         Some(Command::Restore { from }) => restore(&cli.global, &from).await,
+        Some(Command::Permissions { format }) => print_permissions(format),
+        Some(Command::Healthcheck {
+            listen,
+            timeout_seconds,
+        }) => server::healthcheck::check(listen, std::time::Duration::from_secs(timeout_seconds))
+            .map_err(Into::into),
         Some(Command::Values { hub, portal }) => {
             print_values(&cli.global, &hub, portal.public_url().as_deref()).await
         }
@@ -106,6 +112,17 @@ async fn restore(
         None => println!("There was no database before."),
     }
     println!("Start the portal as usual; it applies any newer migrations.");
+    Ok(())
+}
+
+/// `hubfleet permissions`: the RBAC rules the portal needs, on stdout.
+fn print_permissions(format: OutputFormat) -> Result<(), startup::BoxError> {
+    let rules = app::backend::cluster::discovery::required_permissions();
+    let text = match format {
+        OutputFormat::Json => serde_json::to_string_pretty(&rules)? + "\n",
+        OutputFormat::Yaml => rules.to_yaml()?,
+    };
+    print!("{text}");
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use crate::config::{GlobalOpts, ServeOpts};
 use app::backend::auth::LoginThrottle;
-use app::backend::cluster::{ClusterHandle, ClusterOptions};
+use app::backend::cluster::{ClusterHandle, ClusterOptions, WatchScope};
 use app::backend::deploy::HelmSource;
 use app::backend::initial_password;
 use app::backend::password::Hasher;
@@ -68,14 +68,8 @@ pub async fn open_existing_database(global: &GlobalOpts) -> Result<SqlitePool, B
 /// Connects to the cluster chosen by `--cluster`, checking permissions in every hub's
 /// namespace. Without any Kubernetes configuration `auto` uses the simulated cluster.
 pub async fn connect_cluster(pool: &SqlitePool, opts: &ServeOpts) -> Result<Connected, BoxError> {
-    let mut namespaces = app::backend::hubs::namespaces(pool).await?;
-    if namespaces.is_empty() {
-        namespaces.push("default".into());
-    }
-    let options = ClusterOptions {
-        namespaces,
-        ..ClusterOptions::default()
-    };
+    let hub_namespaces = app::backend::hubs::namespaces(pool).await?;
+    let options = cluster_options(&opts.namespaces, &hub_namespaces);
     let handle = if opts.cluster.is_simulated() {
         let (cpus, memory_gib) = opts.sim_node_size;
         let sim = SimConfig {
@@ -115,6 +109,37 @@ pub async fn connect_cluster(pool: &SqlitePool, opts: &ServeOpts) -> Result<Conn
 pub struct Connected {
     pub handle: ClusterHandle,
     pub simulated_hubs: Option<simcluster::LoopbackServer>,
+}
+
+/// What the portal watches and where it checks its permissions. With `--namespaces`
+/// (`managed`, e.g. from the Helm chart) it watches only those, and checks them and every
+/// hub's namespace (so a hub outside them shows as lacking permissions); without, it watches
+/// every namespace and checks the hubs' namespaces (`default` when there is no hub).
+pub fn cluster_options(managed: &[String], hub_namespaces: &[String]) -> ClusterOptions {
+    let mut namespaces: Vec<String> = managed.to_vec();
+    for ns in hub_namespaces {
+        if !namespaces.contains(ns) {
+            if !managed.is_empty() {
+                tracing::warn!(
+                    namespace = %ns,
+                    "a hub's namespace is not in --namespaces: its servers, volumes and releases are not watched"
+                );
+            }
+            namespaces.push(ns.clone());
+        }
+    }
+    if namespaces.is_empty() {
+        namespaces.push("default".into());
+    }
+    let watch = WatchScope {
+        namespaces: (!managed.is_empty()).then(|| managed.to_vec()),
+        ..WatchScope::default()
+    };
+    ClusterOptions {
+        namespaces,
+        watch,
+        ..ClusterOptions::default()
+    }
 }
 
 /// The simulated cluster built from `sim`, handed to the portal as its cluster (the app

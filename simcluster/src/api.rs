@@ -973,8 +973,14 @@ fn review(st: &SimState, rt: &ResourceType, body: Value) -> Value {
                 let mut names = vec![r.plural.clone()];
                 names.extend(r.subresources().iter().map(|s| format!("{}/{s}", r.plural)));
                 for name in names {
-                    let verbs: Vec<&str> = r
-                        .verbs()
+                    let mut all = r.verbs();
+                    // RBAC's own verbs on roles, which discovery does not list.
+                    if r.group == "rbac.authorization.k8s.io"
+                        && matches!(name.as_str(), "roles" | "clusterroles")
+                    {
+                        all.extend(["bind", "escalate"]);
+                    }
+                    let verbs: Vec<&str> = all
                         .into_iter()
                         .filter(|v| !denied(st, &ns, v, &r.group, &name))
                         .collect();

@@ -173,14 +173,18 @@ pub struct StorageClassInfo {
     pub is_default: bool,
 }
 
-/// One permission the portal needs: may it `verb` the `resource` of `group`?
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One permission the portal needs: may it `verb` the `resource` of `group` (only the object
+/// called `resource_name`, when one is given)?
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AccessCheck {
     pub verb: String,
     /// API group; empty for the core group.
     pub group: String,
     /// Plural resource name, optionally with a subresource (`pods/log`).
     pub resource: String,
+    /// One object's name (an RBAC rule's `resourceNames`); `None` for any object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
 }
 
 impl AccessCheck {
@@ -189,16 +193,31 @@ impl AccessCheck {
             verb: verb.to_string(),
             group: group.to_string(),
             resource: resource.to_string(),
+            resource_name: None,
         }
     }
 
-    /// `verb group/resource`, e.g. `create batch/jobs` or `list pods`.
+    /// A check on one object only, e.g. `escalate` on the Role called `hubfleet-helm`.
+    pub fn named(verb: &str, group: &str, resource: &str, name: &str) -> Self {
+        Self {
+            resource_name: Some(name.to_string()),
+            ..Self::new(verb, group, resource)
+        }
+    }
+
+    /// `verb group/resource [name]`, e.g. `create batch/jobs`, `list pods` or
+    /// `bind rbac.authorization.k8s.io/roles hubfleet-helm`.
     pub fn label(&self) -> String {
-        if self.group.is_empty() {
+        let mut out = if self.group.is_empty() {
             format!("{} {}", self.verb, self.resource)
         } else {
             format!("{} {}/{}", self.verb, self.group, self.resource)
+        };
+        if let Some(name) = &self.resource_name {
+            out.push(' ');
+            out.push_str(name);
         }
+        out
     }
 }
 
@@ -254,6 +273,9 @@ pub struct ClusterOverview {
     pub nodes: Vec<NodeInfo>,
     pub storage_classes: Vec<StorageClassInfo>,
     pub permissions: Vec<NamespacePermissions>,
+    /// The portal's cluster-scoped permissions (nodes, node stats, storage classes).
+    #[serde(default)]
+    pub cluster_permissions: Vec<PermissionResult>,
     /// When discovery last completed.
     pub discovered_at: Option<String>,
     /// When the API server last answered (kept while it is unreachable).
@@ -273,6 +295,7 @@ impl ClusterOverview {
             nodes: Vec::new(),
             storage_classes: Vec::new(),
             permissions: Vec::new(),
+            cluster_permissions: Vec::new(),
             discovered_at: None,
             last_seen: None,
             warnings: Vec::new(),

@@ -231,8 +231,22 @@ fn Overview(status: ClusterStatus, overview: ClusterOverview) -> impl IntoView {
         </section>
         <section class="panel">
             <h2>"Hubfleet's permissions"</h2>
+            {(!overview.cluster_permissions.is_empty()).then(|| {
+                let all = &overview.cluster_permissions;
+                let denied: Vec<String> = all.iter().filter(|r| !r.allowed).map(|r| r.check.label()).collect();
+                view! {
+                    <p data-testid="cluster-permissions">
+                        <strong>"Cluster-wide: "</strong>
+                        {if denied.is_empty() {
+                            format!("all {} checked actions allowed", all.len())
+                        } else {
+                            format!("missing: {} (nodes, volume usage or storage classes stay unknown)", denied.join(", "))
+                        }}
+                    </p>
+                }
+            })}
             {overview.permissions.iter().map(|ns| {
-                let denied: Vec<String> = ns.results.iter().filter(|r| !r.allowed).map(|r| format!("{} {}", r.check.verb, r.check.resource)).collect();
+                let denied: Vec<String> = ns.results.iter().filter(|r| !r.allowed).map(|r| r.check.label()).collect();
                 view! {
                     <p>
                         <strong>{format!("Namespace {}: ", ns.namespace)}</strong>

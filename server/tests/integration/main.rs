@@ -1,7 +1,7 @@
 //! The server crate's integration tests, linked into one binary: accounts, sessions, CSRF and
 //! roles through the real router; the hub profile API; the profile, volume and hub server
-//! functions; the `hubfleet` command line; and the binary against the simulated cluster served
-//! on loopback through a kubeconfig.
+//! functions; the `hubfleet` command line; the binary against the simulated cluster served
+//! on loopback through a kubeconfig; and the container image and Helm chart (`packaging`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
@@ -13,6 +13,7 @@ mod home_volumes;
 mod hub_api;
 mod my_environment;
 mod operability;
+mod packaging;
 mod passwords;
 mod process;
 mod profiles_api;

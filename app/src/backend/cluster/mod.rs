@@ -524,6 +524,7 @@ impl ClusterHandle {
             o.nodes = found.nodes;
             o.storage_classes = found.storage_classes;
             o.permissions = found.permissions;
+            o.cluster_permissions = found.cluster_permissions;
             o.warnings = found.warnings;
             o.discovered_at = Some(seen.clone());
             o.last_seen = Some(seen.clone());

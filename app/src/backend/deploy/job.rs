@@ -463,6 +463,22 @@ mod tests {
         assert_eq!(s["metadata"]["labels"][OPERATION_LABEL], "7");
     }
 
+    /// Kubernetes lets the portal write this Role (which allows everything) and bind it
+    /// only with `escalate` and `bind` on it: the start-up check asks for exactly those.
+    #[test]
+    fn the_permission_check_asks_to_escalate_and_bind_this_role() {
+        use crate::backend::cluster::discovery::{HELM_ROLE, RBAC_GROUP, default_access_checks};
+        use crate::domain::cluster::AccessCheck;
+        assert_eq!(HELM_ROLE, HELM_ACCOUNT);
+        let checks = default_access_checks();
+        for verb in ["escalate", "bind"] {
+            assert!(checks.contains(&AccessCheck::named(verb, RBAC_GROUP, "roles", HELM_ACCOUNT)));
+        }
+        let (_, role, binding) = account("hubs");
+        assert_eq!(role.metadata.name.as_deref(), Some(HELM_ACCOUNT));
+        assert_eq!(binding.role_ref.kind, "Role");
+    }
+
     #[test]
     fn the_account_binds_the_role_to_the_service_account() {
         let (sa, role, binding) = account("hubs");
