@@ -7,9 +7,9 @@ use leptos::prelude::*;
 /// The page of users' servers `query` asks for, from the watch stores.
 #[server]
 pub async fn list_servers(query: ServerQuery) -> Result<ServerPage, AppError> {
-    use crate::backend::{context, servers};
+    use crate::backend::{context, servers_api};
     context::require_admin()?;
-    context::respond(servers::page(&context::state(), &query, false).await)
+    context::respond(servers_api::page(&context::state(), &query, false).await)
 }
 
 /// The history of user `user`'s servers (their pods' events, kept after the pods are gone),

@@ -27,6 +27,7 @@ pub mod secret_box;
 pub mod seed;
 pub mod server_events;
 pub mod servers;
+pub mod servers_api;
 pub mod shared_claims;
 pub mod state;
 pub mod tokens;

@@ -581,14 +581,14 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
         // Every user's server as JSON: administrators' sessions only.
         (
             "API_PATH",
-            app::backend::servers::API_PATH.to_string(),
+            app::backend::servers_api::API_PATH.to_string(),
             [S::UNAUTHORIZED, S::FORBIDDEN, S::UNAUTHORIZED, S::OK],
         ),
         // Changes of users' servers as server-sent events: administrators only (no cluster is
         // watched in this test, so 503 for them).
         (
             "EVENTS_PATH",
-            app::backend::servers::EVENTS_PATH.to_string(),
+            app::backend::servers_api::EVENTS_PATH.to_string(),
             [
                 S::UNAUTHORIZED,
                 S::FORBIDDEN,

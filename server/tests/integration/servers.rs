@@ -265,7 +265,7 @@ async fn the_event_stream_announces_changes_of_users_servers() {
     s.write_all(
         format!(
             "GET {} HTTP/1.1\r\nHost: {addr}\r\nCookie: {admin}\r\nAccept: text/event-stream\r\n\r\n",
-            app::backend::servers::EVENTS_PATH
+            app::backend::servers_api::EVENTS_PATH
         )
         .as_bytes(),
     )
