@@ -3,9 +3,10 @@
 #![allow(dead_code)]
 
 use app::backend::db;
+use app::domain::choices::{ChoiceForm, OptionForm};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
-use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
+use app::domain::scheduling::{AffinityForm, ExtraResourceForm, PreferredForm, TolerationForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use sqlx::SqlitePool;
 
@@ -81,6 +82,8 @@ pub fn form(name: &str, slug: &str) -> ProfileForm {
         extra_resources: vec![],
         tolerations: vec![],
         node_affinity: vec![],
+        node_affinity_preferred: vec![],
+        profile_options: vec![],
         allowed_groups: String::new(),
         is_default: String::new(),
         deprecated: String::new(),
@@ -230,4 +233,105 @@ pub fn gpu_form() -> ProfileForm {
         }],
         ..form("GPU (1 × A100 or H100)", "gpu")
     }
+}
+
+/// A choice of an option (fill in what it overrides with struct update syntax).
+pub fn choice(key: &str, name: &str, default: bool) -> ChoiceForm {
+    ChoiceForm {
+        key: key.into(),
+        display_name: name.into(),
+        is_default: if default { "on".into() } else { String::new() },
+        ..ChoiceForm::default()
+    }
+}
+
+/// An image option: Python 3.12 (default) or R 4.4, or any image of the course registry.
+pub fn image_option() -> OptionForm {
+    OptionForm {
+        key: "image".into(),
+        display_name: "Image".into(),
+        choices: vec![
+            ChoiceForm {
+                image: "quay.io/jupyter/scipy-notebook:python-3.12".into(),
+                ..choice("python", "Python 3.12", true)
+            },
+            ChoiceForm {
+                image: "quay.io/jupyter/r-notebook:r-4.4".into(),
+                ..choice("r", "R 4.4", false)
+            },
+        ],
+        unlisted: "on".into(),
+        unlisted_display_name: "Image from registry.example.org".into(),
+        unlisted_image: "registry.example.org/{value}".into(),
+        unlisted_pattern: "^[a-z0-9._/-]+:[A-Za-z0-9._-]+$".into(),
+        unlisted_message: "Write name:tag, e.g. course/python:2025".into(),
+    }
+}
+
+/// A size option: small (1 CPU, 2G; default) or large (4 CPU, 16G, half of it guaranteed).
+pub fn size_option() -> OptionForm {
+    OptionForm {
+        key: "size".into(),
+        display_name: "Size".into(),
+        choices: vec![
+            ChoiceForm {
+                cpu_limit: "1".into(),
+                mem_limit: "2G".into(),
+                ..choice("small", "Small (1 CPU, 2G)", true)
+            },
+            ChoiceForm {
+                cpu_limit: "4".into(),
+                cpu_guarantee: "2".into(),
+                mem_limit: "16G".into(),
+                mem_guarantee: "8G".into(),
+                ..choice("large", "Large (4 CPU, 16G)", false)
+            },
+        ],
+        ..OptionForm::default()
+    }
+}
+
+/// A hub whose default profile offers image and size choices plus a free-form image and
+/// prefers large nodes, and a GPU profile (toleration, 1 or 2 GPUs to choose).
+pub fn choices_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
+    let h = hub(4, "course-hub", "courses", "");
+    let profiles = vec![
+        profile(
+            40,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                description: "Pick an image and a size when you start.".into(),
+                profile_options: vec![image_option(), size_option()],
+                node_affinity_preferred: vec![PreferredForm {
+                    weight: "50".into(),
+                    key: "node-pool".into(),
+                    operator: "In".into(),
+                    values: "large".into(),
+                }],
+                ..form("Course", "course")
+            },
+        ),
+        profile(
+            41,
+            &h,
+            ProfileForm {
+                profile_options: vec![OptionForm {
+                    key: "gpus".into(),
+                    display_name: "GPUs".into(),
+                    choices: vec![
+                        choice("one", "One GPU", true),
+                        ChoiceForm {
+                            extra_resources: "nvidia.com/gpu=2".into(),
+                            mem_limit: "64G".into(),
+                            ..choice("two", "Two GPUs", false)
+                        },
+                    ],
+                    ..OptionForm::default()
+                }],
+                ..gpu_form()
+            },
+        ),
+    ];
+    (h, profiles, vec![])
 }
