@@ -349,4 +349,86 @@ mod tests {
         let r = ProfileCard::request(&p);
         assert_eq!((r.cpu_millis, r.memory_bytes), (500, 4 << 30));
     }
+
+    /// A profile with choices: the card shows what the default choices give, lists every
+    /// choice, and does not claim "Fits now" for a choice that needs more than there is.
+    #[test]
+    fn a_card_lists_the_choices_and_their_fit() {
+        use crate::domain::choices::{ChoiceForm, OptionForm};
+        let choice = |key: &str, name: &str, default: bool| ChoiceForm {
+            key: key.into(),
+            display_name: name.into(),
+            is_default: if default { "on".into() } else { String::new() },
+            ..ChoiceForm::default()
+        };
+        let p = profile(ProfileForm {
+            display_name: "Course".into(),
+            slug: "course".into(),
+            image_name: "quay.io/jupyter/scipy-notebook".into(),
+            image_tag: "2024-05-01".into(),
+            cpu_limit: "2".into(),
+            mem_limit: "4G".into(),
+            home_capacity: "10Gi".into(),
+            profile_options: vec![
+                OptionForm {
+                    key: "image".into(),
+                    display_name: "Image".into(),
+                    choices: vec![
+                        ChoiceForm {
+                            image: "quay.io/jupyter/r-notebook:r-4.4".into(),
+                            ..choice("r", "R 4.4", true)
+                        },
+                        choice("python", "As the profile", false),
+                    ],
+                    unlisted: "on".into(),
+                    unlisted_display_name: "Any image".into(),
+                    unlisted_image: "{value}".into(),
+                    unlisted_pattern: "^.+:.+$".into(),
+                    ..OptionForm::default()
+                },
+                OptionForm {
+                    key: "size".into(),
+                    display_name: "Size".into(),
+                    choices: vec![
+                        ChoiceForm {
+                            cpu_limit: "1".into(),
+                            mem_limit: "2G".into(),
+                            ..choice("small", "Small", true)
+                        },
+                        ChoiceForm {
+                            cpu_limit: "8".into(),
+                            mem_limit: "32G".into(),
+                            extra_resources: "nvidia.com/gpu=1".into(),
+                            ..choice("large", "Large", false)
+                        },
+                    ],
+                    ..OptionForm::default()
+                },
+            ],
+            ..Default::default()
+        });
+        // A cluster with room for 2 CPU and no GPU.
+        let card = ProfileCard::new(&p, &[], |r| {
+            if r.cpu_millis <= 2000 && r.extended.is_empty() {
+                Fit::FitsNow { node: "n1".into() }
+            } else {
+                Fit::NoRoomNow {
+                    reason: "too big".into(),
+                }
+            }
+        });
+        assert_eq!(card.image, "quay.io/jupyter/r-notebook:r-4.4");
+        assert_eq!(card.cpu, "up to 1 CPU");
+        assert_eq!(card.memory, "up to 2 GiB");
+        assert_eq!(card.fit.label(), "Fits now");
+        assert_eq!(card.options.len(), 2);
+        let image = &card.options[0];
+        assert_eq!(image.free_form.as_deref(), Some("Any image"));
+        assert_eq!(image.choices[0].detail, "quay.io/jupyter/r-notebook:r-4.4");
+        assert!(image.choices[0].is_default && image.choices[0].fit.is_none());
+        let large = &card.options[1].choices[1];
+        assert_eq!(large.detail, "up to 8 CPU, up to 32 GiB, 1 nvidia.com/gpu");
+        assert_eq!(large.fit.as_ref().map(Fit::label), Some("No room now"));
+        assert_eq!(ProfileCard::request(&p).cpu_millis, 1000);
+    }
 }
