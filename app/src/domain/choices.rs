@@ -23,6 +23,7 @@
 //! by Python's `re` on the hub: the check here is a light syntax check that runs in the
 //! browser too, and the server compiles the pattern as well (feature `ssr`).
 
+use super::field::{keep, optional};
 use super::image::validate_image_reference;
 use super::quantity::{Memory, Shown, check_guarantee, validate_cpu};
 use super::scheduling::{ResourceKind, parse_extended_count, validate_resource_name};
@@ -536,24 +537,6 @@ pub fn parse_choice_resources(
     Ok(out)
 }
 
-/// Pushes the error of `r` (if any) and returns the value.
-fn keep<T>(e: &mut FieldErrors, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|x| e.0.push(x)).ok()
-}
-
-fn optional<T>(
-    e: &mut FieldErrors,
-    input: &str,
-    parse: impl FnOnce(&str) -> Result<T, FieldError>,
-) -> Option<T> {
-    let t = input.trim();
-    if t.is_empty() {
-        None
-    } else {
-        keep(e, parse(t))
-    }
-}
-
 /// One side of a limit/guarantee pair: the amount and whether the choice sets it (else it is
 /// the profile's).
 type Side<T> = Option<(Shown<T>, bool)>;
@@ -594,19 +577,36 @@ fn check_choice_pair<T: PartialOrd + std::fmt::Display>(
     e.push(field, message);
 }
 
+impl ChoiceForm {
+    /// A choice that overrides nothing yet (fill the overrides in with struct update syntax).
+    pub fn new(key: &str, display_name: &str, is_default: bool) -> Self {
+        ChoiceForm {
+            key: key.into(),
+            display_name: display_name.into(),
+            is_default: checkbox_value(is_default),
+            ..ChoiceForm::default()
+        }
+    }
+
+    /// The override fields as typed: image, CPU limit and guarantee, memory limit and
+    /// guarantee, extended resources.
+    pub fn overrides(&self) -> [&String; 6] {
+        [
+            &self.image,
+            &self.cpu_limit,
+            &self.cpu_guarantee,
+            &self.mem_limit,
+            &self.mem_guarantee,
+            &self.extra_resources,
+        ]
+    }
+}
+
 fn choice_is_blank(c: &ChoiceForm) -> bool {
-    [
-        &c.key,
-        &c.display_name,
-        &c.image,
-        &c.cpu_limit,
-        &c.cpu_guarantee,
-        &c.mem_limit,
-        &c.mem_guarantee,
-        &c.extra_resources,
-    ]
-    .iter()
-    .all(|s| s.trim().is_empty())
+    [&c.key, &c.display_name]
+        .into_iter()
+        .chain(c.overrides())
+        .all(|s| s.trim().is_empty())
         && !parse_checkbox("x", &c.is_default).unwrap_or(true)
 }
 
@@ -725,6 +725,54 @@ fn check_unlisted(at: &str, o: &OptionForm, e: &mut FieldErrors) -> Option<Optio
         pattern: pattern?,
         message: message.to_string(),
     }))
+}
+
+/// The example of the documentation and the tests: an image option, Python 3.12 (the default)
+/// or R 4.4, or any image of `registry.example.org` typed as `name:tag`.
+pub fn example_image_option() -> OptionForm {
+    OptionForm {
+        key: "image".into(),
+        display_name: "Image".into(),
+        choices: vec![
+            ChoiceForm {
+                image: "quay.io/jupyter/scipy-notebook:python-3.12".into(),
+                ..ChoiceForm::new("python", "Python 3.12", true)
+            },
+            ChoiceForm {
+                image: "quay.io/jupyter/r-notebook:r-4.4".into(),
+                ..ChoiceForm::new("r", "R 4.4", false)
+            },
+        ],
+        unlisted: checkbox_value(true),
+        unlisted_display_name: "Image from registry.example.org".into(),
+        unlisted_image: "registry.example.org/{value}".into(),
+        unlisted_pattern: "^[a-z0-9._/-]+:[A-Za-z0-9._-]+$".into(),
+        unlisted_message: "Write name:tag, e.g. course/python:2025".into(),
+    }
+}
+
+/// The example of the documentation and the tests: a size option, small (1 CPU, 2G; the
+/// default) or large (4 CPU, 16G, half of each guaranteed).
+pub fn example_size_option() -> OptionForm {
+    OptionForm {
+        key: "size".into(),
+        display_name: "Size".into(),
+        choices: vec![
+            ChoiceForm {
+                cpu_limit: "1".into(),
+                mem_limit: "2G".into(),
+                ..ChoiceForm::new("small", "Small (1 CPU, 2G)", true)
+            },
+            ChoiceForm {
+                cpu_limit: "4".into(),
+                cpu_guarantee: "2".into(),
+                mem_limit: "16G".into(),
+                mem_guarantee: "8G".into(),
+                ..ChoiceForm::new("large", "Large (4 CPU, 16G)", false)
+            },
+        ],
+        ..OptionForm::default()
+    }
 }
 
 /// The option rows: keys, choices, exactly one default each, overrides that keep every
@@ -861,57 +909,18 @@ mod tests {
     use proptest::prelude::*;
 
     fn choice(key: &str, name: &str, default: bool) -> ChoiceForm {
-        ChoiceForm {
-            key: key.into(),
-            display_name: name.into(),
-            is_default: checkbox_value(default),
-            ..ChoiceForm::default()
-        }
+        ChoiceForm::new(key, name, default)
     }
 
     fn image_option() -> OptionForm {
-        OptionForm {
-            key: "image".into(),
-            display_name: "Image".into(),
-            choices: vec![
-                ChoiceForm {
-                    image: "quay.io/jupyter/scipy-notebook:python-3.12".into(),
-                    ..choice("python", "Python 3.12", true)
-                },
-                ChoiceForm {
-                    image: "quay.io/jupyter/r-notebook:r-4.4".into(),
-                    ..choice("r", "R 4.4", false)
-                },
-            ],
-            unlisted: "on".into(),
-            unlisted_display_name: "Image from our registry".into(),
-            unlisted_image: "registry.example.org/{value}".into(),
-            unlisted_pattern: "^[a-z0-9._/-]+:[A-Za-z0-9._-]+$".into(),
-            unlisted_message: "Write name:tag".into(),
-        }
+        example_image_option()
     }
 
+    /// The example sizes, the large one with a GPU.
     fn size_option() -> OptionForm {
-        OptionForm {
-            key: "size".into(),
-            display_name: "Size".into(),
-            choices: vec![
-                ChoiceForm {
-                    cpu_limit: "1".into(),
-                    mem_limit: "2G".into(),
-                    ..choice("small", "Small", true)
-                },
-                ChoiceForm {
-                    cpu_limit: "4".into(),
-                    cpu_guarantee: "2".into(),
-                    mem_limit: "16G".into(),
-                    mem_guarantee: "8G".into(),
-                    extra_resources: "nvidia.com/gpu=1".into(),
-                    ..choice("large", "Large", false)
-                },
-            ],
-            ..OptionForm::default()
-        }
+        let mut o = example_size_option();
+        o.choices[1].extra_resources = "nvidia.com/gpu=1".into();
+        o
     }
 
     fn memory(s: &str) -> Memory {
@@ -961,7 +970,8 @@ mod tests {
     /// message, on the field it names.
     #[test]
     fn bad_values_name_the_field_and_the_fix() {
-        let cases: Vec<(Box<dyn Fn(&mut OptionForm)>, &str, &str)> = vec![
+        type Change = Box<dyn Fn(&mut OptionForm)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
             (
                 Box::new(|o| o.key = String::new()),
                 "profile_options[0].key",

@@ -354,13 +354,18 @@ mod tests {
     /// choice, and does not claim "Fits now" for a choice that needs more than there is.
     #[test]
     fn a_card_lists_the_choices_and_their_fit() {
-        use crate::domain::choices::{ChoiceForm, OptionForm};
-        let choice = |key: &str, name: &str, default: bool| ChoiceForm {
-            key: key.into(),
-            display_name: name.into(),
-            is_default: if default { "on".into() } else { String::new() },
-            ..ChoiceForm::default()
-        };
+        use crate::domain::choices::{example_image_option, example_size_option};
+        let mut image = example_image_option();
+        // R 4.4 is the default, the second choice keeps the profile's image.
+        image.choices[0].is_default = String::new();
+        image.choices[0].image = String::new();
+        image.choices[1].is_default = "on".into();
+        let mut size = example_size_option();
+        size.choices[1].cpu_limit = "8".into();
+        size.choices[1].cpu_guarantee = String::new();
+        size.choices[1].mem_limit = "32G".into();
+        size.choices[1].mem_guarantee = String::new();
+        size.choices[1].extra_resources = "nvidia.com/gpu=1".into();
         let p = profile(ProfileForm {
             display_name: "Course".into(),
             slug: "course".into(),
@@ -369,42 +374,7 @@ mod tests {
             cpu_limit: "2".into(),
             mem_limit: "4G".into(),
             home_capacity: "10Gi".into(),
-            profile_options: vec![
-                OptionForm {
-                    key: "image".into(),
-                    display_name: "Image".into(),
-                    choices: vec![
-                        ChoiceForm {
-                            image: "quay.io/jupyter/r-notebook:r-4.4".into(),
-                            ..choice("r", "R 4.4", true)
-                        },
-                        choice("python", "As the profile", false),
-                    ],
-                    unlisted: "on".into(),
-                    unlisted_display_name: "Any image".into(),
-                    unlisted_image: "{value}".into(),
-                    unlisted_pattern: "^.+:.+$".into(),
-                    ..OptionForm::default()
-                },
-                OptionForm {
-                    key: "size".into(),
-                    display_name: "Size".into(),
-                    choices: vec![
-                        ChoiceForm {
-                            cpu_limit: "1".into(),
-                            mem_limit: "2G".into(),
-                            ..choice("small", "Small", true)
-                        },
-                        ChoiceForm {
-                            cpu_limit: "8".into(),
-                            mem_limit: "32G".into(),
-                            extra_resources: "nvidia.com/gpu=1".into(),
-                            ..choice("large", "Large", false)
-                        },
-                    ],
-                    ..OptionForm::default()
-                },
-            ],
+            profile_options: vec![image, size],
             ..Default::default()
         });
         // A cluster with room for 2 CPU and no GPU.
@@ -423,9 +393,13 @@ mod tests {
         assert_eq!(card.fit.label(), "Fits now");
         assert_eq!(card.options.len(), 2);
         let image = &card.options[0];
-        assert_eq!(image.free_form.as_deref(), Some("Any image"));
-        assert_eq!(image.choices[0].detail, "quay.io/jupyter/r-notebook:r-4.4");
-        assert!(image.choices[0].is_default && image.choices[0].fit.is_none());
+        assert_eq!(
+            image.free_form.as_deref(),
+            Some("Image from registry.example.org")
+        );
+        assert_eq!(image.choices[0].detail, "");
+        assert_eq!(image.choices[1].detail, "quay.io/jupyter/r-notebook:r-4.4");
+        assert!(image.choices[1].is_default && image.choices[1].fit.is_none());
         let large = &card.options[1].choices[1];
         assert_eq!(large.detail, "up to 8 CPU, up to 32 GiB, 1 nvidia.com/gpu");
         assert_eq!(large.fit.as_ref().map(Fit::label), Some("No room now"));

@@ -31,6 +31,7 @@
 //! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
 use super::choices::{OptionChoice, OptionForm, ProfileBase, ProfileOption, check_options};
+use super::field::{keep, optional};
 use super::image::split_reference;
 pub use super::image::{IMAGE_NAME_MAX, is_digest, validate_image_name, validate_image_tag};
 use super::quantity::{Memory, Quantity, Shown, check_guarantee, format_cores, validate_cpu};
@@ -477,24 +478,6 @@ pub struct Profile {
     pub created_at: String,
     pub updated_at: String,
     pub spec: ProfileSpec,
-}
-
-/// Pushes the error of `r` (if any) into `errors` and returns the value.
-fn keep<T>(errors: &mut FieldErrors, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.0.push(e)).ok()
-}
-
-fn optional<T>(
-    errors: &mut FieldErrors,
-    input: &str,
-    parse: impl FnOnce(&str) -> Result<T, FieldError>,
-) -> Option<T> {
-    let t = input.trim();
-    if t.is_empty() {
-        None
-    } else {
-        keep(errors, parse(t))
-    }
 }
 
 /// Parses an id from a select (`"12"`).

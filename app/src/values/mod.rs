@@ -746,7 +746,14 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
         CHART_USER_TOLERATIONS.len(),
         "node_affinity_required",
     );
-    add_preferred_sources(sources, &format!("{o}/node_affinity_preferred"), 1, p);
+    add_row_sources(
+        sources,
+        &format!("{o}/node_affinity_preferred"),
+        1,
+        p.preferred.len(),
+        p,
+        "node_affinity_preferred",
+    );
     add_option_sources(sources, &format!("{at}/profile_options"), p);
     for (k, (_, i)) in p.mounts.iter() {
         let at = format!("{o}/volume_mounts/{}", escape_segment(k));
@@ -807,15 +814,23 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
     }
 }
 
-/// Sources of the preferred node-affinity rules under `at` (after `skip` generated ones).
-fn add_preferred_sources(sources: &mut SourceMap, at: &str, skip: usize, p: &Parts) {
-    for i in 0..p.preferred.len() {
+/// Sources of `n` rows of list `list` written under `at` (after `skip` generated ones):
+/// each back to the row's `key` field.
+fn add_row_sources(
+    sources: &mut SourceMap,
+    at: &str,
+    skip: usize,
+    n: usize,
+    p: &Parts,
+    list: &str,
+) {
+    for i in 0..n {
         sources.add(
             format!("{at}/{}", i + skip),
             TargetKind::Profile,
             p.id,
             &p.name,
-            &format!("node_affinity_preferred[{i}].key"),
+            &format!("{list}[{i}].key"),
         );
     }
 }
@@ -897,15 +912,14 @@ fn add_scheduling_sources(
             );
         }
     }
-    for i in 0..p.tolerations.len() {
-        sources.add(
-            format!("{base}/{tolerations}/{}", i + skip),
-            TargetKind::Profile,
-            p.id,
-            &p.name,
-            &format!("tolerations[{i}].key"),
-        );
-    }
+    add_row_sources(
+        sources,
+        &format!("{base}/{tolerations}"),
+        skip,
+        p.tolerations.len(),
+        p,
+        "tolerations",
+    );
     for i in 0..p.node_affinity.len() {
         sources.add(
             format!("{base}/{affinity}/0/matchExpressions/{i}"),
@@ -1097,11 +1111,13 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     ("extraNodeAffinity/preferred", "node_affinity_preferred"),
                 ],
             );
-            add_preferred_sources(
+            add_row_sources(
                 &mut sources,
                 "/singleuser/extraNodeAffinity/preferred",
                 0,
+                b.preferred.len(),
                 b,
+                "node_affinity_preferred",
             );
             add_scheduling_sources(
                 &mut sources,

@@ -469,52 +469,15 @@ async fn gpu_profile_roundtrips_and_is_audited() {
 #[tokio::test]
 async fn profile_choices_roundtrip_are_audited_by_field_and_revert() {
     use app::backend::revert;
-    use app::domain::choices::{ChoiceForm, OptionForm};
+    use app::domain::choices::{example_image_option, example_size_option};
     use app::domain::scheduling::PreferredForm;
     let db = db().await;
     let pool = &db.pool;
     let h = hub(pool, "hub", "jhub").await;
-    let choice = |key: &str, name: &str, default: bool| ChoiceForm {
-        key: key.into(),
-        display_name: name.into(),
-        is_default: if default { "on".into() } else { String::new() },
-        ..ChoiceForm::default()
-    };
     let mut f = form("Course", "course");
-    f.profile_options = vec![
-        OptionForm {
-            key: "image".into(),
-            display_name: "Image".into(),
-            choices: vec![
-                ChoiceForm {
-                    image: "quay.io/jupyter/scipy-notebook:python-3.12".into(),
-                    ..choice("python", "Python 3.12", true)
-                },
-                ChoiceForm {
-                    image: "quay.io/jupyter/r-notebook:r-4.4".into(),
-                    ..choice("r", "R 4.4", false)
-                },
-            ],
-            unlisted: "on".into(),
-            unlisted_display_name: "Other image".into(),
-            unlisted_image: "{value}".into(),
-            unlisted_pattern: "^quay\\.io/jupyter/.+:.+$".into(),
-            unlisted_message: String::new(),
-        },
-        OptionForm {
-            key: "size".into(),
-            display_name: "Size".into(),
-            choices: vec![
-                choice("small", "Small", true),
-                ChoiceForm {
-                    cpu_limit: "4".into(),
-                    mem_limit: "16G".into(),
-                    ..choice("large", "Large", false)
-                },
-            ],
-            ..OptionForm::default()
-        },
-    ];
+    let mut image = example_image_option();
+    image.unlisted_image = "{value}".into();
+    f.profile_options = vec![image, example_size_option()];
     f.node_affinity_preferred = vec![PreferredForm {
         weight: "20".into(),
         key: "node-pool".into(),

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use app::backend::db;
-use app::domain::choices::{ChoiceForm, OptionForm};
+use app::domain::choices::{ChoiceForm, OptionForm, example_image_option, example_size_option};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::scheduling::{AffinityForm, ExtraResourceForm, PreferredForm, TolerationForm};
@@ -235,62 +235,6 @@ pub fn gpu_form() -> ProfileForm {
     }
 }
 
-/// A choice of an option (fill in what it overrides with struct update syntax).
-pub fn choice(key: &str, name: &str, default: bool) -> ChoiceForm {
-    ChoiceForm {
-        key: key.into(),
-        display_name: name.into(),
-        is_default: if default { "on".into() } else { String::new() },
-        ..ChoiceForm::default()
-    }
-}
-
-/// An image option: Python 3.12 (default) or R 4.4, or any image of the course registry.
-pub fn image_option() -> OptionForm {
-    OptionForm {
-        key: "image".into(),
-        display_name: "Image".into(),
-        choices: vec![
-            ChoiceForm {
-                image: "quay.io/jupyter/scipy-notebook:python-3.12".into(),
-                ..choice("python", "Python 3.12", true)
-            },
-            ChoiceForm {
-                image: "quay.io/jupyter/r-notebook:r-4.4".into(),
-                ..choice("r", "R 4.4", false)
-            },
-        ],
-        unlisted: "on".into(),
-        unlisted_display_name: "Image from registry.example.org".into(),
-        unlisted_image: "registry.example.org/{value}".into(),
-        unlisted_pattern: "^[a-z0-9._/-]+:[A-Za-z0-9._-]+$".into(),
-        unlisted_message: "Write name:tag, e.g. course/python:2025".into(),
-    }
-}
-
-/// A size option: small (1 CPU, 2G; default) or large (4 CPU, 16G, half of it guaranteed).
-pub fn size_option() -> OptionForm {
-    OptionForm {
-        key: "size".into(),
-        display_name: "Size".into(),
-        choices: vec![
-            ChoiceForm {
-                cpu_limit: "1".into(),
-                mem_limit: "2G".into(),
-                ..choice("small", "Small (1 CPU, 2G)", true)
-            },
-            ChoiceForm {
-                cpu_limit: "4".into(),
-                cpu_guarantee: "2".into(),
-                mem_limit: "16G".into(),
-                mem_guarantee: "8G".into(),
-                ..choice("large", "Large (4 CPU, 16G)", false)
-            },
-        ],
-        ..OptionForm::default()
-    }
-}
-
 /// A hub whose default profile offers image and size choices plus a free-form image and
 /// prefers large nodes, and a GPU profile (toleration, 1 or 2 GPUs to choose).
 pub fn choices_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
@@ -302,7 +246,7 @@ pub fn choices_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
             ProfileForm {
                 is_default: "on".into(),
                 description: "Pick an image and a size when you start.".into(),
-                profile_options: vec![image_option(), size_option()],
+                profile_options: vec![example_image_option(), example_size_option()],
                 node_affinity_preferred: vec![PreferredForm {
                     weight: "50".into(),
                     key: "node-pool".into(),
@@ -320,11 +264,11 @@ pub fn choices_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
                     key: "gpus".into(),
                     display_name: "GPUs".into(),
                     choices: vec![
-                        choice("one", "One GPU", true),
+                        ChoiceForm::new("one", "One GPU", true),
                         ChoiceForm {
                             extra_resources: "nvidia.com/gpu=2".into(),
                             mem_limit: "64G".into(),
-                            ..choice("two", "Two GPUs", false)
+                            ..ChoiceForm::new("two", "Two GPUs", false)
                         },
                     ],
                     ..OptionForm::default()

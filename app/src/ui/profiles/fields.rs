@@ -769,14 +769,7 @@ pub fn profile_conflict_rows(
                 .iter()
                 .map(|c| {
                     let mut s = format!("{}={}", c.key, c.display_name);
-                    for v in [
-                        &c.image,
-                        &c.cpu_limit,
-                        &c.cpu_guarantee,
-                        &c.mem_limit,
-                        &c.mem_guarantee,
-                        &c.extra_resources,
-                    ] {
+                    for v in c.overrides() {
                         if !v.trim().is_empty() {
                             s.push_str(&format!(" {v}"));
                         }

@@ -17,53 +17,26 @@ pub trait Keyed {
     fn row_key(&self) -> u64;
 }
 
-impl Keyed for MountRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
+/// Rows identified by their `key` field.
+macro_rules! keyed {
+    ($($row:ty),*) => {
+        $(impl Keyed for $row {
+            fn row_key(&self) -> u64 {
+                self.key
+            }
+        })*
+    };
 }
-
-impl Keyed for PairRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for ResourceRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for TolerationRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for AffinityRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for PreferredRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for OptionRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for ChoiceRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
+keyed!(
+    MountRow,
+    PairRow,
+    ResourceRow,
+    TolerationRow,
+    AffinityRow,
+    PreferredRow,
+    OptionRow,
+    ChoiceRow
+);
 
 /// A row holding one node-affinity rule (required, or preferred with a weight).
 trait RuleRow: Keyed {
@@ -440,44 +413,15 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
     view! {
         <div class="row-card" data-testid="tolerations-row">
             <div class="row-fields row-fields-toleration">
-                <FieldRow label="Taint key" id=row.id("key") error=row.error("key")>
-                    <TextInput
-                        id=row.id("key")
-                        name=row.name("key")
-                        value=row.get(|r| r.taint_key.clone())
-                        on_input=row.edit("key", |r, v| r.taint_key = v)
-                        placeholder="nvidia.com/gpu"
-                    />
-                </FieldRow>
-                <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
-                    <SelectInput
-                        id=row.id("operator")
-                        name=row.name("operator")
-                        value=operator
-                        on_change=Callback::new(move |v: String| {
-                            set_operator.run(v);
-                            row.touch("value");
-                        })
-                        options=operators
-                    />
-                </FieldRow>
-                <FieldRow label="Value" id=row.id("value") error=row.error("value")>
-                    <input
-                        type="text"
-                        id=row.id("value")
-                        name=move || row.name("value").get()
-                        prop:value=row.get(|r| r.value.clone())
-                        placeholder=move || if exists.get() { "any value" } else { "present" }
-                        disabled=move || exists.get()
-                        autocomplete="off"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        on:input={
-                            let edit = row.edit("value", |r: &mut TolerationRow, v: String| r.value = v);
-                            move |ev| edit.run(event_target_value(&ev))
-                        }
-                    />
-                </FieldRow>
+                {row_text(row, "Taint key", "key", |r| r.taint_key.clone(), |r, v| r.taint_key = v, "nvidia.com/gpu")}
+                {row_operator(row, operator, set_operator, "value", operators)}
+                {row_switched_text(
+                    row,
+                    ("Value", "value"),
+                    (|r| r.value.clone(), |r, v| r.value = v),
+                    Signal::derive(move || if exists.get() { "any value" } else { "present" }),
+                    exists,
+                )}
                 <FieldRow label="Effect" id=row.id("effect") error=row.error("effect")>
                     <SelectInput
                         id=row.id("effect")
@@ -541,47 +485,82 @@ fn rule_fields<T: RuleRow + Send + Sync + 'static>(row: ListRow<T>) -> impl Into
         .into_iter()
         .map(|o| (o.as_str().to_string(), o.label().to_string()))
         .collect();
+    let placeholder = Signal::derive(move || match operator.get().as_str() {
+        "Gt" | "Lt" => "a whole number, e.g. 40",
+        "Exists" | "DoesNotExist" => "no values",
+        _ => "comma-separated, e.g. A100, H100",
+    });
     view! {
-        <FieldRow label="Node label key" id=row.id("key") error=row.error("key")>
-            <TextInput
-                id=row.id("key")
-                name=row.name("key")
-                value=row.get(|r: &T| r.rule().label_key.clone())
-                on_input=row.edit("key", |r: &mut T, v| r.rule_mut().label_key = v)
-                placeholder="nvidia.com/gpu.product"
-            />
-        </FieldRow>
+        {row_text(
+            row,
+            "Node label key",
+            "key",
+            |r: &T| r.rule().label_key.clone(),
+            |r: &mut T, v| r.rule_mut().label_key = v,
+            "nvidia.com/gpu.product",
+        )}
+        {row_operator(row, operator, set_operator, "values", operators)}
+        {row_switched_text(
+            row,
+            ("Values", "values"),
+            (|r: &T| r.rule().values.clone(), |r: &mut T, v| r.rule_mut().values = v),
+            placeholder,
+            no_values,
+        )}
+    }
+}
+
+/// The operator select of a row: choosing one also shows the check of the field it decides
+/// (`then_check`: the value or values).
+fn row_operator<T: Keyed + Send + Sync + 'static>(
+    row: ListRow<T>,
+    value: Signal<String>,
+    set: Callback<String>,
+    then_check: &'static str,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
         <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
             <SelectInput
                 id=row.id("operator")
                 name=row.name("operator")
-                value=operator
+                value
                 on_change=Callback::new(move |v: String| {
-                    set_operator.run(v);
-                    row.touch("values");
+                    set.run(v);
+                    row.touch(then_check);
                 })
-                options=operators
+                options
             />
         </FieldRow>
-        <FieldRow label="Values" id=row.id("values") error=row.error("values")>
+    }
+}
+
+/// How a text field of a row is read and written.
+type Access<T> = (fn(&T) -> String, fn(&mut T, String));
+
+/// A text input of a row that some other choice of the row switches off (cleared and
+/// disabled), with a placeholder saying why.
+fn row_switched_text<T: Keyed + Send + Sync + 'static>(
+    row: ListRow<T>,
+    (label, sub): (&'static str, &'static str),
+    (get, set): Access<T>,
+    placeholder: Signal<&'static str>,
+    off: Signal<bool>,
+) -> impl IntoView {
+    let edit = row.edit(sub, set);
+    view! {
+        <FieldRow label id=row.id(sub) error=row.error(sub)>
             <input
                 type="text"
-                id=row.id("values")
-                name=move || row.name("values").get()
-                prop:value=row.get(|r: &T| r.rule().values.clone())
-                placeholder=move || match operator.get().as_str() {
-                    "Gt" | "Lt" => "a whole number, e.g. 40",
-                    "Exists" | "DoesNotExist" => "no values",
-                    _ => "comma-separated, e.g. A100, H100",
-                }
-                disabled=move || no_values.get()
+                id=row.id(sub)
+                name=move || row.name(sub).get()
+                prop:value=row.get(get)
+                placeholder=move || placeholder.get()
+                disabled=move || off.get()
                 autocomplete="off"
                 autocapitalize="none"
                 spellcheck="false"
-                on:input={
-                    let edit = row.edit("values", |r: &mut T, v: String| r.rule_mut().values = v);
-                    move |ev| edit.run(event_target_value(&ev))
-                }
+                on:input=move |ev| edit.run(event_target_value(&ev))
             />
         </FieldRow>
     }
