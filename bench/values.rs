@@ -105,6 +105,8 @@ fn profiles(h: &Hub) -> Vec<Profile> {
                 extra_resources: vec![],
                 tolerations: vec![],
                 node_affinity: vec![],
+                node_affinity_preferred: vec![],
+                profile_options: vec![],
                 allowed_groups: if i % 4 == 0 { String::new() } else { format!("course-{}", i % 40) },
                 is_default: if i == 0 { "on".into() } else { String::new() },
                 deprecated: if deprecated { "on".into() } else { String::new() },

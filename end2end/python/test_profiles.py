@@ -13,7 +13,10 @@ passes, through the environment:
 For each user it builds a KubeSpawner from the chart's configuration (the parts the values
 set) plus the extraConfig code, renders the profile form, loads the user's default profile
 and checks the profiles offered and the settings KubeSpawner ends up with, then builds the
-server's pod spec and checks its GPU limit, tolerations and required node affinity. Then it checks
+server's pod spec and checks its GPU limit, tolerations and required node affinity. It picks
+choices inside a profile as the spawn form submits them (a listed image and two GPUs, a
+free-form image) and checks the pod spec's image, GPU limit and tolerations, and that a value
+outside the pattern or an unknown choice is refused. Then it checks
 that a profile the user may not use is refused, and that with the portal down (or refusing
 the token) everyone gets the static profile list, which fails closed: it holds only the
 profiles open to everyone, so a group member gets no restricted profile, image or volume;
@@ -55,6 +58,11 @@ from tornado.web import HTTPError  # noqa: E402
 CHART_HOME_VOLUME = "volume-{user_server}"
 CHART_MEM_GUARANTEE = "1G"
 # scheduling.userPods.tolerations: the chart puts them before singleuser.extraTolerations.
+# scheduling.userPods.nodeAffinity.matchNodePurpose: prefer (the chart's default).
+CHART_NODE_PURPOSE = {
+    "weight": 100,
+    "preference": {"matchExpressions": [{"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]},
+}
 CHART_USER_TOLERATIONS = [
     {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
     {"key": "hub.jupyter.org_dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
@@ -112,7 +120,9 @@ def chart_config(values):
     c.KubeSpawner.environment = dict(su.get("extraEnv") or {})
     c.KubeSpawner.node_selector = dict(su.get("nodeSelector") or {})
     c.KubeSpawner.tolerations = CHART_USER_TOLERATIONS + list(su.get("extraTolerations") or [])
-    c.KubeSpawner.node_affinity_required = list((su.get("extraNodeAffinity") or {}).get("required") or [])
+    affinity = su.get("extraNodeAffinity") or {}
+    c.KubeSpawner.node_affinity_required = list(affinity.get("required") or [])
+    c.KubeSpawner.node_affinity_preferred = [CHART_NODE_PURPOSE] + list(affinity.get("preferred") or [])
     extra = su.get("extraResource") or {}
     c.KubeSpawner.extra_resource_limits = dict(extra.get("limits") or {})
     c.KubeSpawner.extra_resource_guarantees = dict(extra.get("guarantees") or {})
@@ -242,6 +252,42 @@ async def main():
             expressions == eff["node_affinity"],
             "%s's pod requires nodes %s (got %s)" % (name, eff["node_affinity"], expressions),
         )
+
+    # Choices inside a profile, as the spawn form submits them.
+    _, _, form = await spawner_for(c, "alice")
+    for needle in expect["choice_form"]:
+        check(needle in form, "alice's spawn form has %s" % needle)
+    for case in expect["choices"]:
+        spawner = KubeSpawner(config=c, user=User(case["user"]), _mock=True)
+        spawner.user_options = spawner.options_from_form(case["form"])
+        await spawner.load_user_options()
+        what = "%s with %s" % (case["user"], case["form"])
+        check(spawner.image == case["image"], "%s runs %s (got %s)" % (what, case["image"], spawner.image))
+        check(
+            spawner.mem_limit == case["mem_limit_bytes"],
+            "%s has %s bytes of memory (got %s)" % (what, case["mem_limit_bytes"], spawner.mem_limit),
+        )
+        pod = await spawner.get_pod_manifest()
+        container = pod.spec.containers[0]
+        limits = container.resources.limits or {}
+        check(container.image == case["image"], "%s: the pod's image is %s (got %s)" % (what, case["image"], container.image))
+        check(
+            limits.get("nvidia.com/gpu") == case["gpus"],
+            "%s: the pod's GPU limit is %s (got %s)" % (what, case["gpus"], limits.get("nvidia.com/gpu")),
+        )
+        keys = [t.key for t in pod.spec.tolerations or []]
+        check(keys == case["tolerations"], "%s: the pod tolerates %s (got %s)" % (what, case["tolerations"], keys))
+        preferred = pod.spec.affinity.node_affinity.preferred_during_scheduling_ignored_during_execution or []
+        weights = [t["weight"] if isinstance(t, dict) else t.weight for t in preferred]
+        check(weights == [100], "%s: the chart's node-purpose preference stays (got %s)" % (what, weights))
+    for case in expect["bad_choices"]:
+        spawner = KubeSpawner(config=c, user=User(case["user"]), _mock=True)
+        spawner.user_options = spawner.options_from_form(case["form"])
+        try:
+            await spawner.load_user_options()
+            check(False, "%s is refused %s" % (case["user"], case["form"]))
+        except (ValueError, KeyError) as e:
+            check(True, "%s is refused %s (%s: %s)" % (case["user"], case["form"], type(e).__name__, e))
 
     for name, slug in expect["refused"]:
         try:

@@ -223,7 +223,7 @@ pub async fn load(
             namespace: hub.spec.namespace.clone(),
             profiles: offered
                 .iter()
-                .map(|p| ProfileCard::new(p, &volumes, fit(&ProfileCard::request(p), &rooms)))
+                .map(|p| ProfileCard::new(p, &volumes, |r| fit(r, &rooms)))
                 .collect(),
             chosen,
             chosen_by_user: own_choice.is_some(),

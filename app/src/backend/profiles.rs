@@ -8,12 +8,13 @@ use super::db::{self, internal};
 use super::write::{self, ConstraintRule, Statement, Versioned, constraint_error};
 use super::{hubs, volumes};
 use crate::domain::FieldErrors;
+use crate::domain::choices::ProfileOption;
 use crate::domain::mount::check_mounts;
 use crate::domain::profile::{
     EnvVar, HomeStorage, ImageSpec, Profile, ProfileSpec, PullPolicy, VolumeMount, check_siblings,
 };
 use crate::domain::quantity::{Memory, Quantity};
-use crate::domain::scheduling::{MatchExpression, Toleration};
+use crate::domain::scheduling::{MatchExpression, PreferredTerm, Toleration};
 use crate::domain::validate::quoted_list;
 use crate::error::{AppError, AppResult};
 use std::collections::{BTreeMap, HashMap};
@@ -44,6 +45,8 @@ struct ProfileRow {
     extra_resource_guarantees_json: String,
     tolerations_json: String,
     node_affinity_json: String,
+    node_affinity_preferred_json: String,
+    profile_options_json: String,
     allowed_groups_json: String,
     is_default: bool,
     replaced_by: Option<i64>,
@@ -64,8 +67,8 @@ const SELECT_PROFILES: &str = "SELECT id, hub_id, slug, display_name, descriptio
         image_tag, image_pull_policy, image_pull_secret, cpu_limit, cpu_guarantee, mem_limit,
         mem_guarantee, home_capacity, home_storage_class, home_mount_path, env_json,
         node_selector_json, extra_resource_limits_json, extra_resource_guarantees_json,
-        tolerations_json, node_affinity_json, allowed_groups_json, is_default, replaced_by,
-        version, created_at, updated_at
+        tolerations_json, node_affinity_json, node_affinity_preferred_json, profile_options_json,
+        allowed_groups_json, is_default, replaced_by, version, created_at, updated_at
      FROM profiles";
 
 fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
@@ -93,6 +96,11 @@ fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
         serde_json::from_str(&r.tolerations_json).map_err(|e| bad("tolerations", e.to_string()))?;
     let node_affinity: Vec<MatchExpression> = serde_json::from_str(&r.node_affinity_json)
         .map_err(|e| bad("node_affinity", e.to_string()))?;
+    let node_affinity_preferred: Vec<PreferredTerm> =
+        serde_json::from_str(&r.node_affinity_preferred_json)
+            .map_err(|e| bad("node_affinity_preferred", e.to_string()))?;
+    let profile_options: Vec<ProfileOption> = serde_json::from_str(&r.profile_options_json)
+        .map_err(|e| bad("profile_options", e.to_string()))?;
     Ok(Profile {
         id,
         hub_id: r.hub_id,
@@ -127,6 +135,8 @@ fn from_row(r: ProfileRow, mounts: Vec<VolumeMount>) -> AppResult<Profile> {
             extra_resource_guarantees,
             tolerations,
             node_affinity,
+            node_affinity_preferred,
+            profile_options,
             allowed_groups,
             is_default: r.is_default,
             replaced_by: r.replaced_by,
@@ -330,6 +340,8 @@ fn bind_spec<'q>(q: Statement<'q>, spec: &'q ProfileSpec) -> Statement<'q> {
         .bind(json_text(&spec.extra_resource_guarantees))
         .bind(json_text(&spec.tolerations))
         .bind(json_text(&spec.node_affinity))
+        .bind(json_text(&spec.node_affinity_preferred))
+        .bind(json_text(&spec.profile_options))
         .bind(json_text(&spec.allowed_groups))
         .bind(spec.is_default)
         .bind(spec.replaced_by)
@@ -382,10 +394,10 @@ impl Versioned for Profile {
                  mem_limit_bytes, mem_guarantee, mem_guarantee_bytes, home_capacity,
                  home_storage_class, home_mount_path, env_json, node_selector_json,
                  extra_resource_limits_json, extra_resource_guarantees_json, tolerations_json,
-                 node_affinity_json, allowed_groups_json, is_default, replaced_by, created_at,
-                 updated_at)
+                 node_affinity_json, node_affinity_preferred_json, profile_options_json,
+                 allowed_groups_json, is_default, replaced_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                 ?, ?)
+                 ?, ?, ?, ?)
              RETURNING id",
         )
         .bind(hub_id);
@@ -409,7 +421,8 @@ impl Versioned for Profile {
                  mem_guarantee_bytes = ?, home_capacity = ?, home_storage_class = ?,
                  home_mount_path = ?, env_json = ?, node_selector_json = ?,
                  extra_resource_limits_json = ?, extra_resource_guarantees_json = ?,
-                 tolerations_json = ?, node_affinity_json = ?, allowed_groups_json = ?,
+                 tolerations_json = ?, node_affinity_json = ?, node_affinity_preferred_json = ?,
+                 profile_options_json = ?, allowed_groups_json = ?,
                  is_default = ?, replaced_by = ?, version = version + 1, updated_at = ?
              WHERE id = ? AND version = ?",
         );

@@ -65,6 +65,8 @@ pub fn example_profile(volume_id: i64) -> ProfileForm {
         extra_resources: vec![],
         tolerations: vec![],
         node_affinity: vec![],
+        node_affinity_preferred: vec![],
+        profile_options: vec![],
         allowed_groups: String::new(),
         is_default: "on".into(),
         deprecated: String::new(),

@@ -12,7 +12,11 @@ pub struct FieldChange {
 }
 
 /// Compares two JSON documents field by field. Objects are walked recursively (paths joined
-/// with `.`); arrays and scalars are compared whole, which reads best for lists such as groups.
+/// with `.`). Two non-empty lists of objects that each carry their own unique `key` (a
+/// profile's options and their choices) are compared element by element by that key
+/// (`profile_options[size].choices[large].mem_limit`), with an `… (order)` change when only
+/// their order moved; other arrays and scalars are compared whole, which reads best for lists
+/// such as groups.
 pub fn field_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     let mut out = Vec::new();
     walk("", before, after, &mut out);
@@ -52,6 +56,32 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
                 });
             }
         }
+        (Some(Value::Array(a)), Some(Value::Array(b)))
+            if !path.is_empty() && keyed(a).is_some() && keyed(b).is_some() =>
+        {
+            let (ka, kb) = (keyed(a).unwrap_or_default(), keyed(b).unwrap_or_default());
+            for (k, v) in &ka {
+                let after = kb.iter().find(|(x, _)| x == k).map(|(_, v)| *v);
+                walk(&format!("{path}[{k}]"), Some(v), after, out);
+            }
+            for (k, v) in kb.iter().filter(|(k, _)| !ka.iter().any(|(x, _)| x == k)) {
+                walk(&format!("{path}[{k}]"), None, Some(v), out);
+            }
+            let order = |l: &[(&str, &Value)]| -> Vec<String> {
+                l.iter().map(|(k, _)| (*k).to_string()).collect()
+            };
+            let (oa, ob) = (order(&ka), order(&kb));
+            let common = |o: &[String], other: &[String]| -> Vec<String> {
+                o.iter().filter(|k| other.contains(k)).cloned().collect()
+            };
+            if common(&oa, &ob) != common(&ob, &oa) {
+                out.push(FieldChange {
+                    field: format!("{path} (order)"),
+                    old: Some(Value::from(oa)),
+                    new: Some(Value::from(ob)),
+                });
+            }
+        }
         (a, b) if a != b => out.push(FieldChange {
             field: path.to_string(),
             old: a.cloned(),
@@ -59,6 +89,20 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
         }),
         _ => {}
     }
+}
+
+/// The elements of a list by their `key`, when every element is an object with a non-empty
+/// string `key` of its own.
+fn keyed(list: &[Value]) -> Option<Vec<(&str, &Value)>> {
+    let mut out: Vec<(&str, &Value)> = Vec::new();
+    for v in list {
+        let k = v.get("key")?.as_str().filter(|k| !k.is_empty())?;
+        if out.iter().any(|(x, _)| *x == k) {
+            return None;
+        }
+        out.push((k, v));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// An audit event as the audit page shows it.
@@ -95,6 +139,37 @@ mod tests {
         assert_eq!(fields, vec!["groups", "role", "x.z"]);
         assert_eq!(d[1].old, Some(json!("user")));
         assert_eq!(d[1].new, Some(json!("admin")));
+    }
+
+    #[test]
+    fn keyed_lists_are_compared_by_key() {
+        let a = json!({"profile_options": [
+            {"key": "image", "choices": [{"key": "py", "image": "a:1"}, {"key": "r", "image": "r:1"}]},
+            {"key": "size", "choices": [{"key": "small", "mem_limit": "2G"}]}
+        ], "groups": ["a"]});
+        let b = json!({"profile_options": [
+            {"key": "size", "choices": [{"key": "small", "mem_limit": "4G"}, {"key": "large", "mem_limit": "16G"}]},
+            {"key": "image", "choices": [{"key": "py", "image": "a:2"}, {"key": "r", "image": "r:1"}]}
+        ], "groups": ["a"]});
+        let d = field_diff(Some(&a), Some(&b));
+        let fields: Vec<&str> = d.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "profile_options[image].choices[py].image",
+                "profile_options[size].choices[small].mem_limit",
+                "profile_options[size].choices[large]",
+                "profile_options (order)",
+            ]
+        );
+        assert_eq!(d[0].old, Some(json!("a:1")));
+        assert_eq!(d[2].old, None);
+        // A list emptied, or one whose elements share a key, is compared whole.
+        let c = json!({"profile_options": [], "groups": ["a"]});
+        assert_eq!(field_diff(Some(&a), Some(&c))[0].field, "profile_options");
+        let t1 = json!({"t": [{"key": "k", "effect": "A"}, {"key": "k", "effect": "B"}]});
+        let t2 = json!({"t": [{"key": "k", "effect": "A"}]});
+        assert_eq!(field_diff(Some(&t1), Some(&t2))[0].field, "t");
     }
 
     #[test]

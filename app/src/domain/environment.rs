@@ -2,9 +2,10 @@
 //! own servers and home volumes. Built on the server from SQLite and the watch stores, for
 //! that user only; plain data here so the page renders it in the browser too.
 
+use super::choices::OptionChoice;
 use super::cluster::PodHealth;
 use super::fit::{Fit, ServerRequest, bytes_text};
-use super::profile::Profile;
+use super::profile::{Profile, ProfileSpec};
 use super::quantity::format_cores;
 use super::scheduling::{extended_requests, extra_resource_rows};
 use super::volume::SharedVolume;
@@ -69,7 +70,32 @@ pub struct ProfileCard {
     /// GPUs and other extended resources, e.g. "1 nvidia.com/gpu".
     #[serde(default)]
     pub devices: Vec<String>,
+    /// The choices inside the profile; image, CPU, memory, GPUs and `fit` above are those of
+    /// the default choices (what a server gets when the user picks nothing).
+    #[serde(default)]
+    pub options: Vec<CardOption>,
     pub fit: Fit,
+}
+
+/// One option of a profile as the card lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardOption {
+    pub display_name: String,
+    pub choices: Vec<CardChoice>,
+    /// The free-form value's label, when users may type one (e.g. "Image from our registry").
+    pub free_form: Option<String>,
+}
+
+/// One choice as the card lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardChoice {
+    pub display_name: String,
+    /// What it changes, e.g. "quay.io/jupyter/r-notebook:r-4.4" or "up to 4 CPU, up to 16 GiB, 1 nvidia.com/gpu".
+    pub detail: String,
+    pub is_default: bool,
+    /// Whether a server with this choice fits now, for a choice that asks the scheduler for
+    /// other resources than the default; `None` otherwise (the card's own answer holds).
+    pub fit: Option<Fit>,
 }
 
 fn resource_text(limit: Option<String>, guarantee: Option<String>) -> String {
@@ -82,18 +108,65 @@ fn resource_text(limit: Option<String>, guarantee: Option<String>) -> String {
     }
 }
 
+fn cpu_text(s: &ProfileSpec) -> String {
+    resource_text(
+        s.cpu_limit.map(|c| format!("{} CPU", format_cores(c))),
+        s.cpu_guarantee.map(|c| format!("{} CPU", format_cores(c))),
+    )
+}
+
+fn memory_text(s: &ProfileSpec) -> String {
+    resource_text(
+        s.mem_limit.as_ref().map(|m| bytes_text(m.bytes())),
+        s.mem_guarantee.as_ref().map(|m| bytes_text(m.bytes())),
+    )
+}
+
+fn devices_text(s: &ProfileSpec) -> Vec<String> {
+    extra_resource_rows(&s.extra_resource_limits, &s.extra_resource_guarantees)
+        .into_iter()
+        .map(|r| {
+            let n = if r.limit.is_empty() {
+                r.guarantee
+            } else {
+                r.limit
+            };
+            format!("{n} {}", r.name)
+        })
+        .collect()
+}
+
+/// What a choice changes, in the card's words (its image, CPU, memory and GPUs as a server
+/// with it gets them).
+fn choice_detail(c: &OptionChoice, with: &ProfileSpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(image) = &c.image {
+        parts.push(image.clone());
+    }
+    if c.cpu_limit.is_some() || c.cpu_guarantee.is_some() {
+        parts.push(cpu_text(with));
+    }
+    if c.mem_limit.is_some() || c.mem_guarantee.is_some() {
+        parts.push(memory_text(with));
+    }
+    parts.extend(
+        c.extra_resource_limits
+            .iter()
+            .map(|(name, n)| format!("{n} {name}")),
+    );
+    parts.join(", ")
+}
+
 impl ProfileCard {
-    /// The card of profile `p`, naming its shared volumes from `volumes`.
-    pub fn new(p: &Profile, volumes: &[SharedVolume], fit: Fit) -> Self {
-        let s = &p.spec;
-        let cpu = resource_text(
-            s.cpu_limit.map(|c| format!("{} CPU", format_cores(c))),
-            s.cpu_guarantee.map(|c| format!("{} CPU", format_cores(c))),
-        );
-        let memory = resource_text(
-            s.mem_limit.as_ref().map(|m| bytes_text(m.bytes())),
-            s.mem_guarantee.as_ref().map(|m| bytes_text(m.bytes())),
-        );
+    /// The card of profile `p`, naming its shared volumes from `volumes`; `fit_of` answers
+    /// whether a server asking a request fits (once for the default choices, once per choice
+    /// that asks for other resources).
+    pub fn new(
+        p: &Profile,
+        volumes: &[SharedVolume],
+        fit_of: impl Fn(&ServerRequest) -> Fit,
+    ) -> Self {
+        let s = p.spec.with_defaults();
         let mounts = s
             .mounts
             .iter()
@@ -110,47 +183,65 @@ impl ProfileCard {
                 )
             })
             .collect();
-        let devices = extra_resource_rows(&s.extra_resource_limits, &s.extra_resource_guarantees)
-            .into_iter()
-            .map(|r| {
-                let n = if r.limit.is_empty() {
-                    r.guarantee
-                } else {
-                    r.limit
-                };
-                format!("{n} {}", r.name)
+        let options = p
+            .spec
+            .profile_options
+            .iter()
+            .map(|o| CardOption {
+                display_name: o.display_name.clone(),
+                choices: o
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        // This choice with the other options' defaults.
+                        let with = s.with_choice(c);
+                        CardChoice {
+                            display_name: c.display_name.clone(),
+                            detail: choice_detail(c, &with),
+                            is_default: c.is_default,
+                            fit: (c.changes_resources() && !c.is_default)
+                                .then(|| fit_of(&request_of(&with))),
+                        }
+                    })
+                    .collect(),
+                free_form: o.unlisted.as_ref().map(|u| u.display_name.clone()),
             })
             .collect();
         ProfileCard {
             id: p.id,
             display_name: s.display_name.clone(),
             description: s.description.clone(),
-            image: format!("{}:{}", s.image.name, s.image.tag),
-            cpu,
-            memory,
+            image: s.image.reference(),
+            cpu: cpu_text(&s),
+            memory: memory_text(&s),
             home: format!("{} at {}", s.home.capacity.as_str(), s.home.mount_path),
             volumes: mounts,
-            devices,
-            fit,
+            devices: devices_text(&s),
+            options,
+            fit: fit_of(&request_of(&s)),
         }
     }
 
-    /// What a server of profile `p` requests from the scheduler.
+    /// What a server of profile `p` requests from the scheduler (with the default choices).
     pub fn request(p: &Profile) -> ServerRequest {
-        let s = &p.spec;
-        ServerRequest::from_settings(
-            s.cpu_guarantee,
-            s.cpu_limit,
-            s.mem_guarantee.as_ref().map(|m| m.bytes()),
-            s.mem_limit.as_ref().map(|m| m.bytes()),
-            s.node_selector.clone(),
-        )
-        .with_scheduling(
-            extended_requests(&s.extra_resource_limits, &s.extra_resource_guarantees),
-            s.tolerations.clone(),
-            s.node_affinity.clone(),
-        )
+        request_of(&p.spec.with_defaults())
     }
+}
+
+/// What a server with these settings requests from the scheduler.
+pub fn request_of(s: &ProfileSpec) -> ServerRequest {
+    ServerRequest::from_settings(
+        s.cpu_guarantee,
+        s.cpu_limit,
+        s.mem_guarantee.as_ref().map(|m| m.bytes()),
+        s.mem_limit.as_ref().map(|m| m.bytes()),
+        s.node_selector.clone(),
+    )
+    .with_scheduling(
+        extended_requests(&s.extra_resource_limits, &s.extra_resource_guarantees),
+        s.tolerations.clone(),
+        s.node_affinity.clone(),
+    )
 }
 
 /// One of the user's servers.
@@ -249,7 +340,7 @@ mod tests {
             }],
             ..Default::default()
         });
-        let card = ProfileCard::new(&p, &[vol], Fit::Unknown);
+        let card = ProfileCard::new(&p, &[vol], |_| Fit::Unknown);
         assert_eq!(card.image, "quay.io/jupyter/scipy-notebook:2024-05-01");
         assert_eq!(card.cpu, "up to 2 CPU (0.5 CPU guaranteed)");
         assert_eq!(card.memory, "up to 4 GiB");
@@ -257,5 +348,61 @@ mod tests {
         assert_eq!(card.volumes, ["course-data at /mnt/data (read-only)"]);
         let r = ProfileCard::request(&p);
         assert_eq!((r.cpu_millis, r.memory_bytes), (500, 4 << 30));
+    }
+
+    /// A profile with choices: the card shows what the default choices give, lists every
+    /// choice, and does not claim "Fits now" for a choice that needs more than there is.
+    #[test]
+    fn a_card_lists_the_choices_and_their_fit() {
+        use crate::domain::choices::{example_image_option, example_size_option};
+        let mut image = example_image_option();
+        // R 4.4 is the default, the second choice keeps the profile's image.
+        image.choices[0].is_default = String::new();
+        image.choices[0].image = String::new();
+        image.choices[1].is_default = "on".into();
+        let mut size = example_size_option();
+        size.choices[1].cpu_limit = "8".into();
+        size.choices[1].cpu_guarantee = String::new();
+        size.choices[1].mem_limit = "32G".into();
+        size.choices[1].mem_guarantee = String::new();
+        size.choices[1].extra_resources = "nvidia.com/gpu=1".into();
+        let p = profile(ProfileForm {
+            display_name: "Course".into(),
+            slug: "course".into(),
+            image_name: "quay.io/jupyter/scipy-notebook".into(),
+            image_tag: "2024-05-01".into(),
+            cpu_limit: "2".into(),
+            mem_limit: "4G".into(),
+            home_capacity: "10Gi".into(),
+            profile_options: vec![image, size],
+            ..Default::default()
+        });
+        // A cluster with room for 2 CPU and no GPU.
+        let card = ProfileCard::new(&p, &[], |r| {
+            if r.cpu_millis <= 2000 && r.extended.is_empty() {
+                Fit::FitsNow { node: "n1".into() }
+            } else {
+                Fit::NoRoomNow {
+                    reason: "too big".into(),
+                }
+            }
+        });
+        assert_eq!(card.image, "quay.io/jupyter/r-notebook:r-4.4");
+        assert_eq!(card.cpu, "up to 1 CPU");
+        assert_eq!(card.memory, "up to 2 GiB");
+        assert_eq!(card.fit.label(), "Fits now");
+        assert_eq!(card.options.len(), 2);
+        let image = &card.options[0];
+        assert_eq!(
+            image.free_form.as_deref(),
+            Some("Image from registry.example.org")
+        );
+        assert_eq!(image.choices[0].detail, "");
+        assert_eq!(image.choices[1].detail, "quay.io/jupyter/r-notebook:r-4.4");
+        assert!(image.choices[1].is_default && image.choices[1].fit.is_none());
+        let large = &card.options[1].choices[1];
+        assert_eq!(large.detail, "up to 8 CPU, up to 32 GiB, 1 nvidia.com/gpu");
+        assert_eq!(large.fit.as_ref().map(Fit::label), Some("No room now"));
+        assert_eq!(ProfileCard::request(&p).cpu_millis, 1000);
     }
 }

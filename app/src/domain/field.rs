@@ -79,6 +79,25 @@ impl FieldErrors {
     }
 }
 
+/// Pushes the error of `r` (if any) into `errors` and returns the value.
+pub fn keep<T>(errors: &mut FieldErrors, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.0.push(e)).ok()
+}
+
+/// An optional field: `None` when `input` is blank, else `parse` of it (its error pushed).
+pub fn optional<T>(
+    errors: &mut FieldErrors,
+    input: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Option<T> {
+    let t = input.trim();
+    if t.is_empty() {
+        None
+    } else {
+        keep(errors, parse(t))
+    }
+}
+
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();

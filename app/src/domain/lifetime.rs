@@ -8,6 +8,7 @@
 //! `cull_max_age`, `start_timeout`, `http_timeout` (whole seconds), `concurrent_spawn_limit`,
 //! `active_server_limit` (whole numbers, 0 = no limit).
 
+use super::field::optional;
 use super::validate::valid_fix;
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -219,19 +220,6 @@ pub struct LifetimeInput<'a> {
     pub http_timeout: &'a str,
     pub concurrent_spawn_limit: &'a str,
     pub active_server_limit: &'a str,
-}
-
-fn optional<T>(
-    errors: &mut FieldErrors,
-    input: &str,
-    parse: impl FnOnce(&str) -> Result<T, FieldError>,
-) -> Option<T> {
-    let t = input.trim();
-    if t.is_empty() {
-        None
-    } else {
-        parse(t).map_err(|e| errors.0.push(e)).ok()
-    }
 }
 
 impl LifetimeInput<'_> {

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod choices;
 pub mod cluster;
 pub mod deploy;
 pub mod environment;
@@ -12,6 +13,7 @@ pub mod field;
 pub mod fit;
 pub mod hub;
 pub mod hub_rest;
+pub mod image;
 pub mod lifetime;
 pub mod mount;
 pub mod profile;

@@ -18,26 +18,32 @@
 //! | `extra_resources[i].name`, `.limit`, `.guarantee` | GPUs and other extended resources |
 //! | `tolerations[i].key`, `.operator`, `.value`, `.effect`, `.seconds` | tolerated node taints |
 //! | `node_affinity[i].key`, `.operator`, `.values` | required node affinity |
+//! | `node_affinity_preferred[i].weight`, `.key`, `.operator`, `.values` | preferred node affinity |
+//! | `profile_options[i]…` | choices inside the profile (see [`super::choices`]) |
 //! | `allowed_groups` | comma-separated groups; empty = everyone |
 //! | `is_default`, `deprecated` (checkboxes), `replaced_by` (profile id) | lifecycle |
 //!
 //! `i` is the 0-based position of the row in the submitted list. Every mount row counts (a row
 //! without a volume is an error: remove it), while `env`, `node_selector`, `extra_resources`,
-//! `tolerations` and `node_affinity` rows left entirely blank are ignored (see
-//! [`super::scheduling`] for the rules of the last three). Server-side checks that need other rows (unique slug, one
+//! `tolerations`, `node_affinity`, `node_affinity_preferred` and `profile_options` rows left
+//! entirely blank are ignored (see [`super::scheduling`] and [`super::choices`] for their rules). Server-side checks that need other rows (unique slug, one
 //! default, replacement, volumes) use the same names and are pure functions here too
 //! ([`check_siblings`], [`crate::domain::mount::check_mounts`]), so the browser can run them on the lists it shows.
 
+use super::choices::{OptionChoice, OptionForm, ProfileBase, ProfileOption, check_options};
+use super::field::{keep, optional};
+use super::image::split_reference;
+pub use super::image::{IMAGE_NAME_MAX, is_digest, validate_image_name, validate_image_tag};
 use super::quantity::{Memory, Quantity, Shown, check_guarantee, format_cores, validate_cpu};
 use super::scheduling::{
-    AffinityForm, ExtraResourceForm, MatchExpression, Toleration, TolerationForm,
-    check_extra_resources, check_node_affinity, check_tolerations, extra_resource_rows,
+    AffinityForm, ExtraResourceForm, MatchExpression, PreferredForm, PreferredTerm, Toleration,
+    TolerationForm, check_extra_resources, check_node_affinity, check_preferred_affinity,
+    check_tolerations, extra_resource_rows,
 };
 use super::user::parse_groups;
 use super::validate::{
-    checkbox_value, parse_checkbox, quoted_list, valid_fix, validate_absolute_path,
-    validate_display_name, validate_dns1123_label, validate_dns1123_subdomain, validate_label_key,
-    validate_label_value,
+    checkbox_value, parse_checkbox, quoted_list, validate_absolute_path, validate_display_name,
+    validate_dns1123_label, validate_dns1123_subdomain, validate_label_key, validate_label_value,
 };
 use super::{FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -45,7 +51,6 @@ use std::collections::BTreeMap;
 
 pub const DEFAULT_HOME_MOUNT_PATH: &str = "/home/jovyan";
 pub const DESCRIPTION_MAX: usize = 2000;
-pub const IMAGE_NAME_MAX: usize = 255;
 pub const ENV_VALUE_MAX: usize = 32 * 1024;
 
 /// When to pull the image (the container's `imagePullPolicy`).
@@ -92,168 +97,6 @@ impl std::fmt::Display for PullPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-fn path_component_ok(c: &str) -> bool {
-    // [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
-    if c.is_empty() || !c.starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit()) {
-        return false;
-    }
-    if !c.ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit()) {
-        return false;
-    }
-    let b = c.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let ch = b[i];
-        if ch.is_ascii_lowercase() || ch.is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        // A separator run: ".", "_", "__" or "-+".
-        let start = i;
-        while i < b.len() && !(b[i].is_ascii_lowercase() || b[i].is_ascii_digit()) {
-            i += 1;
-        }
-        let sep = &c[start..i];
-        let ok = sep == "." || sep == "_" || sep == "__" || sep.chars().all(|x| x == '-');
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-fn registry_ok(d: &str) -> bool {
-    let (host, port) = match d.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (d, None),
-    };
-    if let Some(p) = port
-        && (p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) || p.len() > 5)
-    {
-        return false;
-    }
-    !host.is_empty()
-        && host.split('.').all(|l| {
-            !l.is_empty()
-                && l.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && l.ends_with(|c: char| c.is_ascii_alphanumeric())
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-}
-
-/// An image name without tag: `[registry[:port]/]path/to/repository`, e.g.
-/// `mydocker.registry.com/jupyterhub/k8s-singleuser` or `quay.io/jupyter/scipy-notebook`.
-pub fn validate_image_name(field: &str, input: &str) -> Result<String, FieldError> {
-    let err = |m: String| Err(FieldError::new(field, m));
-    let s = input.trim();
-    if s.is_empty() {
-        return err("An image is required, e.g. quay.io/jupyter/scipy-notebook.".into());
-    }
-    if s.len() > IMAGE_NAME_MAX {
-        return err(format!(
-            "The image name is longer than {IMAGE_NAME_MAX} characters."
-        ));
-    }
-    if s.contains("://") {
-        return err(format!(
-            "\"{s}\" is a URL: write the image without a scheme, e.g. {}.",
-            s.split_once("://").map_or(s, |(_, r)| r)
-        ));
-    }
-    if let Some((name, digest)) = s.split_once('@') {
-        return err(format!(
-            "Put the digest in the tag field: image \"{name}\", tag \"{digest}\"."
-        ));
-    }
-    let mut parts: Vec<&str> = s.split('/').collect();
-    let first_is_registry = parts.len() > 1
-        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost");
-    if first_is_registry {
-        let reg = parts.remove(0);
-        if !registry_ok(reg) {
-            return err(format!(
-                "\"{reg}\" is not a valid registry host: write e.g. registry.example.org or registry.example.org:5000."
-            ));
-        }
-    }
-    if let Some(last) = parts.last()
-        && let Some((repo, tag)) = last.split_once(':')
-    {
-        let name = s.strip_suffix(&format!(":{tag}")).unwrap_or(s);
-        return err(format!(
-            "Put the tag in the tag field: image \"{name}\", tag \"{tag}\" (\"{repo}\" is the repository)."
-        ));
-    }
-    for p in &parts {
-        if p.chars().any(|c| c.is_ascii_uppercase()) {
-            let said = format!("\"{s}\": repository names must be lowercase");
-            return Err(
-                match valid_fix(s.to_ascii_lowercase(), |f| validate_image_name(field, f)) {
-                    Some(f) => {
-                        FieldError::new(field, format!("{said}: write \"{f}\".")).with_suggestion(f)
-                    }
-                    None => FieldError::new(field, format!("{said}.")),
-                },
-            );
-        }
-        if !path_component_ok(p) {
-            return err(format!(
-                "\"{p}\" is not a valid repository path part: use lowercase letters and digits, separated by '.', '_', '__' or '-'."
-            ));
-        }
-    }
-    Ok(s.to_string())
-}
-
-/// Whether `s` is an image digest (`sha256:<64 hex>` or another `algorithm:hex`).
-pub fn is_digest(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((algo, hex)) => {
-            let algo_ok = algo.starts_with(|c: char| c.is_ascii_alphabetic())
-                && algo
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c));
-            let hex_ok = hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
-            let len_ok = algo != "sha256" || hex.len() == 64;
-            algo_ok && hex_ok && len_ok
-        }
-        None => false,
-    }
-}
-
-/// A tag (`v1`, `2024-05-01`, `latest`) or a digest (`sha256:…`).
-pub fn validate_image_tag(field: &str, input: &str) -> Result<String, FieldError> {
-    let err = |m: String| Err(FieldError::new(field, m));
-    let s = input.trim();
-    if s.is_empty() {
-        return err("A tag or digest is required, e.g. v1 or sha256:….".into());
-    }
-    if let Some(rest) = s.strip_prefix([':', '@']) {
-        return err(format!(
-            "Write the tag without the leading \"{}\": {rest}.",
-            &s[..1]
-        ));
-    }
-    if s.contains(':') {
-        if is_digest(s) {
-            return Ok(s.to_string());
-        }
-        return err(format!(
-            "\"{s}\" is neither a tag nor a digest: a digest is sha256: followed by 64 hexadecimal digits."
-        ));
-    }
-    let valid = s.len() <= 128
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
-    if !valid {
-        return err(format!(
-            "\"{s}\" is not a valid tag: use at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'."
-        ));
-    }
-    Ok(s.to_string())
 }
 
 /// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`. Names JupyterHub sets itself
@@ -398,6 +241,10 @@ pub struct ProfileForm {
     #[serde(default)]
     pub node_affinity: Vec<AffinityForm>,
     #[serde(default)]
+    pub node_affinity_preferred: Vec<PreferredForm>,
+    #[serde(default)]
+    pub profile_options: Vec<OptionForm>,
+    #[serde(default)]
     pub allowed_groups: String,
     #[serde(default)]
     pub is_default: String,
@@ -482,6 +329,13 @@ pub struct ProfileSpec {
     /// Required node affinity: a node must match every expression.
     #[serde(default)]
     pub node_affinity: Vec<MatchExpression>,
+    /// Preferred node affinity: weighted rules the scheduler favours. Absent in audit entries
+    /// older than it, as are the options.
+    #[serde(default)]
+    pub node_affinity_preferred: Vec<PreferredTerm>,
+    /// Choices inside the profile (KubeSpawner's `profile_options`), in the order shown.
+    #[serde(default)]
+    pub profile_options: Vec<ProfileOption>,
     /// Empty: everyone may use the profile.
     pub allowed_groups: Vec<String>,
     pub is_default: bool,
@@ -561,11 +415,56 @@ impl ProfileSpec {
                 .iter()
                 .map(MatchExpression::to_form)
                 .collect(),
+            node_affinity_preferred: self
+                .node_affinity_preferred
+                .iter()
+                .map(PreferredTerm::to_form)
+                .collect(),
+            profile_options: self
+                .profile_options
+                .iter()
+                .map(ProfileOption::to_form)
+                .collect(),
             allowed_groups: self.allowed_groups.join(", "),
             is_default: checkbox_value(self.is_default),
             deprecated: checkbox_value(self.is_deprecated()),
             replaced_by: self.replaced_by.map(|i| i.to_string()).unwrap_or_default(),
         }
+    }
+
+    /// What a server of this profile gets with `choice` picked: the choice's overrides over
+    /// the profile's settings, as KubeSpawner applies them (a GPU count also sets the
+    /// guarantee the profile has for it, which Kubernetes requires to equal the limit).
+    pub fn with_choice(&self, choice: &OptionChoice) -> ProfileSpec {
+        let mut s = self.clone();
+        if let Some((name, tag)) = choice.image.as_deref().and_then(split_reference) {
+            s.image.name = name.to_string();
+            s.image.tag = tag.to_string();
+        }
+        s.cpu_limit = choice.cpu_limit.or(s.cpu_limit);
+        s.cpu_guarantee = choice.cpu_guarantee.or(s.cpu_guarantee);
+        if choice.mem_limit.is_some() {
+            s.mem_limit.clone_from(&choice.mem_limit);
+        }
+        if choice.mem_guarantee.is_some() {
+            s.mem_guarantee.clone_from(&choice.mem_guarantee);
+        }
+        for (name, n) in &choice.extra_resource_limits {
+            s.extra_resource_limits.insert(name.clone(), n.clone());
+            if let Some(g) = s.extra_resource_guarantees.get_mut(name) {
+                g.clone_from(n);
+            }
+        }
+        s
+    }
+
+    /// What a server of this profile gets when the user picks nothing: every option's
+    /// default choice applied in order.
+    pub fn with_defaults(&self) -> ProfileSpec {
+        self.profile_options
+            .iter()
+            .filter_map(ProfileOption::default_choice)
+            .fold(self.clone(), |s, c| s.with_choice(c))
     }
 }
 
@@ -579,24 +478,6 @@ pub struct Profile {
     pub created_at: String,
     pub updated_at: String,
     pub spec: ProfileSpec,
-}
-
-/// Pushes the error of `r` (if any) into `errors` and returns the value.
-fn keep<T>(errors: &mut FieldErrors, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.0.push(e)).ok()
-}
-
-fn optional<T>(
-    errors: &mut FieldErrors,
-    input: &str,
-    parse: impl FnOnce(&str) -> Result<T, FieldError>,
-) -> Option<T> {
-    let t = input.trim();
-    if t.is_empty() {
-        None
-    } else {
-        keep(errors, parse(t))
-    }
 }
 
 /// Parses an id from a select (`"12"`).
@@ -780,6 +661,18 @@ impl ProfileForm {
             check_extra_resources(&self.extra_resources, &mut e);
         let tolerations = check_tolerations(&self.tolerations, &mut e);
         let node_affinity = check_node_affinity(&self.node_affinity, &mut e);
+        let node_affinity_preferred =
+            check_preferred_affinity(&self.node_affinity_preferred, &mut e);
+        let profile_options = check_options(
+            &self.profile_options,
+            &ProfileBase {
+                cpu_limit,
+                cpu_guarantee,
+                mem_limit: mem_limit.as_ref(),
+                mem_guarantee: mem_guarantee.as_ref(),
+            },
+            &mut e,
+        );
 
         let allowed_groups = keep(
             &mut e,
@@ -857,6 +750,8 @@ impl ProfileForm {
                 extra_resource_guarantees,
                 tolerations,
                 node_affinity,
+                node_affinity_preferred,
+                profile_options,
                 allowed_groups,
                 is_default,
                 replaced_by,
@@ -944,6 +839,7 @@ pub fn check_siblings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::choices::ChoiceForm;
     use crate::domain::mount::check_mounts;
     use crate::domain::quantity::GIB;
     use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode, VolumeSpec};
@@ -975,6 +871,8 @@ mod tests {
             extra_resources: vec![],
             tolerations: vec![],
             node_affinity: vec![],
+            node_affinity_preferred: vec![],
+            profile_options: vec![],
             allowed_groups: String::new(),
             is_default: "on".into(),
             deprecated: String::new(),
@@ -1150,6 +1048,24 @@ mod tests {
                 operator: "Near".into(),
                 values: "x".into(),
             }],
+            node_affinity_preferred: vec![PreferredForm {
+                weight: "0".into(),
+                key: "pool".into(),
+                operator: "In".into(),
+                values: "gpu".into(),
+            }],
+            profile_options: vec![OptionForm {
+                key: "Image".into(),
+                display_name: "Image".into(),
+                choices: vec![ChoiceForm {
+                    key: "py".into(),
+                    display_name: "Python".into(),
+                    is_default: "on".into(),
+                    image: "python".into(),
+                    ..ChoiceForm::default()
+                }],
+                ..OptionForm::default()
+            }],
             allowed_groups: "Physics".into(),
             is_default: "x".into(),
             deprecated: "on".into(),
@@ -1187,6 +1103,9 @@ mod tests {
             "tolerations[0].seconds",
             "node_affinity[0].key",
             "node_affinity[0].operator",
+            "node_affinity_preferred[0].weight",
+            "profile_options[0].key",
+            "profile_options[0].choices[0].image",
             "allowed_groups",
             "is_default",
             "replaced_by",
@@ -1322,6 +1241,8 @@ mod tests {
             "extra_resource_guarantees",
             "tolerations",
             "node_affinity",
+            "node_affinity_preferred",
+            "profile_options",
         ] {
             old.as_object_mut().unwrap().remove(k);
         }

@@ -1,5 +1,5 @@
 //! GPUs and node pools: a profile's extended resources (e.g. `nvidia.com/gpu: 1`), its
-//! tolerations of node taints and its required node-affinity match expressions, with the rules
+//! tolerations of node taints and its required and preferred node-affinity match expressions, with the rules
 //! Kubernetes applies to them (checked here so the browser and the server refuse the same
 //! values, before a server fails to start).
 //!
@@ -10,6 +10,7 @@
 //! | `extra_resources[i].name`, `.limit`, `.guarantee` | KubeSpawner `extra_resource_limits` / `extra_resource_guarantees` |
 //! | `tolerations[i].key`, `.operator`, `.value`, `.effect`, `.seconds` | pod tolerations |
 //! | `node_affinity[i].key`, `.operator`, `.values` | required node affinity (one term, all expressions must match) |
+//! | `node_affinity_preferred[i].weight`, `.key`, `.operator`, `.values` | preferred node affinity (one weighted term per row) |
 
 use super::quantity::{Quantity, Shown, check_guarantee};
 use super::validate::{
@@ -636,94 +637,106 @@ pub fn check_tolerations(rows: &[TolerationForm], e: &mut FieldErrors) -> Vec<To
     out
 }
 
-/// The node-affinity rows, with the operator/values combinations Kubernetes accepts.
-pub fn check_node_affinity(rows: &[AffinityForm], e: &mut FieldErrors) -> Vec<MatchExpression> {
-    let mut out: Vec<MatchExpression> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let key = r.key.trim();
-        let f = |sub: &str| format!("node_affinity[{i}].{sub}");
-        let operator = AffinityOperator::parse(&f("operator"), &r.operator);
-        let values: Vec<String> = r
-            .values
-            .split(',')
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-            .collect();
-        if key.is_empty()
-            && values.is_empty()
-            && operator.as_ref().is_ok_and(|o| *o == AffinityOperator::In)
-        {
-            continue;
-        }
-        let before = e.0.len();
-        if key.is_empty() {
-            e.push(
-                f("key"),
-                "A node label key is required, e.g. nvidia.com/gpu.product or node-pool.",
-            );
-        } else {
-            e.check(validate_label_key(&f("key"), key));
-        }
-        let operator = operator.map_err(|x| e.0.push(x)).ok();
-        let vf = f("values");
-        match operator {
-            Some(o @ (AffinityOperator::In | AffinityOperator::NotIn)) => {
-                if values.is_empty() {
-                    e.push(
-                        vf.clone(),
-                        format!(
-                            "{} needs at least one value: write the label values, separated by commas, e.g. a100, h100.",
-                            o.as_str()
-                        ),
-                    );
-                }
-                for v in &values {
-                    if let Err(x) = validate_label_value(&vf, v) {
-                        e.0.push(x);
-                        break;
-                    }
-                }
-            }
-            Some(o @ (AffinityOperator::Exists | AffinityOperator::DoesNotExist))
-                if !values.is_empty() =>
-            {
+/// One node-affinity row (`f` names its fields): `None` when it is blank (`Some(None)`) or
+/// wrong (`None`, the errors pushed), else the expression.
+fn expression_row(
+    f: &dyn Fn(&str) -> String,
+    r: &AffinityForm,
+    e: &mut FieldErrors,
+) -> Option<Option<MatchExpression>> {
+    let key = r.key.trim();
+    let operator = AffinityOperator::parse(&f("operator"), &r.operator);
+    let values: Vec<String> = r
+        .values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    if key.is_empty()
+        && values.is_empty()
+        && operator.as_ref().is_ok_and(|o| *o == AffinityOperator::In)
+    {
+        return Some(None);
+    }
+    let before = e.0.len();
+    if key.is_empty() {
+        e.push(
+            f("key"),
+            "A node label key is required, e.g. nvidia.com/gpu.product or node-pool.",
+        );
+    } else {
+        e.check(validate_label_key(&f("key"), key));
+    }
+    let operator = operator.map_err(|x| e.0.push(x)).ok();
+    let vf = f("values");
+    match operator {
+        Some(o @ (AffinityOperator::In | AffinityOperator::NotIn)) => {
+            if values.is_empty() {
                 e.push(
                     vf.clone(),
                     format!(
-                        "{} looks only at whether the label is there: clear the values, or choose In.",
+                        "{} needs at least one value: write the label values, separated by commas, e.g. a100, h100.",
                         o.as_str()
                     ),
                 );
             }
-            Some(AffinityOperator::Exists | AffinityOperator::DoesNotExist) => {}
-            Some(o @ (AffinityOperator::Gt | AffinityOperator::Lt)) => match values.as_slice() {
-                [v] if v.parse::<i64>().is_ok() => {}
-                [v] => e.push(
-                    vf.clone(),
-                    format!(
-                        "{} compares numbers: \"{v}\" is not a whole number, write e.g. 40.",
-                        o.as_str()
-                    ),
-                ),
-                _ => e.push(
-                    vf.clone(),
-                    format!(
-                        "{} compares with exactly one whole number: write one, e.g. 40.",
-                        o.as_str()
-                    ),
-                ),
-            },
-            None => {}
+            for v in &values {
+                if let Err(x) = validate_label_value(&vf, v) {
+                    e.0.push(x);
+                    break;
+                }
+            }
         }
-        if e.0.len() == before
-            && let Some(operator) = operator
+        Some(o @ (AffinityOperator::Exists | AffinityOperator::DoesNotExist))
+            if !values.is_empty() =>
         {
-            let m = MatchExpression {
-                key: key.to_string(),
-                operator,
-                values,
-            };
+            e.push(
+                vf.clone(),
+                format!(
+                    "{} looks only at whether the label is there: clear the values, or choose In.",
+                    o.as_str()
+                ),
+            );
+        }
+        Some(AffinityOperator::Exists | AffinityOperator::DoesNotExist) => {}
+        Some(o @ (AffinityOperator::Gt | AffinityOperator::Lt)) => match values.as_slice() {
+            [v] if v.parse::<i64>().is_ok() => {}
+            [v] => e.push(
+                vf.clone(),
+                format!(
+                    "{} compares numbers: \"{v}\" is not a whole number, write e.g. 40.",
+                    o.as_str()
+                ),
+            ),
+            _ => e.push(
+                vf.clone(),
+                format!(
+                    "{} compares with exactly one whole number: write one, e.g. 40.",
+                    o.as_str()
+                ),
+            ),
+        },
+        None => {}
+    }
+    if e.0.len() != before {
+        return None;
+    }
+    operator.map(|operator| {
+        Some(MatchExpression {
+            key: key.to_string(),
+            operator,
+            values,
+        })
+    })
+}
+
+/// The node-affinity rows, with the operator/values combinations Kubernetes accepts.
+pub fn check_node_affinity(rows: &[AffinityForm], e: &mut FieldErrors) -> Vec<MatchExpression> {
+    let mut out: Vec<MatchExpression> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let f = |sub: &str| format!("node_affinity[{i}].{sub}");
+        if let Some(Some(m)) = expression_row(&f, r, e) {
             if out.contains(&m) {
                 e.push(
                     f("key"),
@@ -731,6 +744,112 @@ pub fn check_node_affinity(rows: &[AffinityForm], e: &mut FieldErrors) -> Vec<Ma
                 );
             } else {
                 out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// The largest weight of a preferred node-affinity rule (Kubernetes' limit).
+pub const WEIGHT_MAX: u8 = 100;
+
+/// One preferred node-affinity row as submitted: a weight and one match expression.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreferredForm {
+    /// 1 to [`WEIGHT_MAX`].
+    #[serde(default)]
+    pub weight: String,
+    #[serde(default)]
+    pub key: String,
+    /// `In` (also when empty), `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`.
+    #[serde(default)]
+    pub operator: String,
+    /// Comma-separated.
+    #[serde(default)]
+    pub values: String,
+}
+
+/// A validated preferred rule: nodes matching `expression` get `weight` points, and the
+/// scheduler prefers the nodes with the most (KubeSpawner's `node_affinity_preferred`, one
+/// `PreferredSchedulingTerm` per rule).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PreferredTerm {
+    pub weight: u8,
+    pub expression: MatchExpression,
+}
+
+impl PreferredTerm {
+    pub fn to_form(&self) -> PreferredForm {
+        let m = self.expression.to_form();
+        PreferredForm {
+            weight: self.weight.to_string(),
+            key: m.key,
+            operator: m.operator,
+            values: m.values,
+        }
+    }
+
+    /// `prefers gpu-type In (a100) (weight 50)`, for cards and messages.
+    pub fn text(&self) -> String {
+        format!("{} (weight {})", self.expression.text(), self.weight)
+    }
+}
+
+/// The preferred node-affinity rows: a weight from 1 to 100 and an expression with the same
+/// rules as a required one.
+pub fn check_preferred_affinity(rows: &[PreferredForm], e: &mut FieldErrors) -> Vec<PreferredTerm> {
+    let mut out: Vec<PreferredTerm> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let f = |sub: &str| format!("node_affinity_preferred[{i}].{sub}");
+        let row = AffinityForm {
+            key: r.key.clone(),
+            operator: r.operator.clone(),
+            values: r.values.clone(),
+        };
+        let weight_text = r.weight.trim();
+        let before = e.0.len();
+        let expression = expression_row(&f, &row, e);
+        if matches!(expression, Some(None)) && weight_text.is_empty() {
+            continue;
+        }
+        let weight = match weight_text.parse::<u8>() {
+            Ok(w) if (1..=WEIGHT_MAX).contains(&w) => Some(w),
+            _ if weight_text.is_empty() => {
+                e.push(
+                    f("weight"),
+                    format!("A weight from 1 to {WEIGHT_MAX} is required: nodes matching rules with more weight are preferred, e.g. 50."),
+                );
+                None
+            }
+            _ => {
+                e.push(
+                    f("weight"),
+                    format!("\"{weight_text}\" is not a weight: write a whole number from 1 to {WEIGHT_MAX}, e.g. 50."),
+                );
+                None
+            }
+        };
+        if matches!(expression, Some(None)) {
+            e.push(
+                f("key"),
+                "A node label key is required, e.g. node-pool: the weight goes to the nodes that match the rule.",
+            );
+        }
+        if e.0.len() != before {
+            continue;
+        }
+        if let (Some(weight), Some(Some(expression))) = (weight, expression) {
+            let t = PreferredTerm { weight, expression };
+            if out.iter().any(|x| x.expression == t.expression) {
+                e.push(
+                    f("key"),
+                    format!(
+                        "{} is listed twice: keep one of the rows (add up the weights).",
+                        t.expression.text()
+                    ),
+                );
+            } else {
+                out.push(t);
             }
         }
     }
@@ -1067,6 +1186,95 @@ mod tests {
         }
     }
 
+    fn pref(weight: &str, key: &str, op: &str, values: &str) -> PreferredForm {
+        PreferredForm {
+            weight: weight.into(),
+            key: key.into(),
+            operator: op.into(),
+            values: values.into(),
+        }
+    }
+
+    #[test]
+    fn preferred_affinity_is_weighted() {
+        let mut e = FieldErrors::new();
+        let t = check_preferred_affinity(
+            &[
+                pref("80", "node-pool", "In", "gpu-large"),
+                pref("", "", "In", ""),
+                pref("1", "spot", "DoesNotExist", ""),
+            ],
+            &mut e,
+        );
+        assert!(e.is_empty(), "{e}");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].weight, 80);
+        assert_eq!(t[0].text(), "node-pool In (gpu-large) (weight 80)");
+        for x in &t {
+            let mut e = FieldErrors::new();
+            assert_eq!(
+                check_preferred_affinity(&[x.to_form()], &mut e),
+                vec![x.clone()]
+            );
+        }
+    }
+
+    /// Bad values of each preferred-affinity field: the exact message, on the field it names.
+    #[test]
+    fn bad_preferred_affinity() {
+        let cases: [(PreferredForm, &str, &str); 7] = [
+            (
+                pref("", "node-pool", "In", "gpu"),
+                "weight",
+                "A weight from 1 to 100 is required: nodes matching rules with more weight are preferred, e.g. 50.",
+            ),
+            (
+                pref("0", "node-pool", "In", "gpu"),
+                "weight",
+                "\"0\" is not a weight: write a whole number from 1 to 100, e.g. 50.",
+            ),
+            (
+                pref("101", "node-pool", "In", "gpu"),
+                "weight",
+                "\"101\" is not a weight: write a whole number from 1 to 100, e.g. 50.",
+            ),
+            (
+                pref("50", "", "In", ""),
+                "key",
+                "A node label key is required, e.g. node-pool: the weight goes to the nodes that match the rule.",
+            ),
+            (
+                pref("50", "a b", "In", "x"),
+                "key",
+                "Label key \"a b\" is invalid: the name must be 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.",
+            ),
+            (
+                pref("50", "pool", "Near", "x"),
+                "operator",
+                "Operator \"Near\" is unknown: choose In, NotIn, Exists, DoesNotExist, Gt or Lt.",
+            ),
+            (
+                pref("50", "pool", "In", ""),
+                "values",
+                "In needs at least one value: write the label values, separated by commas, e.g. a100, h100.",
+            ),
+        ];
+        for (row, sub, message) in cases {
+            let mut e = FieldErrors::new();
+            let t = check_preferred_affinity(std::slice::from_ref(&row), &mut e);
+            let field = format!("node_affinity_preferred[0].{sub}");
+            assert_eq!(e.get(&field), Some(message), "{row:?}: {e}");
+            assert!(t.is_empty());
+        }
+        let mut e = FieldErrors::new();
+        let row = pref("10", "pool", "Exists", "");
+        check_preferred_affinity(&[row.clone(), row], &mut e);
+        assert_eq!(
+            e.get("node_affinity_preferred[1].key"),
+            Some("pool Exists is listed twice: keep one of the rows (add up the weights).")
+        );
+    }
+
     proptest! {
         #[test]
         fn scheduling_checks_never_panic(a in ".{0,20}", b in ".{0,12}", c in ".{0,12}") {
@@ -1074,6 +1282,7 @@ mod tests {
             let _ = check_extra_resources(&[res(&a, &b, &c)], &mut e);
             let _ = check_tolerations(&[tol(&a, &b, &c, &b, &c)], &mut e);
             let _ = check_node_affinity(&[aff(&a, &b, &c)], &mut e);
+            let _ = check_preferred_affinity(&[pref(&c, &a, &b, &c)], &mut e);
         }
 
         #[test]

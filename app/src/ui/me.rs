@@ -7,7 +7,7 @@ use super::text::{health_tone, short_time};
 use crate::api::me::{ChooseProfile, get_my_environment};
 use crate::api::servers::{StartServer, StopServer};
 use crate::domain::environment::{
-    HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
+    CardOption, HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
 };
 use crate::domain::fit::Fit;
 use crate::error::AppError;
@@ -199,6 +199,7 @@ fn Card(
         home,
         volumes,
         devices,
+        options,
         fit,
     } = card;
     let choose_label = format!("Choose {display_name}");
@@ -229,6 +230,7 @@ fn Card(
                     <dd>{volumes.join("; ")}</dd>
                 })}
             </dl>
+            {(!options.is_empty()).then(|| view! { <CardOptions options /> })}
             <p class="profile-fit">
                 <span class=fit_class(&fit) data-testid="fit">{fit.label()}</span>
                 " " <span class="muted">{fit.explain()}</span>
@@ -254,6 +256,32 @@ fn Card(
                 </ActionForm>
             })}
         </article>
+    }
+}
+
+/// The choices inside a profile: each option with its choices (the default marked, what each
+/// changes, and whether a choice asking for more fits now) and the free-form value if any.
+#[component]
+fn CardOptions(options: Vec<CardOption>) -> impl IntoView {
+    view! {
+        <div class="card-options" data-testid="card-options">
+            {options.into_iter().map(|o| view! {
+                <div class="card-option" data-testid="card-option" data-option=o.display_name.clone()>
+                    <p class="card-option-name">{format!("{}: choose on the spawn page", o.display_name)}</p>
+                    <ul class="card-choices">
+                        {o.choices.into_iter().map(|c| view! {
+                            <li data-testid="card-choice">
+                                <strong>{c.display_name}</strong>
+                                {c.is_default.then(|| view! { " " <span class="status" data-testid="default-choice">"default"</span> })}
+                                {(!c.detail.is_empty()).then(|| view! { " " <span class="muted">{c.detail}</span> })}
+                                {c.fit.map(|f| view! { " " <span class=fit_class(&f) title=f.explain() data-testid="choice-fit">{f.label()}</span> })}
+                            </li>
+                        }).collect_view()}
+                        {o.free_form.map(|f| view! { <li class="muted" data-testid="free-form">{format!("or type your own ({f})")}</li> })}
+                    </ul>
+                </div>
+            }).collect_view()}
+        </div>
     }
 }
 

@@ -8,6 +8,7 @@
 use super::errors::{SourceMap, ValuesError, escape_segment};
 use super::model::KNOWN_OVERRIDE_KEYS;
 use super::{CHART_HOME_MOUNT_PATH, CHART_MEM_GUARANTEE, HOME_VOLUME_KEY, cores_text};
+use crate::domain::choices::{validate_image_template, validate_key, validate_pattern};
 use crate::domain::profile::validate_env_name;
 use crate::domain::quantity::{
     CPU_MAX_CORES, CPU_MAX_DECIMALS, MEMORY_MIN_BYTES, Shown, check_guarantee,
@@ -177,13 +178,19 @@ struct Mount {
     path_at: String,
 }
 
-/// Effective settings of the base (`singleuser`) configuration.
+/// CPU and memory as one configuration ends up with them (memory in bytes with its text).
 #[derive(Debug, Clone, Default)]
-struct Base {
+struct Resources {
     cpu_limit: Option<f64>,
     cpu_guarantee: Option<f64>,
     mem_limit: Option<(u64, String)>,
     mem_guarantee: Option<(u64, String)>,
+}
+
+/// Effective settings of the base (`singleuser`) configuration.
+#[derive(Debug, Clone, Default)]
+struct Base {
+    resources: Resources,
     /// Volume key -> where it was written.
     volumes: BTreeMap<String, String>,
     mounts: BTreeMap<String, Mount>,
@@ -408,90 +415,14 @@ fn check_mounts_agree(
     }
 }
 
-fn check_profile(
+/// The settings of one `kubespawner_override` (a profile's or a choice's, at `oat`) over the
+/// resources of what it overrides (`base`); the resources it ends up with.
+fn check_override(
     c: &mut Ctx<'_>,
-    at: &str,
-    entry: &Value,
-    base: &Base,
-    slugs: &mut BTreeMap<String, String>,
-    defaults: &mut Vec<String>,
-) {
-    let Some(p) = entry.as_object() else {
-        c.err(
-            at,
-            "A profile must be a mapping with display_name, slug and kubespawner_override.",
-        );
-        return;
-    };
-    match p.get("display_name").and_then(Value::as_str) {
-        Some(n) if !n.trim().is_empty() => {}
-        _ => c.err(&format!("{at}/display_name"), "A profile needs a name."),
-    }
-    match p.get("slug").and_then(Value::as_str) {
-        Some(s) => {
-            if let Err(e) = validate_dns1123_label("slug", "slug", s) {
-                c.err(&format!("{at}/slug"), e.message);
-            }
-            if let Some(first) = slugs.get(s) {
-                c.err(
-                    &format!("{at}/slug"),
-                    format!("The slug \"{s}\" is already used by profile {first}: KubeSpawner tells profiles apart by slug, so choose another."),
-                );
-            } else {
-                slugs.insert(s.to_string(), at.to_string());
-            }
-        }
-        None => c.err(&format!("{at}/slug"), "A profile needs a slug."),
-    }
-    match p.get("default") {
-        None | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => {
-            if !defaults.is_empty() {
-                c.err(
-                    &format!("{at}/default"),
-                    "Another profile is already the default and KubeSpawner allows at most one: untick one of them.",
-                );
-            }
-            defaults.push(at.to_string());
-        }
-        Some(other) => c.err(
-            &format!("{at}/default"),
-            format!("default must be true or false, not {}.", describe(other)),
-        ),
-    }
-    for key in p.keys() {
-        if ![
-            "display_name",
-            "slug",
-            "description",
-            "default",
-            "kubespawner_override",
-            "profile_options",
-        ]
-        .contains(&key.as_str())
-        {
-            c.err(
-                &format!("{at}/{}", escape_segment(key)),
-                format!("\"{key}\" is not a key of a KubeSpawner profile and would be ignored."),
-            );
-        }
-    }
-    let empty = Map::new();
-    let o = match p.get("kubespawner_override") {
-        Some(Value::Object(o)) => o,
-        None => &empty,
-        Some(other) => {
-            c.err(
-                &format!("{at}/kubespawner_override"),
-                format!(
-                    "kubespawner_override must be a mapping, not {}.",
-                    describe(other)
-                ),
-            );
-            &empty
-        }
-    };
-    let oat = format!("{at}/kubespawner_override");
+    oat: &str,
+    o: &Map<String, Value>,
+    base: &Resources,
+) -> Resources {
     for key in o.keys() {
         if !KNOWN_OVERRIDE_KEYS.contains(&key.as_str()) {
             c.err(
@@ -579,8 +510,8 @@ fn check_profile(
         c,
         &field("mem_guarantee"),
         "memory",
-        mem_guarantee,
-        mem_limit,
+        mem_guarantee.clone(),
+        mem_limit.clone(),
     );
     if let Some(v) = o.get("storage_capacity")
         && !v.is_null()
@@ -634,6 +565,304 @@ fn check_profile(
     if let Some(v) = o.get("tolerations") {
         check_toleration_list(c, &field("tolerations"), v);
     }
+    if let Some(v) = o.get("node_affinity_preferred") {
+        check_preferred_terms(c, &field("node_affinity_preferred"), v);
+    }
+    Resources {
+        cpu_limit,
+        cpu_guarantee,
+        mem_limit,
+        mem_guarantee,
+    }
+}
+
+/// `PreferredSchedulingTerm`s: a weight from 1 to 100 and a preference with expressions.
+fn check_preferred_terms(c: &mut Ctx<'_>, at: &str, v: &Value) {
+    let Some(list) = v.as_array() else {
+        c.err(
+            at,
+            "node_affinity_preferred must be a list of weighted terms.",
+        );
+        return;
+    };
+    for (i, t) in list.iter().enumerate() {
+        let here = format!("{at}/{i}");
+        match t.get("weight").and_then(Value::as_u64) {
+            Some(1..=100) => {}
+            _ => c.err(
+                &format!("{here}/weight"),
+                "A preferred node-affinity term needs a whole weight from 1 to 100.",
+            ),
+        }
+        let expressions = t
+            .get("preference")
+            .and_then(|p| p.get("matchExpressions"))
+            .and_then(Value::as_array);
+        if expressions.is_none_or(Vec::is_empty) {
+            c.err(
+                &format!("{here}/preference"),
+                "A preferred node-affinity term needs a preference with match expressions.",
+            );
+        }
+    }
+}
+
+/// A free-form value's `kubespawner_override`: only known settings, `{value}` in the image.
+fn check_unlisted_override(c: &mut Ctx<'_>, at: &str, v: Option<&Value>) {
+    let Some(o) = v.and_then(Value::as_object) else {
+        c.err(at, "A free-form value needs a kubespawner_override that uses {value}, e.g. image: \"{value}\".");
+        return;
+    };
+    for (k, v) in o {
+        let here = format!("{at}/{}", escape_segment(k));
+        if !KNOWN_OVERRIDE_KEYS.contains(&k.as_str()) {
+            c.err(
+                &here,
+                format!("\"{k}\" is not a KubeSpawner setting the portal knows."),
+            );
+        } else if k == "image" {
+            match v.as_str() {
+                Some(t) => {
+                    if let Err(e) = validate_image_template("image", t) {
+                        c.err(&here, e.message);
+                    }
+                }
+                None => c.err(
+                    &here,
+                    "The image of a free-form value must be text with {value}.",
+                ),
+            }
+        }
+    }
+}
+
+/// A profile's `profile_options` (at `at`), each choice's override checked over the
+/// profile's resources (`resources`: the base with the profile's override applied).
+fn check_profile_options(c: &mut Ctx<'_>, at: &str, v: &Value, resources: &Resources) {
+    let Some(options) = v.as_object() else {
+        c.err(
+            at,
+            "profile_options must be a mapping of option keys to options.",
+        );
+        return;
+    };
+    for (key, option) in options {
+        let oat = format!("{at}/{}", escape_segment(key));
+        if let Err(e) = validate_key("key", "option", key) {
+            c.err(&oat, e.message);
+        }
+        let Some(o) = option.as_object() else {
+            c.err(
+                &oat,
+                "An option must be a mapping with display_name and choices.",
+            );
+            continue;
+        };
+        for k in o.keys() {
+            if !["display_name", "choices", "unlisted_choice"].contains(&k.as_str()) {
+                c.err(
+                    &format!("{oat}/{}", escape_segment(k)),
+                    format!("\"{k}\" is not a key of a KubeSpawner option and would be ignored."),
+                );
+            }
+        }
+        match o.get("display_name").and_then(Value::as_str) {
+            Some(n) if !n.trim().is_empty() => {}
+            _ => c.err(&format!("{oat}/display_name"), "An option needs a name."),
+        }
+        let choices = o.get("choices").and_then(Value::as_object);
+        if choices.is_none_or(Map::is_empty) {
+            c.err(
+                &format!("{oat}/choices"),
+                "An option needs at least one choice: KubeSpawner starts servers with its default choice.",
+            );
+        }
+        let mut defaults = 0;
+        for (ck, choice) in choices.into_iter().flatten() {
+            let cat = format!("{oat}/choices/{}", escape_segment(ck));
+            if let Err(e) = validate_key("key", "choice", ck) {
+                c.err(&cat, e.message);
+            }
+            let Some(ch) = choice.as_object() else {
+                c.err(
+                    &cat,
+                    "A choice must be a mapping with display_name and kubespawner_override.",
+                );
+                continue;
+            };
+            for k in ch.keys() {
+                if !["display_name", "default", "kubespawner_override"].contains(&k.as_str()) {
+                    c.err(
+                        &format!("{cat}/{}", escape_segment(k)),
+                        format!(
+                            "\"{k}\" is not a key of a KubeSpawner choice and would be ignored."
+                        ),
+                    );
+                }
+            }
+            match ch.get("display_name").and_then(Value::as_str) {
+                Some(n) if !n.trim().is_empty() => {}
+                _ => c.err(&format!("{cat}/display_name"), "A choice needs a name."),
+            }
+            match ch.get("default") {
+                None | Some(Value::Bool(false)) => {}
+                Some(Value::Bool(true)) => {
+                    defaults += 1;
+                    if defaults > 1 {
+                        c.err(
+                            &format!("{cat}/default"),
+                            "Another choice of this option is already the default: KubeSpawner would use the first one. Untick one of them.",
+                        );
+                    }
+                }
+                Some(other) => c.err(
+                    &format!("{cat}/default"),
+                    format!("default must be true or false, not {}.", describe(other)),
+                ),
+            }
+            let empty = Map::new();
+            let co = ch
+                .get("kubespawner_override")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
+            check_override(c, &format!("{cat}/kubespawner_override"), co, resources);
+        }
+        let Some(u) = o.get("unlisted_choice") else {
+            continue;
+        };
+        let uat = format!("{oat}/unlisted_choice");
+        let Some(u) = u.as_object() else {
+            c.err(&uat, "unlisted_choice must be a mapping.");
+            continue;
+        };
+        for k in u.keys() {
+            if ![
+                "enabled",
+                "display_name",
+                "display_name_in_choices",
+                "validation_regex",
+                "validation_message",
+                "kubespawner_override",
+            ]
+            .contains(&k.as_str())
+            {
+                c.err(
+                    &format!("{uat}/{}", escape_segment(k)),
+                    format!("\"{k}\" is not a key of KubeSpawner's unlisted_choice and would be ignored."),
+                );
+            }
+        }
+        if u.get("enabled") != Some(&Value::Bool(true)) {
+            continue;
+        }
+        match u.get("validation_regex").and_then(Value::as_str) {
+            Some(r) => {
+                if let Err(e) = validate_pattern("pattern", r) {
+                    c.err(&format!("{uat}/validation_regex"), e.message);
+                }
+            }
+            None => c.err(
+                &format!("{uat}/validation_regex"),
+                "A free-form value needs a validation_regex: without one any value could be started.",
+            ),
+        }
+        check_unlisted_override(
+            c,
+            &format!("{uat}/kubespawner_override"),
+            u.get("kubespawner_override"),
+        );
+    }
+}
+
+fn check_profile(
+    c: &mut Ctx<'_>,
+    at: &str,
+    entry: &Value,
+    base: &Base,
+    slugs: &mut BTreeMap<String, String>,
+    defaults: &mut Vec<String>,
+) {
+    let Some(p) = entry.as_object() else {
+        c.err(
+            at,
+            "A profile must be a mapping with display_name, slug and kubespawner_override.",
+        );
+        return;
+    };
+    match p.get("display_name").and_then(Value::as_str) {
+        Some(n) if !n.trim().is_empty() => {}
+        _ => c.err(&format!("{at}/display_name"), "A profile needs a name."),
+    }
+    match p.get("slug").and_then(Value::as_str) {
+        Some(s) => {
+            if let Err(e) = validate_dns1123_label("slug", "slug", s) {
+                c.err(&format!("{at}/slug"), e.message);
+            }
+            if let Some(first) = slugs.get(s) {
+                c.err(
+                    &format!("{at}/slug"),
+                    format!("The slug \"{s}\" is already used by profile {first}: KubeSpawner tells profiles apart by slug, so choose another."),
+                );
+            } else {
+                slugs.insert(s.to_string(), at.to_string());
+            }
+        }
+        None => c.err(&format!("{at}/slug"), "A profile needs a slug."),
+    }
+    match p.get("default") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => {
+            if !defaults.is_empty() {
+                c.err(
+                    &format!("{at}/default"),
+                    "Another profile is already the default and KubeSpawner allows at most one: untick one of them.",
+                );
+            }
+            defaults.push(at.to_string());
+        }
+        Some(other) => c.err(
+            &format!("{at}/default"),
+            format!("default must be true or false, not {}.", describe(other)),
+        ),
+    }
+    for key in p.keys() {
+        if ![
+            "display_name",
+            "slug",
+            "description",
+            "default",
+            "kubespawner_override",
+            "profile_options",
+        ]
+        .contains(&key.as_str())
+        {
+            c.err(
+                &format!("{at}/{}", escape_segment(key)),
+                format!("\"{key}\" is not a key of a KubeSpawner profile and would be ignored."),
+            );
+        }
+    }
+    let empty = Map::new();
+    let o = match p.get("kubespawner_override") {
+        Some(Value::Object(o)) => o,
+        None => &empty,
+        Some(other) => {
+            c.err(
+                &format!("{at}/kubespawner_override"),
+                format!(
+                    "kubespawner_override must be a mapping, not {}.",
+                    describe(other)
+                ),
+            );
+            &empty
+        }
+    };
+    let oat = format!("{at}/kubespawner_override");
+    let resources = check_override(c, &oat, o, &base.resources);
+    if let Some(v) = p.get("profile_options") {
+        check_profile_options(c, &format!("{at}/profile_options"), v, &resources);
+    }
+    let field = |k: &str| format!("{oat}/{k}");
     // Volumes and mounts as KubeSpawner merges them into the base's.
     let mut volumes: BTreeSet<String> = base.volumes.keys().cloned().collect();
     volumes.insert(HOME_VOLUME_KEY.to_string());
@@ -726,9 +955,9 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
                 let at = format!("/singleuser/memory/{key}");
                 let parsed = memory(&mut c, &at, v).map(|b| (b, mem_text(v)));
                 if slot == 0 {
-                    base.mem_limit = parsed;
+                    base.resources.mem_limit = parsed;
                 } else {
-                    base.mem_guarantee = parsed;
+                    base.resources.mem_guarantee = parsed;
                 }
             }
         }
@@ -736,7 +965,7 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
     if su.get("memory").and_then(|m| m.get("guarantee")).is_none() {
         // The chart's own default stays in effect when the key is absent; an explicit null
         // removes it (Helm drops keys set to null when it merges user values over defaults).
-        base.mem_guarantee = parse_kubespawner_memory("m", CHART_MEM_GUARANTEE)
+        base.resources.mem_guarantee = parse_kubespawner_memory("m", CHART_MEM_GUARANTEE)
             .ok()
             .map(|b| (b, CHART_MEM_GUARANTEE.to_string()));
     }
@@ -744,17 +973,17 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
         &mut c,
         "/singleuser/memory/guarantee",
         "memory",
-        base.mem_guarantee.clone(),
-        base.mem_limit.clone(),
+        base.resources.mem_guarantee.clone(),
+        base.resources.mem_limit.clone(),
     );
     if let Some(m) = su.get("cpu").and_then(Value::as_object) {
         for (key, slot) in [("limit", 0), ("guarantee", 1)] {
             if let Some(v) = m.get(key).filter(|v| !v.is_null()) {
                 let parsed = cpu(&mut c, &format!("/singleuser/cpu/{key}"), v);
                 if slot == 0 {
-                    base.cpu_limit = parsed;
+                    base.resources.cpu_limit = parsed;
                 } else {
-                    base.cpu_guarantee = parsed;
+                    base.resources.cpu_guarantee = parsed;
                 }
             }
         }
@@ -763,8 +992,8 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
         &mut c,
         "/singleuser/cpu/guarantee",
         "CPU",
-        base.cpu_guarantee.map(|g| (g, cores_text(g))),
-        base.cpu_limit.map(|l| (l, cores_text(l))),
+        base.resources.cpu_guarantee.map(|g| (g, cores_text(g))),
+        base.resources.cpu_limit.map(|l| (l, cores_text(l))),
     );
     let storage = su.get("storage").and_then(Value::as_object);
     let home = storage
@@ -846,6 +1075,9 @@ pub fn check_values(values: &Value, sources: &SourceMap) -> Vec<ValuesError> {
     }
     if let Some(v) = su.get("extraTolerations") {
         check_toleration_list(&mut c, "/singleuser/extraTolerations", v);
+    }
+    if let Some(v) = su.get("extraNodeAffinity").and_then(|a| a.get("preferred")) {
+        check_preferred_terms(&mut c, "/singleuser/extraNodeAffinity/preferred", v);
     }
     match su.get("profileList") {
         None => {}

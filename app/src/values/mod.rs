@@ -7,7 +7,8 @@
 //! - `singleuser`: the base configuration, from the hub's default profile when everyone may
 //!   use it (else the first active profile open to everyone; the chart's defaults when there
 //!   is none): image, CPU, memory, home storage, its shared volumes and mounts, environment,
-//!   node selector, extended resources (GPUs), tolerations and required node affinity;
+//!   node selector, extended resources (GPUs), tolerations, required and preferred node
+//!   affinity;
 //! - `singleuser.profileList`: the active (not deprecated) profiles open to everyone, in
 //!   KubeSpawner's format. It is the fallback the hub uses when the portal does not answer,
 //!   so it fails closed: profiles restricted to groups, and the volumes only they mount, are
@@ -15,7 +16,8 @@
 //!   states the profile's own settings and clears (with `null`) what the base sets and the
 //!   profile does not, so no profile inherits another's limits, variables or volumes; display
 //!   names and descriptions are HTML-escaped ([`html_text`]), as KubeSpawner's spawn page
-//!   does not escape them;
+//!   does not escape them. A profile's choices (`profile_options`) carry only what each
+//!   choice overrides, over the profile's own settings (names escaped the same way);
 //! - the lifetime of servers the hub chose (`cull`, `singleuser.startTimeout`,
 //!   `hub.concurrentSpawnLimit`, `hub.activeServerLimit`, `hub.config.KubeSpawner.http_timeout`),
 //!   only the settings that are set: the chart's defaults stay in effect for the others;
@@ -42,10 +44,11 @@ pub use errors::{Source, SourceMap, TargetKind, ValuesError, escape_segment, poi
 pub use model::*;
 pub use view::*;
 
+use crate::domain::choices::{OptionChoice, ProfileOption};
 use crate::domain::hub::Hub;
 use crate::domain::profile::{Profile, is_digest};
 use crate::domain::quantity::format_cores;
-use crate::domain::scheduling::{MatchExpression, Toleration};
+use crate::domain::scheduling::{MatchExpression, PreferredTerm, Toleration};
 use crate::domain::volume::{AccessMode, SharedVolume, VolumeMode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,6 +74,10 @@ pub const CHART_USER_TOLERATIONS: [(&str, &str, &str); 2] = [
     ("hub.jupyter.org/dedicated", "user", "NoSchedule"),
     ("hub.jupyter.org_dedicated", "user", "NoSchedule"),
 ];
+/// The chart's node-purpose preference (`scheduling.userPods.nodeAffinity.matchNodePurpose:
+/// prefer`, its default): key, value and weight. A profile's `node_affinity_preferred`
+/// override replaces the list KubeSpawner was configured with, so it repeats this first.
+pub const CHART_NODE_PURPOSE: (&str, &str, u8) = ("hub.jupyter.org/node-purpose", "user", 100);
 /// The key of the token in the hub's token Secret.
 pub const TOKEN_SECRET_KEY: &str = "token";
 /// The chart's default `singleuser.storage.dynamic.volumeNameTemplate`: the key of the home
@@ -278,6 +285,8 @@ struct Parts {
     extra_guarantees: BTreeMap<String, String>,
     tolerations: Vec<Toleration>,
     node_affinity: Vec<MatchExpression>,
+    preferred: Vec<PreferredTerm>,
+    options: Vec<ProfileOption>,
 }
 
 /// A toleration as Kubernetes takes it.
@@ -303,6 +312,94 @@ fn chart_user_tolerations() -> Vec<TolerationDef> {
             toleration_seconds: None,
         })
         .collect()
+}
+
+/// A preferred rule as Kubernetes takes it (one expression per term).
+pub fn preferred_term_def(t: &PreferredTerm) -> PreferredTermDef {
+    PreferredTermDef {
+        weight: t.weight,
+        preference: node_selector_term(std::slice::from_ref(&t.expression)),
+    }
+}
+
+/// The chart's node-purpose preference.
+fn chart_node_purpose() -> PreferredTermDef {
+    let (key, value, weight) = CHART_NODE_PURPOSE;
+    PreferredTermDef {
+        weight,
+        preference: NodeSelectorTerm {
+            match_expressions: vec![MatchExpressionDef {
+                key: key.to_string(),
+                operator: "In".into(),
+                values: vec![value.to_string()],
+            }],
+        },
+    }
+}
+
+/// The override of one listed choice: only what it sets (it goes over the profile's).
+fn choice_override(c: &OptionChoice, profile_guarantees: &BTreeMap<String, String>) -> Override {
+    let set = |v: Option<f64>| v.map_or(Setting::Inherit, Setting::Set);
+    let mem = |m: &Option<crate::domain::quantity::Memory>| {
+        m.as_ref()
+            .map_or(Setting::Inherit, |m| Setting::Set(m.kubespawner_value()))
+    };
+    let mut limits: OrderedMap<Option<String>> = OrderedMap::new();
+    let mut guarantees: OrderedMap<Option<String>> = OrderedMap::new();
+    for (name, n) in &c.extra_resource_limits {
+        limits.insert(name.clone(), Some(n.clone()));
+        // Kubernetes wants an extended resource's guarantee equal to its limit.
+        if profile_guarantees.contains_key(name) {
+            guarantees.insert(name.clone(), Some(n.clone()));
+        }
+    }
+    Override {
+        image: c.image.clone(),
+        cpu_limit: set(c.cpu_limit),
+        cpu_guarantee: set(c.cpu_guarantee),
+        mem_limit: mem(&c.mem_limit),
+        mem_guarantee: mem(&c.mem_guarantee),
+        extra_resource_limits: limits,
+        extra_resource_guarantees: guarantees,
+        ..Override::default()
+    }
+}
+
+/// A profile's options in KubeSpawner's format, names HTML-escaped like the profile's.
+fn options_def(p: &Parts) -> OrderedMap<OptionDef> {
+    let mut out = OrderedMap::new();
+    for o in &p.options {
+        let mut choices = OrderedMap::new();
+        for c in &o.choices {
+            choices.insert(
+                c.key.clone(),
+                ChoiceDef {
+                    display_name: html_text(&c.display_name),
+                    default: c.is_default,
+                    kubespawner_override: choice_override(c, &p.extra_guarantees),
+                },
+            );
+        }
+        let unlisted_choice = o.unlisted.as_ref().map(|u| UnlistedDef {
+            enabled: true,
+            display_name: html_text(&u.display_name),
+            validation_regex: u.pattern.clone(),
+            validation_message: html_text(&u.message),
+            kubespawner_override: Override {
+                image: Some(u.image.clone()),
+                ..Override::default()
+            },
+        });
+        out.insert(
+            o.key.clone(),
+            OptionDef {
+                display_name: html_text(&o.display_name),
+                choices,
+                unlisted_choice,
+            },
+        );
+    }
+    out
 }
 
 /// One node-selector term holding every expression (a node must match all of them).
@@ -464,6 +561,8 @@ fn parts_of(
         extra_guarantees: s.extra_resource_guarantees.clone(),
         tolerations: s.tolerations.clone(),
         node_affinity: s.node_affinity.clone(),
+        preferred: s.node_affinity_preferred.clone(),
+        options: s.profile_options.clone(),
     }
 }
 
@@ -542,6 +641,12 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
     } else {
         None
     };
+    let node_affinity_preferred =
+        (!p.preferred.is_empty() || base_has(|b| !b.preferred.is_empty())).then(|| {
+            let mut all = vec![chart_node_purpose()];
+            all.extend(p.preferred.iter().map(preferred_term_def));
+            all
+        });
     if let Some(b) = base {
         for (k, _) in b.volumes.iter() {
             if !p.volumes.contains_key(k) {
@@ -586,6 +691,7 @@ fn override_for(p: &Parts, base: Option<&Parts>, base_home: &str) -> Override {
         extra_resource_guarantees,
         tolerations,
         node_affinity_required,
+        node_affinity_preferred,
         extra_annotations: OrderedMap::new(),
     }
 }
@@ -627,6 +733,7 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
             ("extra_resource_guarantees", "extra_resources"),
             ("tolerations", "tolerations"),
             ("node_affinity_required", "node_affinity"),
+            ("node_affinity_preferred", "node_affinity_preferred"),
         ],
     );
     add_scheduling_sources(
@@ -639,6 +746,15 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
         CHART_USER_TOLERATIONS.len(),
         "node_affinity_required",
     );
+    add_row_sources(
+        sources,
+        &format!("{o}/node_affinity_preferred"),
+        1,
+        p.preferred.len(),
+        p,
+        "node_affinity_preferred",
+    );
+    add_option_sources(sources, &format!("{at}/profile_options"), p);
     for (k, (_, i)) in p.mounts.iter() {
         let at = format!("{o}/volume_mounts/{}", escape_segment(k));
         sources.add(
@@ -698,6 +814,73 @@ fn add_entry_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
     }
 }
 
+/// Sources of `n` rows of list `list` written under `at` (after `skip` generated ones):
+/// each back to the row's `key` field.
+fn add_row_sources(
+    sources: &mut SourceMap,
+    at: &str,
+    skip: usize,
+    n: usize,
+    p: &Parts,
+    list: &str,
+) {
+    for i in 0..n {
+        sources.add(
+            format!("{at}/{}", i + skip),
+            TargetKind::Profile,
+            p.id,
+            &p.name,
+            &format!("{list}[{i}].key"),
+        );
+    }
+}
+
+/// Sources of a profile's options under `at` (`…/profile_options`): each option, choice and
+/// overridden setting back to its form field.
+fn add_option_sources(sources: &mut SourceMap, at: &str, p: &Parts) {
+    let mut add = |path: String, field: String| {
+        sources.add(path, TargetKind::Profile, p.id, &p.name, &field);
+    };
+    for (i, o) in p.options.iter().enumerate() {
+        let oat = format!("{at}/{}", escape_segment(&o.key));
+        let of = format!("profile_options[{i}]");
+        add(oat.clone(), format!("{of}.key"));
+        add(format!("{oat}/display_name"), format!("{of}.display_name"));
+        add(format!("{oat}/choices"), format!("{of}.choices"));
+        for (j, c) in o.choices.iter().enumerate() {
+            let cat = format!("{oat}/choices/{}", escape_segment(&c.key));
+            let cf = format!("{of}.choices[{j}]");
+            add(cat.clone(), format!("{cf}.key"));
+            add(format!("{cat}/display_name"), format!("{cf}.display_name"));
+            add(format!("{cat}/default"), format!("{cf}.is_default"));
+            for (key, field) in [
+                ("image", "image"),
+                ("cpu_limit", "cpu_limit"),
+                ("cpu_guarantee", "cpu_guarantee"),
+                ("mem_limit", "mem_limit"),
+                ("mem_guarantee", "mem_guarantee"),
+                ("extra_resource_limits", "extra_resources"),
+                ("extra_resource_guarantees", "extra_resources"),
+            ] {
+                add(
+                    format!("{cat}/kubespawner_override/{key}"),
+                    format!("{cf}.{field}"),
+                );
+            }
+        }
+        let uat = format!("{oat}/unlisted_choice");
+        add(uat.clone(), format!("{of}.unlisted"));
+        for (key, field) in [
+            ("display_name", "unlisted_display_name"),
+            ("validation_regex", "unlisted_pattern"),
+            ("validation_message", "unlisted_message"),
+            ("kubespawner_override", "unlisted_image"),
+        ] {
+            add(format!("{uat}/{key}"), format!("{of}.{field}"));
+        }
+    }
+}
+
 /// Sources of the scheduling parts of one configuration under `base`: each resource row's
 /// limit and guarantee, each toleration (after `skip` generated ones) and each expression.
 #[allow(clippy::too_many_arguments)]
@@ -729,15 +912,14 @@ fn add_scheduling_sources(
             );
         }
     }
-    for i in 0..p.tolerations.len() {
-        sources.add(
-            format!("{base}/{tolerations}/{}", i + skip),
-            TargetKind::Profile,
-            p.id,
-            &p.name,
-            &format!("tolerations[{i}].key"),
-        );
-    }
+    add_row_sources(
+        sources,
+        &format!("{base}/{tolerations}"),
+        skip,
+        p.tolerations.len(),
+        p,
+        "tolerations",
+    );
     for i in 0..p.node_affinity.len() {
         sources.add(
             format!("{base}/{affinity}/0/matchExpressions/{i}"),
@@ -819,6 +1001,7 @@ fn entries_and_base(
                     description: html_text(&p.spec.description),
                     default: p.spec.is_default,
                     kubespawner_override,
+                    profile_options: options_def(&pp),
                 },
                 open: p.spec.allowed_groups.is_empty(),
                 parts: pp,
@@ -925,7 +1108,16 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     ("extraResource", "extra_resources"),
                     ("extraTolerations", "tolerations"),
                     ("extraNodeAffinity", "node_affinity"),
+                    ("extraNodeAffinity/preferred", "node_affinity_preferred"),
                 ],
+            );
+            add_row_sources(
+                &mut sources,
+                "/singleuser/extraNodeAffinity/preferred",
+                0,
+                b.preferred.len(),
+                b,
+                "node_affinity_preferred",
             );
             add_scheduling_sources(
                 &mut sources,
@@ -1042,9 +1234,16 @@ pub fn generate(input: &ValuesInput<'_>) -> Generated {
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect(),
                 extra_tolerations: b.tolerations.iter().map(toleration_def).collect(),
-                extra_node_affinity: (!b.node_affinity.is_empty()).then(|| NodeAffinityValues {
-                    required: vec![node_selector_term(&b.node_affinity)],
-                }),
+                extra_node_affinity: (!b.node_affinity.is_empty() || !b.preferred.is_empty()).then(
+                    || NodeAffinityValues {
+                        required: if b.node_affinity.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![node_selector_term(&b.node_affinity)]
+                        },
+                        preferred: b.preferred.iter().map(preferred_term_def).collect(),
+                    },
+                ),
                 extra_resource: (!b.extra_limits.is_empty() || !b.extra_guarantees.is_empty())
                     .then(|| ExtraResource {
                         limits: b.extra_limits.clone(),

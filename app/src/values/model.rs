@@ -194,10 +194,20 @@ pub struct MatchExpressionDef {
     pub values: Vec<String>,
 }
 
-/// `singleuser.extraNodeAffinity`: only `required` is written.
+/// A Kubernetes `PreferredSchedulingTerm`: nodes matching `preference` get `weight` points.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreferredTermDef {
+    pub weight: u8,
+    pub preference: NodeSelectorTerm,
+}
+
+/// `singleuser.extraNodeAffinity` (the chart adds both lists to its own).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeAffinityValues {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required: Vec<NodeSelectorTerm>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preferred: Vec<PreferredTermDef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -367,6 +377,41 @@ pub struct ProfileEntry {
     pub default: bool,
     #[serde(skip_serializing_if = "Override::is_empty")]
     pub kubespawner_override: Override,
+    /// Choices inside the profile, by option key in the order the spawn page shows them.
+    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
+    pub profile_options: OrderedMap<OptionDef>,
+}
+
+/// One of a profile's `profile_options`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionDef {
+    pub display_name: String,
+    /// By choice key, in the order the spawn page's select lists them.
+    pub choices: OrderedMap<ChoiceDef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unlisted_choice: Option<UnlistedDef>,
+}
+
+/// One listed choice: its overrides go over the profile's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChoiceDef {
+    pub display_name: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    #[serde(skip_serializing_if = "Override::is_empty")]
+    pub kubespawner_override: Override,
+}
+
+/// A free-form value (`unlisted_choice`): KubeSpawner puts what the user typed where
+/// `{value}` stands in the override, after checking it against `validation_regex`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnlistedDef {
+    pub enabled: bool,
+    pub display_name: String,
+    pub validation_regex: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub validation_message: String,
+    pub kubespawner_override: Override,
 }
 
 /// `kubespawner_override`: KubeSpawner trait names and values. Dictionary traits
@@ -412,6 +457,10 @@ pub struct Override {
     /// A list of `NodeSelectorTerm`s, replacing the base's (`[]` drops it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_affinity_required: Option<Vec<NodeSelectorTerm>>,
+    /// A list of `PreferredSchedulingTerm`s, replacing the base's: it repeats the chart's own
+    /// node-purpose preference before the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_affinity_preferred: Option<Vec<PreferredTermDef>>,
     /// Merged into the pod's annotations: the profile's slug under
     /// [`super::PROFILE_ANNOTATION`], so the portal can tell which profile a server runs.
     #[serde(skip_serializing_if = "OrderedMap::is_empty")]
@@ -427,7 +476,7 @@ impl Override {
 /// KubeSpawner 7 traits a `kubespawner_override` may set: the ones the portal writes, and a
 /// few more that are commonly overridden per profile. The checks refuse any other key (a typo
 /// would be ignored silently by KubeSpawner).
-pub const KNOWN_OVERRIDE_KEYS: [&str; 23] = [
+pub const KNOWN_OVERRIDE_KEYS: [&str; 24] = [
     "image",
     "image_pull_policy",
     "image_pull_secrets",
@@ -446,6 +495,7 @@ pub const KNOWN_OVERRIDE_KEYS: [&str; 23] = [
     "default_url",
     "tolerations",
     "node_affinity_required",
+    "node_affinity_preferred",
     "extra_labels",
     "extra_annotations",
     "start_timeout",
@@ -464,4 +514,6 @@ pub struct ProfileEntryJson {
     pub default: bool,
     #[serde(default)]
     pub kubespawner_override: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub profile_options: serde_json::Map<String, serde_json::Value>,
 }

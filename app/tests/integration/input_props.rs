@@ -138,6 +138,8 @@ fn profile_form() -> impl Strategy<Value = ProfileForm> {
                 extra_resources: vec![],
                 tolerations: vec![],
                 node_affinity: vec![],
+                node_affinity_preferred: vec![],
+                profile_options: vec![],
                 allowed_groups: groups,
                 is_default,
                 deprecated,

@@ -140,6 +140,99 @@ fn lifetime_hub_matches_the_golden_file() {
     }
 }
 
+/// A profile with image and size choices plus a free-form image, preferring large nodes, and
+/// a GPU profile whose choice doubles the GPUs: `profile_options` in KubeSpawner's format
+/// (only what each choice overrides, names escaped, one default each), the chart's
+/// node-purpose preference repeated before the profile's, valid against the chart's schema
+/// and KubeSpawner's rules.
+#[test]
+fn choices_hub_matches_the_golden_file() {
+    let (h, p, v) = choices_sample();
+    let r = values::render(&h, &p, &v, Some(PORTAL)).unwrap();
+    assert_eq!(r.errors, vec![], "{:#?}", r.errors);
+    compare_golden("course-hub.yaml", &r.yaml);
+    let back: serde_json::Value = serde_saphyr::from_str(&r.yaml).expect("YAML parses");
+    assert!(schema::is_valid(&back));
+    let su = &back["singleuser"];
+    assert_eq!(
+        su["extraNodeAffinity"]["preferred"][0]["preference"]["matchExpressions"][0]["key"],
+        "node-pool"
+    );
+    let course = &su["profileList"][0];
+    let image = &course["profile_options"]["image"];
+    assert_eq!(image["choices"]["python"]["default"], true);
+    assert_eq!(
+        image["choices"]["r"]["kubespawner_override"]["image"],
+        "quay.io/jupyter/r-notebook:r-4.4"
+    );
+    assert_eq!(
+        image["unlisted_choice"]["kubespawner_override"]["image"],
+        "registry.example.org/{value}"
+    );
+    assert_eq!(image["unlisted_choice"]["enabled"], true);
+    let large = &course["profile_options"]["size"]["choices"]["large"]["kubespawner_override"];
+    assert_eq!(large["cpu_limit"], 4.0);
+    assert_eq!(large["mem_guarantee"], "8G");
+    assert!(
+        large.get("image").is_none(),
+        "a size choice keeps the image"
+    );
+    let gpu = &su["profileList"][1];
+    let preferred = gpu["kubespawner_override"]["node_affinity_preferred"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        preferred.len(),
+        1,
+        "the chart's node-purpose preference only"
+    );
+    assert_eq!(preferred[0]["weight"], 100);
+    assert_eq!(
+        gpu["profile_options"]["gpus"]["choices"]["two"]["kubespawner_override"]["extra_resource_limits"]
+            ["nvidia.com/gpu"],
+        "2"
+    );
+    // The choice keeps its order in the file: Python before R.
+    let python = r.yaml.find("display_name: Python 3.12").unwrap();
+    assert!(
+        python < r.yaml.find("display_name: R 4.4").unwrap(),
+        "{}",
+        r.yaml
+    );
+}
+
+/// A choice whose overrides break a limit in stored values is caught by the KubeSpawner rules
+/// and pointed back at the choice's field.
+#[test]
+fn a_choice_over_its_limit_is_pointed_at() {
+    let (h, p, v) = choices_sample();
+    let g = generate(&ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: Some(PORTAL),
+    });
+    let mut bad = g.checked_json();
+    bad["singleuser"]["profileList"][0]["profile_options"]["size"]["choices"]["large"]["kubespawner_override"]
+        ["mem_guarantee"] = serde_json::json!("32G");
+    bad["singleuser"]["profileList"][0]["profile_options"]["image"]["unlisted_choice"]["validation_regex"] =
+        serde_json::json!("registry/.*");
+    let e = app::values::check_values(&bad, &g.sources);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(e[0].field, "profile_options[0].unlisted_pattern");
+    assert!(
+        e[0].message.starts_with("Start the pattern with ^"),
+        "{}",
+        e[0].message
+    );
+    assert_eq!(e[1].field, "profile_options[1].choices[1].mem_guarantee");
+    assert_eq!(
+        e[1].message,
+        "The memory guarantee (32G) is more than the memory limit (16G): lower the guarantee or raise the limit."
+    );
+    assert_eq!(e[1].link, "/profiles/40");
+}
+
 /// A GPU profile as the base (the default): its settings go to `singleuser` and every other
 /// profile clears them (no GPU, the chart's tolerations only, no required affinity).
 #[test]

@@ -191,6 +191,8 @@ fn build(
             extra_resources: vec![],
             tolerations: vec![],
             node_affinity: vec![],
+            node_affinity_preferred: vec![],
+            profile_options: vec![],
             allowed_groups: c.groups.join(", "),
             is_default: if i == 0 { "on".into() } else { String::new() },
             deprecated: if deprecated {

@@ -3,9 +3,10 @@
 #![allow(dead_code)]
 
 use app::backend::db;
+use app::domain::choices::{ChoiceForm, OptionForm, example_image_option, example_size_option};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
-use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
+use app::domain::scheduling::{AffinityForm, ExtraResourceForm, PreferredForm, TolerationForm};
 use app::domain::volume::{SharedVolume, VolumeForm};
 use sqlx::SqlitePool;
 
@@ -81,6 +82,8 @@ pub fn form(name: &str, slug: &str) -> ProfileForm {
         extra_resources: vec![],
         tolerations: vec![],
         node_affinity: vec![],
+        node_affinity_preferred: vec![],
+        profile_options: vec![],
         allowed_groups: String::new(),
         is_default: String::new(),
         deprecated: String::new(),
@@ -230,4 +233,49 @@ pub fn gpu_form() -> ProfileForm {
         }],
         ..form("GPU (1 × A100 or H100)", "gpu")
     }
+}
+
+/// A hub whose default profile offers image and size choices plus a free-form image and
+/// prefers large nodes, and a GPU profile (toleration, 1 or 2 GPUs to choose).
+pub fn choices_sample() -> (Hub, Vec<Profile>, Vec<SharedVolume>) {
+    let h = hub(4, "course-hub", "courses", "");
+    let profiles = vec![
+        profile(
+            40,
+            &h,
+            ProfileForm {
+                is_default: "on".into(),
+                description: "Pick an image and a size when you start.".into(),
+                profile_options: vec![example_image_option(), example_size_option()],
+                node_affinity_preferred: vec![PreferredForm {
+                    weight: "50".into(),
+                    key: "node-pool".into(),
+                    operator: "In".into(),
+                    values: "large".into(),
+                }],
+                ..form("Course", "course")
+            },
+        ),
+        profile(
+            41,
+            &h,
+            ProfileForm {
+                profile_options: vec![OptionForm {
+                    key: "gpus".into(),
+                    display_name: "GPUs".into(),
+                    choices: vec![
+                        ChoiceForm::new("one", "One GPU", true),
+                        ChoiceForm {
+                            extra_resources: "nvidia.com/gpu=2".into(),
+                            mem_limit: "64G".into(),
+                            ..ChoiceForm::new("two", "Two GPUs", false)
+                        },
+                    ],
+                    ..OptionForm::default()
+                }],
+                ..gpu_form()
+            },
+        ),
+    ];
+    (h, profiles, vec![])
 }

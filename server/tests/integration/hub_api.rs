@@ -8,6 +8,7 @@ use app::api::values::{GetValuesDiff, GetValuesPreview, GetValuesVersions, Recor
 use app::backend::audit::{Actor, RequestMeta};
 use app::backend::write::{self, By};
 use app::backend::{hub_api, hubs, profiles, tokens, users, values, volumes};
+use app::domain::choices::{ChoiceForm, OptionForm};
 use app::domain::hub::{Hub, HubForm};
 use app::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm};
 use app::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
@@ -233,6 +234,54 @@ pub(crate) async fn seed(app: &TestApp) -> Seeded {
                 operator: "In".into(),
                 values: "NVIDIA-A100-SXM4-80GB".into(),
             }],
+            // Choices inside the profile: the image (the profile's own by default, or
+            // TensorFlow, or any NVIDIA image by name:tag) and one or two GPUs.
+            profile_options: vec![
+                OptionForm {
+                    key: "image".into(),
+                    display_name: "Framework".into(),
+                    choices: vec![
+                        ChoiceForm {
+                            key: "pytorch".into(),
+                            display_name: "PyTorch".into(),
+                            is_default: "on".into(),
+                            image: "nvcr.io/nvidia/pytorch:24.05-py3".into(),
+                            ..ChoiceForm::default()
+                        },
+                        ChoiceForm {
+                            key: "tensorflow".into(),
+                            display_name: "TensorFlow".into(),
+                            image: "nvcr.io/nvidia/tensorflow:24.05-tf2-py3".into(),
+                            ..ChoiceForm::default()
+                        },
+                    ],
+                    unlisted: "on".into(),
+                    unlisted_display_name: "Another NVIDIA image".into(),
+                    unlisted_image: "nvcr.io/nvidia/{value}".into(),
+                    unlisted_pattern: "^[a-z0-9._-]+:[A-Za-z0-9._-]+$".into(),
+                    unlisted_message: "name:tag of an image under nvcr.io/nvidia".into(),
+                },
+                OptionForm {
+                    key: "gpus".into(),
+                    display_name: "GPUs".into(),
+                    choices: vec![
+                        ChoiceForm {
+                            key: "one".into(),
+                            display_name: "One GPU".into(),
+                            is_default: "on".into(),
+                            ..ChoiceForm::default()
+                        },
+                        ChoiceForm {
+                            key: "two".into(),
+                            display_name: "Two GPUs".into(),
+                            extra_resources: "nvidia.com/gpu=2".into(),
+                            mem_limit: "64G".into(),
+                            ..ChoiceForm::default()
+                        },
+                    ],
+                    ..OptionForm::default()
+                },
+            ],
             allowed_groups: "gpu-users".into(),
             ..base_form("GPU", "gpu")
         },
@@ -914,6 +963,30 @@ async fn python_kubespawner_gets_the_profiles_of_each_user() {
             "zed": {"slugs": ["standard"], "default": "standard", "effective": standard},
         },
         "refused": [["carol", "gpu"], ["zed", "chemistry"], ["bob", "old-chemistry"]],
+        // Choices inside alice's GPU profile, as the spawn form submits them.
+        "choices": [
+            {
+                "user": "alice",
+                "form": {"profile": ["gpu"], "profile-option-gpu--image": ["tensorflow"], "profile-option-gpu--gpus": ["two"]},
+                "image": "nvcr.io/nvidia/tensorflow:24.05-tf2-py3",
+                "gpus": "2",
+                "mem_limit_bytes": 64 * GIB,
+                "tolerations": ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated", "nvidia.com/gpu"],
+            },
+            {
+                "user": "alice",
+                "form": {"profile": ["gpu"], "profile-option-gpu--image--unlisted-choice": ["pytorch:24.06-py3"]},
+                "image": "nvcr.io/nvidia/pytorch:24.06-py3",
+                "gpus": "1",
+                "mem_limit_bytes": 32 * GIB,
+                "tolerations": ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated", "nvidia.com/gpu"],
+            },
+        ],
+        "bad_choices": [
+            {"user": "alice", "form": {"profile": ["gpu"], "profile-option-gpu--image--unlisted-choice": ["../evil image"]}},
+            {"user": "alice", "form": {"profile": ["gpu"], "profile-option-gpu--gpus": ["three"]}},
+        ],
+        "choice_form": ["profile-option-gpu--image", "value=\"tensorflow\"", "profile-option-gpu--gpus", "pattern=\"^[a-z0-9._-]+:[A-Za-z0-9._-]+$\""],
         "restricted": [["alice", "gpu"], ["bob", "chemistry"]],
         "restricted_mounts": ["/scratch", "/home/researcher"],
         "static_default_image": "quay.io/jupyter/scipy-notebook:2024-05-01",

@@ -2,12 +2,13 @@
 //! browser's checks (the domain validators the server runs) and the conflict view's rows.
 
 use crate::domain::FieldErrors;
+use crate::domain::choices::{ChoiceForm, OptionForm};
 use crate::domain::mount::check_mounts;
 use crate::domain::profile::{
     DEFAULT_HOME_MOUNT_PATH, EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, PullPolicy,
     check_siblings,
 };
-use crate::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
+use crate::domain::scheduling::{AffinityForm, ExtraResourceForm, PreferredForm, TolerationForm};
 use crate::domain::validate::{checkbox_value, parse_checkbox};
 use crate::domain::volume::SharedVolume;
 use crate::ui::form::{ConflictRow, Errors, FormFields, Problem};
@@ -58,6 +59,85 @@ pub struct AffinityRow {
     pub label_key: String,
     pub operator: String,
     pub values: String,
+}
+
+impl AffinityRow {
+    fn form(&self) -> AffinityForm {
+        AffinityForm {
+            key: self.label_key.clone(),
+            operator: self.operator.clone(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+/// One preferred node-affinity row: a weight and a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreferredRow {
+    pub key: u64,
+    pub weight: String,
+    pub rule: AffinityRow,
+}
+
+/// One choice of an option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceRow {
+    pub key: u64,
+    pub choice_key: String,
+    pub display_name: String,
+    pub is_default: bool,
+    pub image: String,
+    pub cpu_limit: String,
+    pub cpu_guarantee: String,
+    pub mem_limit: String,
+    pub mem_guarantee: String,
+    pub extra_resources: String,
+}
+
+/// One option inside the profile, with its own list of choices (a signal of its own, so a
+/// choice row edits its option's list without touching the others).
+#[derive(Debug, Clone)]
+pub struct OptionRow {
+    pub key: u64,
+    pub option_key: String,
+    pub display_name: String,
+    pub choices: RwSignal<Vec<ChoiceRow>>,
+    pub unlisted: bool,
+    pub unlisted_display_name: String,
+    pub unlisted_image: String,
+    pub unlisted_pattern: String,
+    pub unlisted_message: String,
+}
+
+impl ChoiceRow {
+    pub fn new(key: u64, c: &ChoiceForm) -> Self {
+        ChoiceRow {
+            key,
+            choice_key: c.key.clone(),
+            display_name: c.display_name.clone(),
+            is_default: checked(&c.is_default),
+            image: c.image.clone(),
+            cpu_limit: c.cpu_limit.clone(),
+            cpu_guarantee: c.cpu_guarantee.clone(),
+            mem_limit: c.mem_limit.clone(),
+            mem_guarantee: c.mem_guarantee.clone(),
+            extra_resources: c.extra_resources.clone(),
+        }
+    }
+
+    fn form(&self) -> ChoiceForm {
+        ChoiceForm {
+            key: self.choice_key.clone(),
+            display_name: self.display_name.clone(),
+            is_default: checkbox_value(self.is_default),
+            image: self.image.clone(),
+            cpu_limit: self.cpu_limit.clone(),
+            cpu_guarantee: self.cpu_guarantee.clone(),
+            mem_limit: self.mem_limit.clone(),
+            mem_guarantee: self.mem_guarantee.clone(),
+            extra_resources: self.extra_resources.clone(),
+        }
+    }
 }
 
 /// Which two-column list a [`PairRow`] belongs to.
@@ -135,6 +215,8 @@ pub struct ProfileFields {
     pub extra_resources: RwSignal<Vec<ResourceRow>>,
     pub tolerations: RwSignal<Vec<TolerationRow>>,
     pub node_affinity: RwSignal<Vec<AffinityRow>>,
+    pub node_affinity_preferred: RwSignal<Vec<PreferredRow>>,
+    pub profile_options: RwSignal<Vec<OptionRow>>,
     pub allowed_groups: RwSignal<String>,
     pub is_default: RwSignal<bool>,
     pub deprecated: RwSignal<bool>,
@@ -170,6 +252,8 @@ impl ProfileFields {
             extra_resources: RwSignal::new(Vec::new()),
             tolerations: RwSignal::new(Vec::new()),
             node_affinity: RwSignal::new(Vec::new()),
+            node_affinity_preferred: RwSignal::new(Vec::new()),
+            profile_options: RwSignal::new(Vec::new()),
             allowed_groups: s(&f.allowed_groups),
             is_default: RwSignal::new(checked(&f.is_default)),
             deprecated: RwSignal::new(checked(&f.deprecated)),
@@ -238,14 +322,54 @@ impl ProfileFields {
                 seconds: t.seconds.clone(),
             })
             .collect();
+        let rule = |key: u64, a: &AffinityForm| AffinityRow {
+            key,
+            label_key: a.key.clone(),
+            operator: a.operator.clone(),
+            values: a.values.clone(),
+        };
         let affinity = f
             .node_affinity
             .iter()
-            .map(|a| AffinityRow {
+            .map(|a| rule(self.key(), a))
+            .collect();
+        let preferred = f
+            .node_affinity_preferred
+            .iter()
+            .map(|p| {
+                let key = self.key();
+                PreferredRow {
+                    key,
+                    weight: p.weight.clone(),
+                    rule: rule(
+                        key,
+                        &AffinityForm {
+                            key: p.key.clone(),
+                            operator: p.operator.clone(),
+                            values: p.values.clone(),
+                        },
+                    ),
+                }
+            })
+            .collect();
+        let options = f
+            .profile_options
+            .iter()
+            .map(|o| OptionRow {
                 key: self.key(),
-                label_key: a.key.clone(),
-                operator: a.operator.clone(),
-                values: a.values.clone(),
+                option_key: o.key.clone(),
+                display_name: o.display_name.clone(),
+                choices: RwSignal::new(
+                    o.choices
+                        .iter()
+                        .map(|c| ChoiceRow::new(self.key(), c))
+                        .collect(),
+                ),
+                unlisted: checked(&o.unlisted),
+                unlisted_display_name: o.unlisted_display_name.clone(),
+                unlisted_image: o.unlisted_image.clone(),
+                unlisted_pattern: o.unlisted_pattern.clone(),
+                unlisted_message: o.unlisted_message.clone(),
             })
             .collect();
         self.mounts.set(mounts);
@@ -254,6 +378,8 @@ impl ProfileFields {
         self.extra_resources.set(resources);
         self.tolerations.set(tolerations);
         self.node_affinity.set(affinity);
+        self.node_affinity_preferred.set(preferred);
+        self.profile_options.set(options);
     }
 
     pub fn pairs(&self, list: PairList) -> RwSignal<Vec<PairRow>> {
@@ -266,6 +392,31 @@ impl ProfileFields {
     /// The visibility key, input id and label of the field an error names
     /// (`mounts[1].mount_path` → the second mount row's path input).
     pub fn locate(&self, field: &str) -> Problem {
+        // A choice inside an option: `profile_options[0].choices[1].image`.
+        if let Some(rest) = field.strip_prefix("profile_options[")
+            && let Some((i, rest)) = rest.split_once("].choices[")
+            && let Some((j, sub)) = rest.split_once("].")
+            && let (Ok(i), Ok(j)) = (i.parse::<usize>(), j.parse::<usize>())
+        {
+            let key = self.profile_options.with_untracked(|o| {
+                o.get(i)
+                    .and_then(|o| o.choices.with_untracked(|c| c.get(j).map(|c| c.key)))
+            });
+            let label = format!(
+                "Option {}, choice {}: {}",
+                i + 1,
+                j + 1,
+                sub.replace('_', " ")
+            );
+            return match key {
+                Some(k) => (
+                    format!("choices#{k}.{sub}"),
+                    format!("pf-choices-{k}-{sub}"),
+                    label,
+                ),
+                None => (field.to_string(), "pf-form".into(), label),
+            };
+        }
         if let Some((list, rest)) = field.split_once('[')
             && let Some((index, sub)) = rest.split_once("].")
             && let Ok(i) = index.parse::<usize>()
@@ -283,6 +434,12 @@ impl ProfileFields {
                 "node_affinity" => self
                     .node_affinity
                     .with_untracked(|r| r.get(i).map(|r| r.key)),
+                "node_affinity_preferred" => self
+                    .node_affinity_preferred
+                    .with_untracked(|r| r.get(i).map(|r| r.key)),
+                "profile_options" => self
+                    .profile_options
+                    .with_untracked(|r| r.get(i).map(|r| r.key)),
                 _ => None,
             };
             let what = match list {
@@ -291,6 +448,8 @@ impl ProfileFields {
                 "extra_resources" => "GPU or other resource",
                 "tolerations" => "Toleration",
                 "node_affinity" => "Node affinity rule",
+                "node_affinity_preferred" => "Preferred node affinity rule",
+                "profile_options" => "Option",
                 _ => "Node selector label",
             };
             let sub_label = sub.replace('_', " ");
@@ -402,12 +561,37 @@ impl FormFields for ProfileFields {
                     })
                     .collect()
             }),
-            node_affinity: self.node_affinity.with(|rows| {
+            node_affinity: self
+                .node_affinity
+                .with(|rows| rows.iter().map(AffinityRow::form).collect()),
+            node_affinity_preferred: self.node_affinity_preferred.with(|rows| {
                 rows.iter()
-                    .map(|r| AffinityForm {
-                        key: r.label_key.clone(),
-                        operator: r.operator.clone(),
-                        values: r.values.clone(),
+                    .map(|r| {
+                        let AffinityForm {
+                            key,
+                            operator,
+                            values,
+                        } = r.rule.form();
+                        PreferredForm {
+                            weight: r.weight.clone(),
+                            key,
+                            operator,
+                            values,
+                        }
+                    })
+                    .collect()
+            }),
+            profile_options: self.profile_options.with(|rows| {
+                rows.iter()
+                    .map(|o| OptionForm {
+                        key: o.option_key.clone(),
+                        display_name: o.display_name.clone(),
+                        choices: o.choices.with(|c| c.iter().map(ChoiceRow::form).collect()),
+                        unlisted: checkbox_value(o.unlisted),
+                        unlisted_display_name: o.unlisted_display_name.clone(),
+                        unlisted_image: o.unlisted_image.clone(),
+                        unlisted_pattern: o.unlisted_pattern.clone(),
+                        unlisted_message: o.unlisted_message.clone(),
                     })
                     .collect()
             }),
@@ -568,6 +752,50 @@ pub fn profile_conflict_rows(
                 .to_string()
         })
     };
+    let preferred = |f: &ProfileForm| {
+        lines(&f.node_affinity_preferred, |p| {
+            format!(
+                "{} {} {} (weight {})",
+                p.key, p.operator, p.values, p.weight
+            )
+            .trim()
+            .to_string()
+        })
+    };
+    let options = |f: &ProfileForm| {
+        lines(&f.profile_options, |o| {
+            let choices: Vec<String> = o
+                .choices
+                .iter()
+                .map(|c| {
+                    let mut s = format!("{}={}", c.key, c.display_name);
+                    for v in c.overrides() {
+                        if !v.trim().is_empty() {
+                            s.push_str(&format!(" {v}"));
+                        }
+                    }
+                    if checked(&c.is_default) {
+                        s.push_str(" (default)");
+                    }
+                    s
+                })
+                .collect();
+            let free = if checked(&o.unlisted) {
+                format!(
+                    "; free-form {} matching {}",
+                    o.unlisted_image, o.unlisted_pattern
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} ({}): {}{free}",
+                o.display_name,
+                o.key,
+                choices.join(", ")
+            )
+        })
+    };
     let yes = |v: &str| if checked(v) { "yes" } else { "no" };
     let replaced = |f: &ProfileForm| {
         if !checked(&f.deprecated) {
@@ -630,6 +858,12 @@ pub fn profile_conflict_rows(
         ),
         ConflictRow::new("Tolerations", tolerations(stored), tolerations(mine)),
         ConflictRow::new("Node affinity", affinity(stored), affinity(mine)),
+        ConflictRow::new(
+            "Preferred node affinity",
+            preferred(stored),
+            preferred(mine),
+        ),
+        ConflictRow::new("Choices", options(stored), options(mine)),
         ConflictRow::new(
             "Allowed groups",
             &stored.allowed_groups,

@@ -2,7 +2,8 @@
 //! node-selector rows, and the whole form body shared by the create and the edit page.
 
 use super::fields::{
-    AffinityRow, MountRow, PairList, PairRow, ProfileFields, ResourceRow, TolerationRow,
+    AffinityRow, ChoiceRow, MountRow, OptionRow, PairList, PairRow, PreferredRow, ProfileFields,
+    ResourceRow, TolerationRow,
 };
 use crate::domain::hub::Hub;
 use crate::domain::profile::{DEFAULT_HOME_MOUNT_PATH, Profile, PullPolicy, slugify};
@@ -16,44 +17,61 @@ pub trait Keyed {
     fn row_key(&self) -> u64;
 }
 
-impl Keyed for MountRow {
-    fn row_key(&self) -> u64 {
-        self.key
+/// Rows identified by their `key` field.
+macro_rules! keyed {
+    ($($row:ty),*) => {
+        $(impl Keyed for $row {
+            fn row_key(&self) -> u64 {
+                self.key
+            }
+        })*
+    };
+}
+keyed!(
+    MountRow,
+    PairRow,
+    ResourceRow,
+    TolerationRow,
+    AffinityRow,
+    PreferredRow,
+    OptionRow,
+    ChoiceRow
+);
+
+/// A row holding one node-affinity rule (required, or preferred with a weight).
+trait RuleRow: Keyed {
+    fn rule(&self) -> &AffinityRow;
+    fn rule_mut(&mut self) -> &mut AffinityRow;
+}
+
+impl RuleRow for AffinityRow {
+    fn rule(&self) -> &AffinityRow {
+        self
+    }
+    fn rule_mut(&mut self) -> &mut AffinityRow {
+        self
     }
 }
 
-impl Keyed for PairRow {
-    fn row_key(&self) -> u64 {
-        self.key
+impl RuleRow for PreferredRow {
+    fn rule(&self) -> &AffinityRow {
+        &self.rule
+    }
+    fn rule_mut(&mut self) -> &mut AffinityRow {
+        &mut self.rule
     }
 }
 
-impl Keyed for ResourceRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for TolerationRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-impl Keyed for AffinityRow {
-    fn row_key(&self) -> u64 {
-        self.key
-    }
-}
-
-/// One row of a repeatable list (`mounts`, `env`, `node_selector`): its position now (rows
-/// are renumbered when one is removed), its input ids and names, its errors, and reads and
-/// writes of its values.
+/// One row of a repeatable list (`mounts`, `env`, `node_selector`, …, and the choices of an
+/// option): its position now (rows are renumbered when one is removed), its input ids and
+/// names, its errors, and reads and writes of its values.
 struct ListRow<T: Send + Sync + 'static> {
     rows: RwSignal<Vec<T>>,
     key: u64,
     list: &'static str,
     index: Memo<usize>,
+    /// The list's place inside a row of another list (`profile_options[2].choices`).
+    parent: Option<(&'static str, Memo<usize>)>,
     errors: Errors,
 }
 
@@ -76,17 +94,46 @@ impl<T: Keyed + Send + Sync + 'static> ListRow<T> {
             key,
             list,
             index,
+            parent: None,
             errors,
         }
+    }
+
+    /// The same row in a list that lives in row `index` of list `list`.
+    fn under(mut self, list: &'static str, index: Memo<usize>) -> Self {
+        self.parent = Some((list, index));
+        self
     }
 
     fn id(self, sub: &str) -> String {
         format!("pf-{}-{}-{sub}", self.list, self.key)
     }
 
-    /// The input's name, as the domain documents it (`form[mounts][1][mount_path]`).
+    /// The input's name, as the domain documents it (`form[mounts][1][mount_path]`,
+    /// `form[profile_options][0][choices][1][image]`).
     fn name(self, sub: &'static str) -> Signal<String> {
-        Signal::derive(move || format!("form[{}][{}][{sub}]", self.list, self.index.get()))
+        Signal::derive(move || match self.parent {
+            Some((list, i)) => format!(
+                "form[{list}][{}][{}][{}][{sub}]",
+                i.get(),
+                self.list,
+                self.index.get()
+            ),
+            None => format!("form[{}][{}][{sub}]", self.list, self.index.get()),
+        })
+    }
+
+    /// The field name of `sub` in the domain's errors (`profile_options[0].choices[1].image`).
+    fn field(self, sub: &str) -> String {
+        match self.parent {
+            Some((list, i)) => format!(
+                "{list}[{}].{}[{}].{sub}",
+                i.get(),
+                self.list,
+                self.index.get()
+            ),
+            None => format!("{}[{}].{sub}", self.list, self.index.get()),
+        }
     }
 
     fn touch(self, sub: &str) {
@@ -100,7 +147,7 @@ impl<T: Keyed + Send + Sync + 'static> ListRow<T> {
         Signal::derive(move || {
             self.errors.of(
                 &format!("{}#{}.{sub}", self.list, self.key),
-                &format!("{}[{}].{sub}", self.list, self.index.get()),
+                &self.field(sub),
             )
         })
     }
@@ -366,44 +413,15 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
     view! {
         <div class="row-card" data-testid="tolerations-row">
             <div class="row-fields row-fields-toleration">
-                <FieldRow label="Taint key" id=row.id("key") error=row.error("key")>
-                    <TextInput
-                        id=row.id("key")
-                        name=row.name("key")
-                        value=row.get(|r| r.taint_key.clone())
-                        on_input=row.edit("key", |r, v| r.taint_key = v)
-                        placeholder="nvidia.com/gpu"
-                    />
-                </FieldRow>
-                <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
-                    <SelectInput
-                        id=row.id("operator")
-                        name=row.name("operator")
-                        value=operator
-                        on_change=Callback::new(move |v: String| {
-                            set_operator.run(v);
-                            row.touch("value");
-                        })
-                        options=operators
-                    />
-                </FieldRow>
-                <FieldRow label="Value" id=row.id("value") error=row.error("value")>
-                    <input
-                        type="text"
-                        id=row.id("value")
-                        name=move || row.name("value").get()
-                        prop:value=row.get(|r| r.value.clone())
-                        placeholder=move || if exists.get() { "any value" } else { "present" }
-                        disabled=move || exists.get()
-                        autocomplete="off"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        on:input={
-                            let edit = row.edit("value", |r: &mut TolerationRow, v: String| r.value = v);
-                            move |ev| edit.run(event_target_value(&ev))
-                        }
-                    />
-                </FieldRow>
+                {row_text(row, "Taint key", "key", |r| r.taint_key.clone(), |r, v| r.taint_key = v, "nvidia.com/gpu")}
+                {row_operator(row, operator, set_operator, "value", operators)}
+                {row_switched_text(
+                    row,
+                    ("Value", "value"),
+                    (|r| r.value.clone(), |r, v| r.value = v),
+                    Signal::derive(move || if exists.get() { "any value" } else { "present" }),
+                    exists,
+                )}
                 <FieldRow label="Effect" id=row.id("effect") error=row.error("effect")>
                     <SelectInput
                         id=row.id("effect")
@@ -448,69 +466,113 @@ fn TolerationRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> imp
     .into_any()
 }
 
-#[component]
-fn AffinityRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
-    let row = ListRow::new(fields.node_affinity, row_key, "node_affinity", errors);
-    let operator = row.get(|r| r.operator.clone());
+/// The key, operator and values of a node-affinity rule (the values are cleared and disabled
+/// for Exists and DoesNotExist).
+fn rule_fields<T: RuleRow + Send + Sync + 'static>(row: ListRow<T>) -> impl IntoView {
+    let operator = row.get(|r: &T| r.rule().operator.clone());
     let no_values = Signal::derive(move || {
         let o = operator.get();
         o == AffinityOperator::Exists.as_str() || o == AffinityOperator::DoesNotExist.as_str()
     });
-    let set_operator = row.edit("operator", |r: &mut AffinityRow, v: String| {
+    let set_operator = row.edit("operator", |r: &mut T, v: String| {
+        let rule = r.rule_mut();
         if v == AffinityOperator::Exists.as_str() || v == AffinityOperator::DoesNotExist.as_str() {
-            r.values.clear();
+            rule.values.clear();
         }
-        r.operator = v;
+        rule.operator = v;
     });
     let operators = AffinityOperator::ALL
         .into_iter()
         .map(|o| (o.as_str().to_string(), o.label().to_string()))
         .collect();
+    let placeholder = Signal::derive(move || match operator.get().as_str() {
+        "Gt" | "Lt" => "a whole number, e.g. 40",
+        "Exists" | "DoesNotExist" => "no values",
+        _ => "comma-separated, e.g. A100, H100",
+    });
+    view! {
+        {row_text(
+            row,
+            "Node label key",
+            "key",
+            |r: &T| r.rule().label_key.clone(),
+            |r: &mut T, v| r.rule_mut().label_key = v,
+            "nvidia.com/gpu.product",
+        )}
+        {row_operator(row, operator, set_operator, "values", operators)}
+        {row_switched_text(
+            row,
+            ("Values", "values"),
+            (|r: &T| r.rule().values.clone(), |r: &mut T, v| r.rule_mut().values = v),
+            placeholder,
+            no_values,
+        )}
+    }
+}
+
+/// The operator select of a row: choosing one also shows the check of the field it decides
+/// (`then_check`: the value or values).
+fn row_operator<T: Keyed + Send + Sync + 'static>(
+    row: ListRow<T>,
+    value: Signal<String>,
+    set: Callback<String>,
+    then_check: &'static str,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
+            <SelectInput
+                id=row.id("operator")
+                name=row.name("operator")
+                value
+                on_change=Callback::new(move |v: String| {
+                    set.run(v);
+                    row.touch(then_check);
+                })
+                options
+            />
+        </FieldRow>
+    }
+}
+
+/// How a text field of a row is read and written.
+type Access<T> = (fn(&T) -> String, fn(&mut T, String));
+
+/// A text input of a row that some other choice of the row switches off (cleared and
+/// disabled), with a placeholder saying why.
+fn row_switched_text<T: Keyed + Send + Sync + 'static>(
+    row: ListRow<T>,
+    (label, sub): (&'static str, &'static str),
+    (get, set): Access<T>,
+    placeholder: Signal<&'static str>,
+    off: Signal<bool>,
+) -> impl IntoView {
+    let edit = row.edit(sub, set);
+    view! {
+        <FieldRow label id=row.id(sub) error=row.error(sub)>
+            <input
+                type="text"
+                id=row.id(sub)
+                name=move || row.name(sub).get()
+                prop:value=row.get(get)
+                placeholder=move || placeholder.get()
+                disabled=move || off.get()
+                autocomplete="off"
+                autocapitalize="none"
+                spellcheck="false"
+                on:input=move |ev| edit.run(event_target_value(&ev))
+            />
+        </FieldRow>
+    }
+}
+
+#[component]
+fn AffinityRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(fields.node_affinity, row_key, "node_affinity", errors);
     view! {
         <div class="row-card" data-testid="node_affinity-row">
             <div class="row-fields row-fields-affinity">
-                <FieldRow label="Node label key" id=row.id("key") error=row.error("key")>
-                    <TextInput
-                        id=row.id("key")
-                        name=row.name("key")
-                        value=row.get(|r| r.label_key.clone())
-                        on_input=row.edit("key", |r, v| r.label_key = v)
-                        placeholder="nvidia.com/gpu.product"
-                    />
-                </FieldRow>
-                <FieldRow label="Operator" id=row.id("operator") error=row.error("operator")>
-                    <SelectInput
-                        id=row.id("operator")
-                        name=row.name("operator")
-                        value=operator
-                        on_change=Callback::new(move |v: String| {
-                            set_operator.run(v);
-                            row.touch("values");
-                        })
-                        options=operators
-                    />
-                </FieldRow>
-                <FieldRow label="Values" id=row.id("values") error=row.error("values")>
-                    <input
-                        type="text"
-                        id=row.id("values")
-                        name=move || row.name("values").get()
-                        prop:value=row.get(|r| r.values.clone())
-                        placeholder=move || match operator.get().as_str() {
-                            "Gt" | "Lt" => "a whole number, e.g. 40",
-                            "Exists" | "DoesNotExist" => "no values",
-                            _ => "comma-separated, e.g. A100, H100",
-                        }
-                        disabled=move || no_values.get()
-                        autocomplete="off"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        on:input={
-                            let edit = row.edit("values", |r: &mut AffinityRow, v: String| r.values = v);
-                            move |ev| edit.run(event_target_value(&ev))
-                        }
-                    />
-                </FieldRow>
+                {rule_fields(row)}
                 {row.remove_button("rule")}
             </div>
         </div>
@@ -518,7 +580,252 @@ fn AffinityRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl 
     .into_any()
 }
 
-/// GPUs and other extended resources, tolerations and required node affinity.
+#[component]
+fn PreferredRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(
+        fields.node_affinity_preferred,
+        row_key,
+        "node_affinity_preferred",
+        errors,
+    );
+    view! {
+        <div class="row-card" data-testid="node_affinity_preferred-row">
+            <div class="row-fields row-fields-preferred">
+                <FieldRow label="Weight" id=row.id("weight") error=row.error("weight")>
+                    <TextInput
+                        id=row.id("weight")
+                        name=row.name("weight")
+                        value=row.get(|r| r.weight.clone())
+                        on_input=row.edit("weight", |r, v| r.weight = v)
+                        placeholder="1–100"
+                        inputmode="numeric"
+                    />
+                </FieldRow>
+                {rule_fields(row)}
+                {row.remove_button("preference")}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// What an empty list says: what it is and how to add a row.
+fn empty_rows<T: Send + Sync + 'static>(
+    rows: RwSignal<Vec<T>>,
+    testid: &'static str,
+    text: &'static str,
+) -> impl IntoView {
+    view! {
+        <Show when=move || rows.with(Vec::is_empty)>
+            <p class="muted rows-empty" data-testid=testid>{text}</p>
+        </Show>
+    }
+}
+
+/// A text input of a list row, in its labelled field row.
+fn row_text<T: Keyed + Send + Sync + 'static>(
+    row: ListRow<T>,
+    label: &'static str,
+    sub: &'static str,
+    get: fn(&T) -> String,
+    set: fn(&mut T, String),
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <FieldRow label id=row.id(sub) error=row.error(sub)>
+            <TextInput
+                id=row.id(sub)
+                name=row.name(sub)
+                value=row.get(get)
+                on_input=row.edit(sub, set)
+                placeholder
+            />
+        </FieldRow>
+    }
+}
+
+#[component]
+fn ChoiceRowView(
+    row_key: u64,
+    choices: RwSignal<Vec<ChoiceRow>>,
+    option_index: Memo<usize>,
+    errors: Errors,
+) -> impl IntoView {
+    let row =
+        ListRow::new(choices, row_key, "choices", errors).under("profile_options", option_index);
+    // One default per option: ticking a choice unticks the others.
+    let set_default = Callback::new(move |on: bool| {
+        choices.update(|v| {
+            for r in v.iter_mut() {
+                if r.key == row_key {
+                    r.is_default = on;
+                } else if on {
+                    r.is_default = false;
+                }
+            }
+        });
+        row.touch("is_default");
+    });
+    view! {
+        <div class="row-card choice-row" data-testid="choice-row">
+            <div class="row-fields row-fields-choice">
+                {row_text(row, "Key", "key", |r| r.choice_key.clone(), |r, v| r.choice_key = v, "python")}
+                {row_text(row, "Shown as", "display_name", |r| r.display_name.clone(), |r, v| r.display_name = v, "Python 3.12")}
+                <CheckRow
+                    label="Default"
+                    id=row.id("is_default")
+                    name=row.name("is_default")
+                    checked=row.get(|r| r.is_default)
+                    on_change=set_default
+                    error=row.error("is_default")
+                    spacer=true
+                />
+                {row.remove_button("choice")}
+            </div>
+            <div class="row-fields row-fields-overrides">
+                {row_text(row, "Image", "image", |r| r.image.clone(), |r, v| r.image = v, "the profile's")}
+                {row_text(row, "CPU limit", "cpu_limit", |r| r.cpu_limit.clone(), |r, v| r.cpu_limit = v, "the profile's")}
+                {row_text(row, "CPU guarantee", "cpu_guarantee", |r| r.cpu_guarantee.clone(), |r, v| r.cpu_guarantee = v, "the profile's")}
+                {row_text(row, "Memory limit", "mem_limit", |r| r.mem_limit.clone(), |r, v| r.mem_limit = v, "the profile's")}
+                {row_text(row, "Memory guarantee", "mem_guarantee", |r| r.mem_guarantee.clone(), |r, v| r.mem_guarantee = v, "the profile's")}
+                {row_text(row, "GPUs", "extra_resources", |r| r.extra_resources.clone(), |r, v| r.extra_resources = v, "nvidia.com/gpu=1")}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn OptionRowView(row_key: u64, fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let row = ListRow::new(fields.profile_options, row_key, "profile_options", errors);
+    // An option keeps its list of choices for its whole life (loading the form makes new rows).
+    let choices = fields
+        .profile_options
+        .with_untracked(|v| v.iter().find(|r| r.key == row_key).map(|r| r.choices))
+        .unwrap_or_else(|| RwSignal::new(Vec::new()));
+    let unlisted = row.get(|r| r.unlisted);
+    let add_choice = move |_| {
+        let key = fields.key();
+        let first = choices.with_untracked(Vec::is_empty);
+        choices.update(|v| {
+            v.push(ChoiceRow {
+                key,
+                choice_key: String::new(),
+                display_name: String::new(),
+                // The first choice is the default until another is ticked.
+                is_default: first,
+                image: String::new(),
+                cpu_limit: String::new(),
+                cpu_guarantee: String::new(),
+                mem_limit: String::new(),
+                mem_guarantee: String::new(),
+                extra_resources: String::new(),
+            })
+        });
+        errors.shown.rows_changed();
+    };
+    let label = move || {
+        let name = row.get(|r| r.display_name.clone()).get();
+        if name.trim().is_empty() {
+            format!("Option {}", row.index.get() + 1)
+        } else {
+            name
+        }
+    };
+    view! {
+        <div class="row-card option-card" data-testid="option-row">
+            <h4 class="option-title">{label}</h4>
+            <div class="row-fields row-fields-option">
+                {row_text(row, "Key", "key", |r| r.option_key.clone(), |r, v| r.option_key = v, "image")}
+                {row_text(row, "Shown as", "display_name", |r| r.display_name.clone(), |r, v| r.display_name = v, "Image")}
+                {row.remove_button("option")}
+            </div>
+            <p class="hint">"Each choice overrides only what it fills in; empty fields keep the profile's own value. Exactly one choice is the default."</p>
+            <div class="rows choice-rows">
+                <For each=move || choices.get() key=|r| r.key let:choice>
+                    <ChoiceRowView row_key=choice.key choices option_index=row.index errors />
+                </For>
+            </div>
+            <Show when=move || choices.with(Vec::is_empty)>
+                <p class="muted rows-empty">"No choice yet: add one, for example an image or a size users can pick."</p>
+            </Show>
+            {move || errors.of(&format!("profile_options#{row_key}.choices"), &row.field("choices")).map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            <button type="button" class="btn btn-small" id=row.id("choices") data-testid="add-choice" on:click=add_choice>
+                "+ Add choice"
+            </button>
+            <CheckRow
+                label="Also accept a value typed by the user"
+                id=row.id("unlisted")
+                name=row.name("unlisted")
+                checked=unlisted
+                on_change=row.edit("unlisted", |r, b| r.unlisted = b)
+                hint="KubeSpawner's \"Other…\": the value is put into an image you describe, after it matches your pattern."
+                error=row.error("unlisted")
+            />
+            <Show when=move || unlisted.get()>
+                <div class="row-fields row-fields-unlisted">
+                    {row_text(row, "Label of the input", "unlisted_display_name", |r| r.unlisted_display_name.clone(), |r, v| r.unlisted_display_name = v, "Image from our registry")}
+                    {row_text(row, "Image ({value} = what is typed)", "unlisted_image", |r| r.unlisted_image.clone(), |r, v| r.unlisted_image = v, "registry.example.org/{value}")}
+                    {row_text(row, "Pattern", "unlisted_pattern", |r| r.unlisted_pattern.clone(), |r, v| r.unlisted_pattern = v, "^[a-z0-9._/-]+:[A-Za-z0-9._-]+$")}
+                    {row_text(row, "Message when it does not match", "unlisted_message", |r| r.unlisted_message.clone(), |r, v| r.unlisted_message = v, "Write name:tag")}
+                </div>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+/// Choices inside the profile (KubeSpawner's `profile_options`).
+#[component]
+fn ChoicesSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
+    let add_option = move |_| {
+        let key = fields.key();
+        let first = fields.key();
+        fields.profile_options.update(|v| {
+            v.push(OptionRow {
+                key,
+                option_key: String::new(),
+                display_name: String::new(),
+                choices: RwSignal::new(vec![ChoiceRow {
+                    key: first,
+                    choice_key: String::new(),
+                    display_name: String::new(),
+                    is_default: true,
+                    image: String::new(),
+                    cpu_limit: String::new(),
+                    cpu_guarantee: String::new(),
+                    mem_limit: String::new(),
+                    mem_guarantee: String::new(),
+                    extra_resources: String::new(),
+                }]),
+                unlisted: false,
+                unlisted_display_name: String::new(),
+                unlisted_image: String::new(),
+                unlisted_pattern: String::new(),
+                unlisted_message: String::new(),
+            })
+        });
+        errors.shown.rows_changed();
+    };
+    view! {
+        <fieldset class="form-section" data-testid="choices-section">
+            <legend>"Choices"</legend>
+            <p class="hint">"Let users pick inside this profile on the spawn page, e.g. an image (Python 3.12 or R 4.4) or a size (small or large). Each option is a list of choices; a choice overrides the image, CPU, memory or GPUs of the profile."</p>
+            <div class="rows">
+                <For each=move || fields.profile_options.get() key=|r| r.key let:row>
+                    <OptionRowView row_key=row.key fields errors />
+                </For>
+            </div>
+            {empty_rows(fields.profile_options, "no-options", "No choices: users get this profile as it is. Add an option to let them pick, for example, an image or a size when they start a server.")}
+            <button type="button" class="btn btn-small" data-testid="add-option" on:click=add_option>
+                "+ Add option"
+            </button>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// GPUs and other extended resources, tolerations, required and preferred node affinity.
 #[component]
 fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
     let add_button = |label: &'static str, testid: &'static str, add: Callback<()>| {
@@ -560,14 +867,23 @@ fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
             })
         });
     });
+    let blank_rule = |key: u64| AffinityRow {
+        key,
+        label_key: String::new(),
+        operator: AffinityOperator::In.as_str().into(),
+        values: String::new(),
+    };
     let add_affinity = Callback::new(move |()| {
         let key = fields.key();
-        fields.node_affinity.update(|v| {
-            v.push(AffinityRow {
+        fields.node_affinity.update(|v| v.push(blank_rule(key)));
+    });
+    let add_preferred = Callback::new(move |()| {
+        let key = fields.key();
+        fields.node_affinity_preferred.update(|v| {
+            v.push(PreferredRow {
                 key,
-                label_key: String::new(),
-                operator: AffinityOperator::In.as_str().into(),
-                values: String::new(),
+                weight: String::new(),
+                rule: blank_rule(key),
             })
         });
     });
@@ -588,6 +904,7 @@ fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
                     <ResourceRowView row_key=row.key fields errors />
                 </For>
             </div>
+            {empty_rows(fields.extra_resources, "no-resources", "No GPUs or other resources: servers get CPU and memory only. Add a resource to give each server, for example, one nvidia.com/gpu.")}
             {add_button("+ Add resource", "add-resource", add_resource)}
             <h3 class="subsection">"Tolerations"</h3>
             <p class="hint">"Taints of the nodes these servers may run on, e.g. nvidia.com/gpu with Exists and NoSchedule. Seconds apply to NoExecute only: how long a server stays once the taint appears."</p>
@@ -596,6 +913,7 @@ fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
                     <TolerationRowView row_key=row.key fields errors />
                 </For>
             </div>
+            {empty_rows(fields.tolerations, "no-tolerations", "No tolerations: servers stay off tainted nodes (the chart's own user-node taint excepted). Add one to let them onto, for example, GPU nodes tainted nvidia.com/gpu.")}
             {add_button("+ Add toleration", "add-toleration", add_toleration)}
             <h3 class="subsection">"Required node affinity"</h3>
             <p class="hint">"Servers run only on nodes matching every rule (the node selector above must match too)."</p>
@@ -604,7 +922,17 @@ fn SchedulingSection(fields: ProfileFields, errors: Errors) -> impl IntoView {
                     <AffinityRowView row_key=row.key fields errors />
                 </For>
             </div>
+            {empty_rows(fields.node_affinity, "no-affinity", "No required rules: servers may run on any node that fits. Add a rule to keep them on, for example, nodes whose nvidia.com/gpu.product is A100.")}
             {add_button("+ Add rule", "add-affinity", add_affinity)}
+            <h3 class="subsection">"Preferred node affinity"</h3>
+            <p class="hint">"Nodes matching a rule get its weight (1 to 100); the scheduler prefers the nodes with the most, but uses others when they are full."</p>
+            <div class="rows">
+                <For each=move || fields.node_affinity_preferred.get() key=|r| r.key let:row>
+                    <PreferredRowView row_key=row.key fields errors />
+                </For>
+            </div>
+            {empty_rows(fields.node_affinity_preferred, "no-preferred", "No preferences: the scheduler picks any node that fits. Add one to favour, for example, node-pool In (large) with weight 50.")}
+            {add_button("+ Add preference", "add-preferred", add_preferred)}
         </fieldset>
     }
     .into_any()
@@ -743,6 +1071,7 @@ pub fn ProfileInputs(
         <PairSection list=PairList::Env fields errors />
         <PairSection list=PairList::NodeSelector fields errors />
         <SchedulingSection fields errors />
+        <ChoicesSection fields errors />
         <fieldset class="form-section">
             <legend>"Access and lifecycle"</legend>
             <TextField errors prefix="pf" value=fields.allowed_groups field="allowed_groups" label="Allowed groups (optional)" hint="Comma-separated groups whose members may choose this profile. Empty: everyone. Only profiles open to everyone are offered while the hub cannot reach the portal." placeholder="data-science, physics" />
