@@ -27,6 +27,7 @@ struct HubRow {
     http_timeout: Option<i64>,
     concurrent_spawn_limit: Option<i64>,
     active_server_limit: Option<i64>,
+    extra_values: String,
     version: i64,
     created_at: String,
     updated_at: String,
@@ -34,8 +35,8 @@ struct HubRow {
 
 const SELECT_HUBS: &str = "SELECT id, release_name, namespace, chart_version, ingress_host,
         driver, cull_enabled, cull_users, cull_timeout, cull_every, cull_max_age, start_timeout,
-        http_timeout, concurrent_spawn_limit, active_server_limit, version, created_at,
-        updated_at FROM hubs";
+        http_timeout, concurrent_spawn_limit, active_server_limit, extra_values, version,
+        created_at, updated_at FROM hubs";
 
 fn from_row(r: HubRow) -> AppResult<Hub> {
     let driver = Driver::parse("driver", &r.driver)
@@ -72,6 +73,7 @@ fn from_row(r: HubRow) -> AppResult<Hub> {
             ingress_host: r.ingress_host,
             driver,
             lifetime,
+            extra_values: r.extra_values,
         },
     })
 }
@@ -176,6 +178,7 @@ fn bind_spec<'q>(q: Statement<'q>, spec: &'q HubSpec) -> Statement<'q> {
         .bind(spec.lifetime.http_timeout)
         .bind(spec.lifetime.concurrent_spawn_limit)
         .bind(spec.lifetime.active_server_limit)
+        .bind(&spec.extra_values)
 }
 
 impl Versioned for Hub {
@@ -210,8 +213,8 @@ impl Versioned for Hub {
             "INSERT INTO hubs (release_name, namespace, chart_version, ingress_host, driver,
                  cull_enabled, cull_users, cull_timeout, cull_every, cull_max_age,
                  start_timeout, http_timeout, concurrent_spawn_limit, active_server_limit,
-                 created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 extra_values, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         );
         let insert = bind_spec(insert, spec).bind(now.clone()).bind(now);
         write::insert_returning_id(conn, insert, &rules(spec)).await
@@ -249,7 +252,8 @@ impl Versioned for Hub {
             "UPDATE hubs SET release_name = ?, namespace = ?, chart_version = ?, ingress_host = ?,
                  driver = ?, cull_enabled = ?, cull_users = ?, cull_timeout = ?, cull_every = ?,
                  cull_max_age = ?, start_timeout = ?, http_timeout = ?,
-                 concurrent_spawn_limit = ?, active_server_limit = ?, version = version + 1,
+                 concurrent_spawn_limit = ?, active_server_limit = ?, extra_values = ?,
+                 version = version + 1,
                  updated_at = ?
              WHERE id = ? AND version = ?",
         );

@@ -4,8 +4,10 @@
 //! Form field names of [`HubForm`]: `release_name`, `namespace`, `chart_version`,
 //! `ingress_host`, `driver`, and the lifetime of servers (see [`super::lifetime`]):
 //! `cull_enabled`, `cull_users`, `cull_timeout`, `cull_every`, `cull_max_age`,
-//! `start_timeout`, `http_timeout`, `concurrent_spawn_limit`, `active_server_limit`.
+//! `start_timeout`, `http_timeout`, `concurrent_spawn_limit`, `active_server_limit`, and
+//! `extra_values` (chart values Hubfleet does not generate, see [`super::extra_values`]).
 
+use super::extra_values::parse_extra_values;
 use super::lifetime::{LifetimeInput, ServerLifetime, form_values};
 use super::validate::{DNS1123_SUBDOMAIN_MAX, dns1123_name, valid_fix, validate_namespace};
 use super::{FieldError, FieldErrors};
@@ -247,6 +249,9 @@ pub struct HubForm {
     pub concurrent_spawn_limit: String,
     #[serde(default)]
     pub active_server_limit: String,
+    /// Chart values Hubfleet does not generate, as a YAML mapping (empty: none).
+    #[serde(default)]
+    pub extra_values: String,
 }
 
 /// A validated hub.
@@ -260,6 +265,11 @@ pub struct HubSpec {
     /// Culling, timeouts and limits; absent in entries recorded before it existed.
     #[serde(default)]
     pub lifetime: ServerLifetime,
+    /// Chart values Hubfleet does not generate: a YAML mapping as the administrator wrote it
+    /// (trailing blanks trimmed), merged under the generated values; empty when there are
+    /// none. Left out of snapshots when empty, so hubs without it read as before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub extra_values: String,
 }
 
 impl HubForm {
@@ -295,6 +305,14 @@ impl HubForm {
             active_server_limit: &self.active_server_limit,
         }
         .validate(&mut errors);
+        let extra_values = match parse_extra_values("extra_values", &self.extra_values) {
+            Ok(Some(_)) => normalize_extra_values(&self.extra_values),
+            Ok(None) => String::new(),
+            Err(e) => {
+                errors.0.push(e);
+                String::new()
+            }
+        };
         match (errors.into_result(), driver) {
             (Ok(()), Some(driver)) => Ok(HubSpec {
                 release_name,
@@ -303,6 +321,7 @@ impl HubForm {
                 ingress_host,
                 driver,
                 lifetime,
+                extra_values,
             }),
             (Err(e), _) => Err(e),
             _ => Err(FieldErrors(vec![FieldError::new("form", "Invalid form.")])),
@@ -356,8 +375,18 @@ impl HubSpec {
             http_timeout,
             concurrent_spawn_limit,
             active_server_limit,
+            extra_values: self.extra_values.clone(),
         }
     }
+}
+
+/// The extra values as stored: the text as written, without trailing blanks, ending with one
+/// newline.
+pub fn normalize_extra_values(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let body = lines.join("\n");
+    let body = body.trim_end_matches('\n').trim_start_matches('\n');
+    format!("{body}\n")
 }
 
 /// A stored hub.

@@ -4,11 +4,13 @@
 //! types and again on the server before anything is written.
 
 pub mod access;
+pub mod adopt;
 pub mod audit;
 pub mod choices;
 pub mod cluster;
 pub mod deploy;
 pub mod environment;
+pub mod extra_values;
 pub mod field;
 pub mod fit;
 pub mod hub;

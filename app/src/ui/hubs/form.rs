@@ -31,6 +31,7 @@ struct HubFields {
     http_timeout: RwSignal<String>,
     concurrent_spawn_limit: RwSignal<String>,
     active_server_limit: RwSignal<String>,
+    extra_values: RwSignal<String>,
 }
 
 impl HubFields {
@@ -50,6 +51,7 @@ impl HubFields {
             http_timeout: RwSignal::new(f.http_timeout.clone()),
             concurrent_spawn_limit: RwSignal::new(f.concurrent_spawn_limit.clone()),
             active_server_limit: RwSignal::new(f.active_server_limit.clone()),
+            extra_values: RwSignal::new(f.extra_values.clone()),
         }
     }
 }
@@ -73,6 +75,7 @@ impl FormFields for HubFields {
         self.concurrent_spawn_limit
             .set(f.concurrent_spawn_limit.clone());
         self.active_server_limit.set(f.active_server_limit.clone());
+        self.extra_values.set(f.extra_values.clone());
     }
 
     fn form(&self) -> HubForm {
@@ -91,6 +94,7 @@ impl FormFields for HubFields {
             http_timeout: self.http_timeout.get(),
             concurrent_spawn_limit: self.concurrent_spawn_limit.get(),
             active_server_limit: self.active_server_limit.get(),
+            extra_values: self.extra_values.get(),
         }
     }
 }
@@ -139,6 +143,7 @@ fn hub_conflict_rows((stored, mine): (HubForm, HubForm)) -> Vec<ConflictRow> {
             &stored.active_server_limit,
             &mine.active_server_limit,
         ),
+        ConflictRow::new("Extra values", &stored.extra_values, &mine.extra_values),
     ]
 }
 
@@ -173,6 +178,54 @@ fn HubInputs(fields: HubFields, errors: Errors, prefix: &'static str) -> impl In
             <SelectInput id=driver_id name="form[driver]" value=fields.driver on_change=errors.edit(fields.driver, "driver") options=drivers />
         </FieldRow>
         <LifetimeInputs fields errors prefix />
+        <ExtraValuesInput fields errors prefix />
+    }
+    .into_any()
+}
+
+/// The extra values: chart values Hubfleet does not generate, as YAML, checked as typed by
+/// the same parser the server uses. A section that opens by itself when set or wrong.
+#[component]
+fn ExtraValuesInput(fields: HubFields, errors: Errors, prefix: &'static str) -> impl IntoView {
+    let id = format!("{prefix}-extra_values");
+    let initial = fields.extra_values.get_untracked();
+    let initially_open = !initial.trim().is_empty();
+    let has_error = move || errors.of("extra_values", "extra_values").is_some();
+    let forced_open =
+        Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || has_error());
+    let lines = move || fields.extra_values.with(|v| v.lines().count());
+    view! {
+        <details class="form-section extra-values-section" data-testid="extra-values-section" open=initially_open prop:open=move || initially_open || forced_open.get()>
+            <summary>
+                <span class="summary-title">"Extra values"</span>
+                " "
+                <span class="muted summary-note">
+                    {move || match lines() {
+                        0 => "none: only what Hubfleet generates".to_string(),
+                        1 => "1 line of chart values".to_string(),
+                        n => format!("{n} lines of chart values"),
+                    }}
+                </span>
+            </summary>
+            <FieldRow label="Chart values Hubfleet does not generate (YAML)" id=id.clone() hint="A YAML mapping merged under the generated values, e.g. proxy.https, an authenticator's hub.config, singleuser.defaultUrl or scheduling. Where both set something, the hub's settings, profiles and shared volumes win; the values page lists what was overridden." error=errors.signal("extra_values")>
+                <textarea
+                    id=id
+                    name="form[extra_values]"
+                    class="code-input"
+                    rows="8"
+                    spellcheck="false"
+                    autocapitalize="none"
+                    placeholder="proxy:\n  https:\n    enabled: true"
+                    prop:value=move || fields.extra_values.get()
+                    on:input=move |ev| {
+                        fields.extra_values.set(event_target_value(&ev));
+                        errors.shown.touch("extra_values");
+                    }
+                >
+                    {initial}
+                </textarea>
+            </FieldRow>
+        </details>
     }
     .into_any()
 }
