@@ -1,6 +1,7 @@
 //! Server functions: thin wrappers that check the session's role and call `backend`.
 //! Every one of them checks the role on the server, whatever the UI shows.
 
+pub mod adopt;
 pub mod audit;
 pub mod auth;
 pub mod cluster;

@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): SQLite access, authentication, the audit trail.
 //! Server functions in `api` stay thin and call into here.
 
+pub mod adopt;
 pub mod audit;
 pub mod audit_export;
 pub mod auth;

@@ -24,10 +24,12 @@ pub fn is_revertible(event: &AuditEvent, has_after: bool) -> bool {
 }
 
 fn is_edit(target_type: &str, action: &str) -> bool {
+    // Only the write path's own verbs carry the record's values (`hub.adopt` or
+    // `hub.rest_access.set` are about a hub but hold other things).
     REVERTIBLE.contains(&target_type)
         && action
             .strip_prefix(target_type)
-            .is_some_and(|rest| rest.starts_with('.'))
+            .is_some_and(|rest| matches!(rest, ".create" | ".update" | ".delete"))
 }
 
 /// What reverting to an audit entry would do: the record's current version and the field

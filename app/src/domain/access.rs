@@ -27,6 +27,8 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/servers", Access::Admin),
     ("/audit", Access::Admin),
     ("/cluster", Access::Admin),
+    // Adopting a Helm release (also covered by `/cluster`; listed for the record).
+    ("/cluster/releases", Access::Admin),
 ];
 
 /// The "change my password" page, open to every signed-in account. An account whose password
@@ -87,6 +89,10 @@ mod tests {
         assert_eq!(page_access("/login"), Some(Access::Public));
         assert_eq!(page_access(PASSWORD_PAGE), Some(Access::SignedIn));
         assert_eq!(page_access("/pkg/hubfleet.js"), None);
+        assert_eq!(
+            page_access(&super::super::adopt::adopt_path("legacy", "legacy-hub")),
+            Some(Access::Admin)
+        );
     }
 
     #[test]

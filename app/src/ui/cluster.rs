@@ -88,7 +88,7 @@ fn Releases(refresh: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel" data-testid="releases-panel">
             <h2>"Helm releases"</h2>
-            <p class="muted">"Read from the releases' Secrets, whoever installed them (helm ls --all -A). Releases no hub in Hubfleet manages are listed read-only."</p>
+            <p class="muted">"Read from the releases' Secrets, whoever installed them (helm ls --all -A). Releases no hub in Hubfleet manages are read-only until adopted: Adopt… shows what they would become."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let (rows, note) = match data.await {
@@ -120,7 +120,7 @@ fn Releases(refresh: RwSignal<u32>) -> impl IntoView {
                                     {rows.into_iter().map(|r| view! {
                                         <tr data-release=r.name.clone()>
                                             <td>{r.name.clone()}</td>
-                                            <td>{r.namespace}</td>
+                                            <td>{r.namespace.clone()}</td>
                                             <td>{r.latest.revision.to_string()}</td>
                                             <td class="nowrap">{super::text::short_time(&r.latest.updated)}</td>
                                             <td>{r.latest.status.as_str()}</td>
@@ -128,7 +128,11 @@ fn Releases(refresh: RwSignal<u32>) -> impl IntoView {
                                             <td>{r.latest.app_version}</td>
                                             <td>{match r.hub_id {
                                                 Some(id) => view! { <a href=format!("/hubs/{id}/deploy")>"Hubfleet (deploy page)"</a> }.into_any(),
-                                                None => view! { <span class="muted">"not Hubfleet (read-only)"</span> }.into_any(),
+                                                None => view! {
+                                                    <span class="muted">"Not managed"</span>
+                                                    " · "
+                                                    <a href=crate::domain::adopt::adopt_path(&r.namespace, &r.name) data-testid="adopt-link">"Adopt…"</a>
+                                                }.into_any(),
                                             }}</td>
                                         </tr>
                                     }).collect_view()}

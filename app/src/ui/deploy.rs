@@ -286,7 +286,7 @@ fn ImpactList(impact: Impact, unchanged: bool) -> impl IntoView {
 
 /// A required reason, checked as typed by the same rule the server applies.
 #[component]
-fn RequiredReason(
+pub(super) fn RequiredReason(
     id: &'static str,
     reason: RwSignal<String>,
     touched: RwSignal<bool>,
@@ -314,7 +314,7 @@ fn RequiredReason(
     }
 }
 
-fn field_message<T>(value: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+pub(super) fn field_message<T>(value: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
     match value {
         Some(Err(AppError::Invalid(e))) => e.get(field).map(str::to_string),
         _ => None,

@@ -1,6 +1,7 @@
 //! Pages and components. `App` is the router; `shell` is the HTML document around it.
 
 mod account;
+mod adopt;
 mod audit;
 mod cluster;
 mod dashboard;
@@ -103,6 +104,10 @@ lazy_page!(
     view! { <layout::AdminOnly><cluster::ClusterPage /></layout::AdminOnly> }
 );
 lazy_page!(
+    AdoptRoute,
+    view! { <layout::AdminOnly><adopt::AdoptPage /></layout::AdminOnly> }
+);
+lazy_page!(
     UsersRoute,
     view! { <layout::AdminOnly><users::UsersPage /></layout::AdminOnly> }
 );
@@ -185,6 +190,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volumes") view={Lazy::<VolumesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/volumes/:id") view={Lazy::<VolumeRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/cluster") view={Lazy::<ClusterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cluster/releases/:namespace/:name/adopt") view={Lazy::<AdoptRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/servers") view={Lazy::<ServersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/servers/:user") view={Lazy::<ServerHistoryRoute>::new()} ssr=SsrMode::Async />

@@ -239,7 +239,7 @@ fn ErrorList(errors: Vec<ValuesError>) -> impl IntoView {
 
 /// The YAML with line numbers and highlighting.
 #[component]
-fn YamlView(yaml: String) -> impl IntoView {
+pub(super) fn YamlView(yaml: String) -> impl IntoView {
     let lines = highlight(&yaml);
     view! {
         <pre class="yaml" data-testid="values-yaml"><code>

@@ -24,6 +24,7 @@ pub fn HubView(detail: HubDetail) -> impl IntoView {
     let saved = RwSignal::new(hub);
     let query = use_query_map();
     let created = query.with_untracked(|q| q.get("created").is_some());
+    let adopted = query.with_untracked(|q| q.get("adopted").is_some());
     let empty = profiles.is_empty() && volumes.is_empty();
     view! {
         <Title text=move || saved.with(|h| format!("Hub {}", h.spec.release_name)) />
@@ -48,6 +49,13 @@ pub fn HubView(detail: HubDetail) -> impl IntoView {
                 <a class="btn btn-primary" href=format!("/hubs/{hub_id}/profiles/new")>"+ New profile"</a>
             </div>
         </div>
+        {adopted.then(|| view! {
+            <div class="alert alert-success" role="status" data-testid="adopted">
+                "Release adopted: Hubfleet now manages it. Nothing changed in the cluster yet. Next: open "
+                <a href=format!("/hubs/{hub_id}/deploy")>"Deploy"</a>
+                " to compare the values Hubfleet generates with the deployed ones before applying."
+            </div>
+        })}
         {created.then(|| view! {
             <div class="alert alert-success" role="status" data-testid="saved">
                 "Hub created. Next: add the shared volumes its profiles mount, then the environment profiles users choose from."
