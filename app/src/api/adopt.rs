@@ -13,7 +13,9 @@ pub async fn get_adopt_preview(namespace: String, name: String) -> Result<AdoptP
     use crate::backend::{adopt, context};
     context::require_admin()?;
     let state = context::state();
-    context::respond(adopt::preview(&state.pool, &state.cluster, namespace.trim(), name.trim()).await)
+    context::respond(
+        adopt::preview(&state.pool, &state.cluster, namespace.trim(), name.trim()).await,
+    )
 }
 
 /// Adopts the release as previewed at `revision`: creates the hub, its shared volumes and

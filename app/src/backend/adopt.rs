@@ -43,9 +43,9 @@ fn revision_of(name: &str, release: &str) -> Option<u32> {
 /// release does not exist, when no revision is deployed, or when the newest revision (or the
 /// deployed one) cannot be decoded.
 fn deployed(cluster: &ClusterHandle, namespace: &str, release: &str) -> AppResult<Deployed> {
-    let stores = cluster
-        .ready_stores()
-        .map_err(|why| AppError::Conflict(format!("The cluster's releases cannot be read now: {why}")))?;
+    let stores = cluster.ready_stores().map_err(|why| {
+        AppError::Conflict(format!("The cluster's releases cannot be read now: {why}"))
+    })?;
     let mut secrets: Vec<(u32, _)> = stores
         .release_secrets
         .filter(|s| {
@@ -59,7 +59,11 @@ fn deployed(cluster: &ClusterHandle, namespace: &str, release: &str) -> AppResul
         })
         .into_iter()
         .filter_map(|s| {
-            let n = s.metadata.name.as_deref().and_then(|n| revision_of(n, release))?;
+            let n = s
+                .metadata
+                .name
+                .as_deref()
+                .and_then(|n| revision_of(n, release))?;
             Some((n, s))
         })
         .collect();
@@ -213,7 +217,9 @@ pub async fn adopt(
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| volume_ids.get(i.wrapping_sub(1)))
-                .ok_or_else(|| AppError::Internal(format!("mount of unknown volume {}", m.volume_id)))?;
+                .ok_or_else(|| {
+                    AppError::Internal(format!("mount of unknown volume {}", m.volume_id))
+                })?;
             m.volume_id = id.to_string();
         }
         write::create_on::<Profile>(&mut tx, &by, hub.id, &f.validate()?).await?;

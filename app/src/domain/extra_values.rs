@@ -157,7 +157,11 @@ impl<'de> Visitor<'de> for TreeVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Tree, E> {
         serde_json::Number::from_f64(v)
             .map(Tree::Number)
-            .ok_or_else(|| E::custom(format!("{v} is not a finite number, which values cannot hold")))
+            .ok_or_else(|| {
+                E::custom(format!(
+                    "{v} is not a finite number, which values cannot hold"
+                ))
+            })
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Tree, E> {
@@ -309,7 +313,10 @@ mod tests {
     #[test]
     fn empty_and_comments_are_none() {
         assert_eq!(parse_extra_values("f", "").unwrap(), None);
-        assert_eq!(parse_extra_values("f", "  \n# only a comment\n").unwrap(), None);
+        assert_eq!(
+            parse_extra_values("f", "  \n# only a comment\n").unwrap(),
+            None
+        );
         assert_eq!(parse_extra_values("f", "{}").unwrap(), None);
     }
 
@@ -348,7 +355,11 @@ mod tests {
         let e = parse_extra_values("f", "just text").unwrap_err();
         assert!(e.message.contains("single value"), "{}", e.message);
         let e = parse_extra_values("f", "a:\n\tb: 1\n").unwrap_err();
-        assert!(e.message.contains("Line 2") && e.message.contains("tab"), "{}", e.message);
+        assert!(
+            e.message.contains("Line 2") && e.message.contains("tab"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -242,14 +242,22 @@ fn ProfileSummary(f: ProfileForm, volumes: Vec<VolumeForm>) -> impl IntoView {
             format!(
                 "{claim} at {}{}",
                 m.mount_path,
-                if m.read_only == "on" { " (read-only)" } else { "" }
+                if m.read_only == "on" {
+                    " (read-only)"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
     let home = format!(
         "{} at {}{}",
         f.home_capacity,
-        if f.home_mount_path.is_empty() { "/home/jovyan" } else { &f.home_mount_path },
+        if f.home_mount_path.is_empty() {
+            "/home/jovyan"
+        } else {
+            &f.home_mount_path
+        },
         if f.home_storage_class.is_empty() {
             String::new()
         } else {

@@ -114,8 +114,12 @@ mod tests {
 
     #[test]
     fn generated_wins_and_maps_merge() {
-        let mut g = tree("singleuser:\n  image:\n    name: a\n    tag: v1\n  storage:\n    type: dynamic\nhub:\n  extraConfig:\n    x: old\n");
-        let e = tree("singleuser:\n  image:\n    tag: v2\n  defaultUrl: /lab\n  storage:\n    type: none\nproxy:\n  https:\n    enabled: true\nhub:\n  extraConfig:\n    mine: code\n");
+        let mut g = tree(
+            "singleuser:\n  image:\n    name: a\n    tag: v1\n  storage:\n    type: dynamic\nhub:\n  extraConfig:\n    x: old\n",
+        );
+        let e = tree(
+            "singleuser:\n  image:\n    tag: v2\n  defaultUrl: /lab\n  storage:\n    type: none\nproxy:\n  https:\n    enabled: true\nhub:\n  extraConfig:\n    mine: code\n",
+        );
         let r = merge_under(&mut g, &e);
         assert_eq!(
             r.overridden,

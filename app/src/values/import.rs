@@ -26,9 +26,7 @@ use crate::domain::adopt::{ExistingClaim, Imported};
 use crate::domain::extra_values::Tree;
 use crate::domain::hub::{DEFAULT_CHART_VERSION, HubForm, validate_chart_version};
 use crate::domain::mount::check_mounts;
-use crate::domain::profile::{
-    EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, slugify,
-};
+use crate::domain::profile::{EnvVarForm, LabelForm, MountForm, Profile, ProfileForm, slugify};
 use crate::domain::scheduling::{AffinityForm, ExtraResourceForm, TolerationForm};
 use crate::domain::volume::{SharedVolume, VolumeForm};
 use crate::domain::{FieldError, FieldErrors};
@@ -141,6 +139,9 @@ fn split_image(reference: &str) -> (String, String) {
     }
 }
 
+/// Named entries (volumes, mounts, variables) in their order.
+type Entries = Vec<(String, Value)>;
+
 /// Entries of a mapping, or of a list of mappings keyed by their `name` (the chart and
 /// KubeSpawner accept both for volumes, mounts and environment variables).
 fn entries(v: Option<&Value>) -> Vec<(String, Value)> {
@@ -198,11 +199,15 @@ impl Volumes {
             pvc_name: claim.to_string(),
             namespace: namespace.to_string(),
             size: known.and_then(|c| c.size.clone()).unwrap_or_default(),
-            access_mode: known.and_then(|c| c.access_mode.clone()).unwrap_or_default(),
+            access_mode: known
+                .and_then(|c| c.access_mode.clone())
+                .unwrap_or_default(),
             storage_class: known
                 .and_then(|c| c.storage_class.clone())
                 .unwrap_or_default(),
-            volume_mode: known.and_then(|c| c.volume_mode.clone()).unwrap_or_default(),
+            volume_mode: known
+                .and_then(|c| c.volume_mode.clone())
+                .unwrap_or_default(),
             create_pvc: String::new(),
         });
         self.forms.len()
@@ -212,7 +217,9 @@ impl Volumes {
 /// A volume's claim when it is a plain `persistentVolumeClaim` volume Hubfleet can manage.
 fn plain_claim(def: &Value) -> Option<String> {
     let o = def.as_object()?;
-    if o.keys().any(|k| k != "name" && k != "persistentVolumeClaim") {
+    if o.keys()
+        .any(|k| k != "name" && k != "persistentVolumeClaim")
+    {
         return None;
     }
     let pvc = o.get("persistentVolumeClaim")?.as_object()?;
@@ -225,8 +232,7 @@ fn plain_claim(def: &Value) -> Option<String> {
 /// A mount Hubfleet can hold: name, mountPath and readOnly only.
 fn plain_mount(def: &Value) -> Option<(String, String, bool)> {
     let o = def.as_object()?;
-    if o
-        .keys()
+    if o.keys()
         .any(|k| !["name", "mountPath", "readOnly"].contains(&k.as_str()))
     {
         return None;
@@ -299,7 +305,11 @@ fn storage_of(
             (Some((_, path, read_only)), Some((_, at))) => out.mounts.push(MountForm {
                 volume_id: at.to_string(),
                 mount_path: path,
-                read_only: if read_only { "on".into() } else { String::new() },
+                read_only: if read_only {
+                    "on".into()
+                } else {
+                    String::new()
+                },
             }),
             _ => out.other_mounts.push((key.clone(), def.clone())),
         }
@@ -316,7 +326,10 @@ fn env_rows(vars: &[(String, Value)]) -> (Vec<EnvVarForm>, Vec<(String, Value)>)
         // A list entry is {name, value}; a mapping entry is the value itself.
         let (name, value) = match v {
             Value::Object(o) if o.contains_key("name") => (
-                o.get("name").and_then(Value::as_str).unwrap_or(k).to_string(),
+                o.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(k)
+                    .to_string(),
                 if o.keys().all(|x| x == "name" || x == "value") {
                     o.get("value").and_then(text)
                 } else {
@@ -344,7 +357,10 @@ fn label_rows(v: &[(String, Value)]) -> Option<Vec<LabelForm>> {
         .collect()
 }
 
-fn resource_rows(limits: &[(String, Value)], guarantees: &[(String, Value)]) -> Option<Vec<ExtraResourceForm>> {
+fn resource_rows(
+    limits: &[(String, Value)],
+    guarantees: &[(String, Value)],
+) -> Option<Vec<ExtraResourceForm>> {
     let mut names: Vec<&String> = limits.iter().chain(guarantees).map(|(k, _)| k).collect();
     names.sort();
     names.dedup();
@@ -409,11 +425,9 @@ fn affinity_rows(v: &Value) -> Option<Vec<AffinityForm>> {
                 .map(|e| {
                     let values = match e.get("values") {
                         None | Some(Value::Null) => String::new(),
-                        Some(Value::Array(vs)) => vs
-                            .iter()
-                            .map(text)
-                            .collect::<Option<Vec<_>>>()?
-                            .join(", "),
+                        Some(Value::Array(vs)) => {
+                            vs.iter().map(text).collect::<Option<Vec<_>>>()?.join(", ")
+                        }
                         Some(_) => return None,
                     };
                     Some(AffinityForm {
@@ -457,8 +471,12 @@ fn base_settings(
     rest: &mut Value,
     found: &mut Volumes,
     out: &mut Imported,
-) -> (Settings, Vec<(String, Value)>, Vec<(String, Value)>, Vec<(String, Value)>) {
-    let su = input.config.get("singleuser").cloned().unwrap_or(Value::Null);
+) -> (Settings, Entries, Entries, Entries) {
+    let su = input
+        .config
+        .get("singleuser")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut f = ProfileForm {
         image_name: CHART_IMAGE.into(),
         image_tag: input.chart_version.to_string(),
@@ -475,12 +493,19 @@ fn base_settings(
         ("mem_limit", &["memory", "limit"]),
         ("mem_guarantee", &["memory", "guarantee"]),
         ("home_capacity", &["storage", "capacity"]),
-        ("home_storage_class", &["storage", "dynamic", "storageClass"]),
+        (
+            "home_storage_class",
+            &["storage", "dynamic", "storageClass"],
+        ),
         ("home_mount_path", &["storage", "homeMountPath"]),
     ];
     for (field, path) in scalars {
         let Some(v) = get(&su, path) else { continue };
-        let Some(t) = (if v.is_null() { Some(String::new()) } else { text(v) }) else {
+        let Some(t) = (if v.is_null() {
+            Some(String::new())
+        } else {
+            text(v)
+        }) else {
             continue;
         };
         let mut full = vec!["singleuser"];
@@ -498,7 +523,11 @@ fn base_settings(
     {
         remove(rest, &["singleuser", "image", "pullSecrets"]);
         f.image_pull_secret = s;
-        origin.push(("image_pull_secret", vec!["singleuser", "image", "pullSecrets"], v.clone()));
+        origin.push((
+            "image_pull_secret",
+            vec!["singleuser", "image", "pullSecrets"],
+            v.clone(),
+        ));
     }
     if get(&su, &["storage", "type"]).and_then(Value::as_str) == Some("dynamic") {
         remove(rest, &["singleuser", "storage", "type"]);
@@ -509,28 +538,38 @@ fn base_settings(
     if !env.is_empty() {
         remove(rest, &["singleuser", "extraEnv"]);
         f.env = rows;
-        origin.push(("env", vec!["singleuser", "extraEnv"], su["extraEnv"].clone()));
+        origin.push((
+            "env",
+            vec!["singleuser", "extraEnv"],
+            su["extraEnv"].clone(),
+        ));
     }
     if let Some(v) = get(&su, &["nodeSelector"])
         && let Some(rows) = label_rows(&entries(Some(v)))
     {
         remove(rest, &["singleuser", "nodeSelector"]);
         f.node_selector = rows;
-        origin.push(("node_selector", vec!["singleuser", "nodeSelector"], v.clone()));
+        origin.push((
+            "node_selector",
+            vec!["singleuser", "nodeSelector"],
+            v.clone(),
+        ));
     }
     if let Some(v) = get(&su, &["extraResource"]) {
         let only_known = v
             .as_object()
             .is_some_and(|o| o.keys().all(|k| k == "limits" || k == "guarantees"));
         if only_known
-            && let Some(rows) = resource_rows(
-                &entries(v.get("limits")),
-                &entries(v.get("guarantees")),
-            )
+            && let Some(rows) =
+                resource_rows(&entries(v.get("limits")), &entries(v.get("guarantees")))
         {
             remove(rest, &["singleuser", "extraResource"]);
             f.extra_resources = rows;
-            origin.push(("extra_resources", vec!["singleuser", "extraResource"], v.clone()));
+            origin.push((
+                "extra_resources",
+                vec!["singleuser", "extraResource"],
+                v.clone(),
+            ));
         }
     }
     if let Some(v) = get(&su, &["extraTolerations"])
@@ -538,14 +577,24 @@ fn base_settings(
     {
         remove(rest, &["singleuser", "extraTolerations"]);
         f.tolerations = rows;
-        origin.push(("tolerations", vec!["singleuser", "extraTolerations"], v.clone()));
+        origin.push((
+            "tolerations",
+            vec!["singleuser", "extraTolerations"],
+            v.clone(),
+        ));
     }
     if let Some(v) = get(&su, &["extraNodeAffinity"]) {
-        let only_required = v.as_object().is_some_and(|o| o.keys().all(|k| k == "required"));
+        let only_required = v
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| k == "required"));
         if only_required && let Some(rows) = v.get("required").and_then(affinity_rows) {
             remove(rest, &["singleuser", "extraNodeAffinity"]);
             f.node_affinity = rows;
-            origin.push(("node_affinity", vec!["singleuser", "extraNodeAffinity"], v.clone()));
+            origin.push((
+                "node_affinity",
+                vec!["singleuser", "extraNodeAffinity"],
+                v.clone(),
+            ));
         }
     }
     let volumes = entries(get(&su, &["storage", "extraVolumes"]));
@@ -562,13 +611,21 @@ fn base_settings(
         // What Hubfleet cannot hold stays, as mappings by name (chart 4.3+), which merge with
         // the generated volumes instead of replacing them.
         for (name, def) in &storage.other_volumes {
-            put(rest, &["singleuser", "storage", "extraVolumes", name], def.clone());
+            put(
+                rest,
+                &["singleuser", "storage", "extraVolumes", name],
+                def.clone(),
+            );
             out.kept.push(format!(
                 "singleuser.storage.extraVolumes \"{name}\": not a plain persistentVolumeClaim volume (or mounted with settings Hubfleet has no field for)"
             ));
         }
         for (key, def) in &storage.other_mounts {
-            put(rest, &["singleuser", "storage", "extraVolumeMounts", key], def.clone());
+            put(
+                rest,
+                &["singleuser", "storage", "extraVolumeMounts", key],
+                def.clone(),
+            );
             out.kept.push(format!(
                 "singleuser.storage.extraVolumeMounts \"{key}\": mounts a volume Hubfleet does not manage, or has settings Hubfleet has no field for"
             ));
@@ -581,12 +638,7 @@ fn base_settings(
             "singleuser.extraEnv {k}: not a plain text value (e.g. valueFrom)"
         ));
     }
-    (
-        Settings { form: f, origin },
-        volumes,
-        mounts,
-        env,
-    )
+    (Settings { form: f, origin }, volumes, mounts, env)
 }
 
 fn set_field(f: &mut ProfileForm, field: &str, v: String) {
@@ -716,9 +768,19 @@ fn profile_from_entry(
     } else {
         String::new()
     };
-    for key in entry.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
-        if !["display_name", "slug", "description", "default", "kubespawner_override"]
-            .contains(&key.as_str())
+    for key in entry
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if ![
+            "display_name",
+            "slug",
+            "description",
+            "default",
+            "kubespawner_override",
+        ]
+        .contains(&key.as_str())
         {
             lost.push(key);
         }
@@ -847,7 +909,10 @@ const LIFETIME: [(&str, &[&str]); 9] = [
     ("cull_every", &["cull", "every"]),
     ("cull_max_age", &["cull", "maxAge"]),
     ("start_timeout", &["singleuser", "startTimeout"]),
-    ("http_timeout", &["hub", "config", "KubeSpawner", "http_timeout"]),
+    (
+        "http_timeout",
+        &["hub", "config", "KubeSpawner", "http_timeout"],
+    ),
     ("concurrent_spawn_limit", &["hub", "concurrentSpawnLimit"]),
     ("active_server_limit", &["hub", "activeServerLimit"]),
 ];
@@ -911,7 +976,11 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
         let hosts = remove(&mut rest, &["ingress", "hosts"]).unwrap_or(Value::Null);
         hub.ingress_host = host.clone();
         hub_origin.push(("ingress_host", vec!["ingress", "hosts"], hosts));
-        hub_origin.push(("ingress_host", vec!["ingress", "enabled"], Value::Bool(true)));
+        hub_origin.push((
+            "ingress_host",
+            vec!["ingress", "enabled"],
+            Value::Bool(true),
+        ));
     }
     for (field, path) in LIFETIME {
         let Some(v) = get(cfg, path) else { continue };
@@ -933,13 +1002,18 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
         };
         let mut fixed = false;
         for e in &errors {
-            let back: Vec<_> = hub_origin.iter().filter(|(f, _, _)| *f == e.field).cloned().collect();
+            let back: Vec<_> = hub_origin
+                .iter()
+                .filter(|(f, _, _)| *f == e.field)
+                .cloned()
+                .collect();
             if back.is_empty() {
                 continue;
             }
             for (_, path, v) in &back {
                 put(&mut rest, path, v.clone());
-                out.kept.push(format!("{} = {}: {}", dotted(path), describe(v), e.message));
+                out.kept
+                    .push(format!("{} = {}: {}", dotted(path), describe(v), e.message));
             }
             hub_origin.retain(|(f, _, _)| *f != e.field);
             if let Some(slot) = hub_field(&mut hub, &e.field) {
@@ -955,8 +1029,11 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
     for (field, path, v) in &hub_origin {
         if !seen.contains(field) {
             seen.push(*field);
-            out.imported
-                .push(format!("{} = {} → hub setting {field}", dotted(path), describe(v)));
+            out.imported.push(format!(
+                "{} = {} → hub setting {field}",
+                dotted(path),
+                describe(v)
+            ));
         }
     }
 
@@ -974,10 +1051,9 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
         }
         _ => {}
     }
-    if rest
-        .pointer("/hub/extraEnv")
-        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty) || v.as_array().is_some_and(Vec::is_empty))
-    {
+    if rest.pointer("/hub/extraEnv").is_some_and(|v| {
+        v.as_object().is_some_and(Map::is_empty) || v.as_array().is_some_and(Vec::is_empty)
+    }) {
         remove(&mut rest, &["hub", "extraEnv"]);
     }
     if get(cfg, &["prePuller", "hook", "enabled"]) == Some(&Value::Bool(false)) {
@@ -1016,18 +1092,18 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
                             .collect();
                         for (_, path, v) in &back {
                             put(&mut rest, path, v.clone());
-                            out.kept.push(format!("{} = {}: {message}", dotted(path), describe(v)));
+                            out.kept
+                                .push(format!("{} = {}: {message}", dotted(path), describe(v)));
                         }
                         if back.is_empty() {
-                            out.dropped.push(format!("profile \"Default\", {field}: {message}"));
+                            out.dropped
+                                .push(format!("profile \"Default\", {field}: {message}"));
                         }
                     }
                     for (field, path, _) in &base.origin {
                         if !out.kept.iter().any(|k| k.starts_with(&dotted(path))) {
-                            out.imported.push(format!(
-                                "{} → profile \"Default\", {field}",
-                                dotted(path)
-                            ));
+                            out.imported
+                                .push(format!("{} → profile \"Default\", {field}", dotted(path)));
                         }
                     }
                     profiles.push(f);
@@ -1117,7 +1193,8 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
     for (new, old) in used.iter().enumerate() {
         let v = found.forms[old - 1].clone();
         if let Err(e) = v.validate() {
-            out.dropped.push(format!("shared volume \"{}\": {e}", v.pvc_name));
+            out.dropped
+                .push(format!("shared volume \"{}\": {e}", v.pvc_name));
         }
         volumes.push(v);
         for p in &mut profiles {
@@ -1137,7 +1214,8 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
     }
     if profiles.is_empty() {
         out.kept.push(
-            "no profile could be imported: the hub offers the chart's defaults until you add one".into(),
+            "no profile could be imported: the hub offers the chart's defaults until you add one"
+                .into(),
         );
     }
 
@@ -1151,7 +1229,8 @@ pub fn import_release(input: &ImportInput<'_>) -> Result<Imported, FieldErrors> 
             };
             for path in children {
                 if !out.kept.iter().any(|n| n.starts_with(&path)) {
-                    out.kept.push(format!("{path}: no form in Hubfleet holds it"));
+                    out.kept
+                        .push(format!("{path}: no form in Hubfleet holds it"));
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! on loopback through a kubeconfig; and the container image and Helm chart (`packaging`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adopt;
 mod auth;
 mod cli;
 mod cluster_kubeconfig;

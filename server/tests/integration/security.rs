@@ -541,6 +541,8 @@ fn server_functions() -> Vec<(String, Caller)> {
         (p::<deploy::RollbackRelease>(), Caller::Admin),
         (p::<deploy::UninstallRelease>(), Caller::Admin),
         (p::<deploy::ListReleases>(), Caller::Admin),
+        (p::<app::api::adopt::GetAdoptPreview>(), Caller::Admin),
+        (p::<app::api::adopt::AdoptRelease>(), Caller::Admin),
         (p::<volumes::GetVolumeClaim>(), Caller::Admin),
         (p::<volumes::CreateVolumeClaim>(), Caller::Admin),
         (p::<hubs::GetHubRestAccess>(), Caller::Admin),

@@ -92,21 +92,43 @@ fn data8_becomes_a_default_profile_and_a_shared_volume() {
     assert_eq!(i.hub.extra_values, "", "nothing is left: {:?}", i.kept);
     assert_eq!(i.volumes.len(), 1);
     let v = &i.volumes[0];
-    assert_eq!((v.pvc_name.as_str(), v.namespace.as_str()), ("claim-share", "kube-public"));
+    assert_eq!(
+        (v.pvc_name.as_str(), v.namespace.as_str()),
+        ("claim-share", "kube-public")
+    );
     assert_eq!(v.create_pvc, "", "an existing claim");
     assert_eq!(i.profiles.len(), 1);
     let p = &i.profiles[0];
-    assert_eq!(p.image_name, "mydocker.registry.com/jupyterhub/k8s-singleuser");
+    assert_eq!(
+        p.image_name,
+        "mydocker.registry.com/jupyterhub/k8s-singleuser"
+    );
     assert_eq!(p.image_tag, "v1");
-    assert_eq!((p.cpu_limit.as_str(), p.cpu_guarantee.as_str()), ("1.5", "0.5"));
-    assert_eq!((p.mem_limit.as_str(), p.mem_guarantee.as_str()), ("3G", "1G"));
+    assert_eq!(
+        (p.cpu_limit.as_str(), p.cpu_guarantee.as_str()),
+        ("1.5", "0.5")
+    );
+    assert_eq!(
+        (p.mem_limit.as_str(), p.mem_guarantee.as_str()),
+        ("3G", "1G")
+    );
     assert_eq!(p.home_capacity, "5G");
     assert_eq!(p.home_storage_class, "glusterfs");
     assert_eq!(p.home_mount_path, "/home/jupyter");
     assert_eq!(p.mounts.len(), 1);
-    assert_eq!((p.mounts[0].volume_id.as_str(), p.mounts[0].mount_path.as_str()), ("1", "/mnt"));
+    assert_eq!(
+        (
+            p.mounts[0].volume_id.as_str(),
+            p.mounts[0].mount_path.as_str()
+        ),
+        ("1", "/mnt")
+    );
     assert_eq!(p.is_default, "on");
-    assert!(i.imported.iter().any(|n| n.contains("claim-share")), "{:?}", i.imported);
+    assert!(
+        i.imported.iter().any(|n| n.contains("claim-share")),
+        "{:?}",
+        i.imported
+    );
     assert!(i.dropped.is_empty(), "{:?}", i.dropped);
 }
 
@@ -140,7 +162,8 @@ fn the_rest_is_kept_as_extra_values_and_hubfleet_parts_are_not() {
     config["singleuser"]["startTimeout"] = json!(600);
     config["singleuser"]["extraEnv"] = json!({"EDITOR": "vim", "SECRET": {"valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}});
     config["cull"] = json!({"enabled": true, "timeout": 7200, "every": 600});
-    config["ingress"] = json!({"enabled": true, "hosts": ["data8.example.org"], "annotations": {"a": "b"}});
+    config["ingress"] =
+        json!({"enabled": true, "hosts": ["data8.example.org"], "annotations": {"a": "b"}});
     config["prePuller"] = json!({"hook": {"enabled": false}, "continuous": {"enabled": true}});
     config["scheduling"] = json!({"userScheduler": {"enabled": false}});
     let i = import_release(&input(&config, &[])).unwrap();
@@ -154,9 +177,15 @@ fn the_rest_is_kept_as_extra_values_and_hubfleet_parts_are_not() {
     assert_eq!(h.concurrent_spawn_limit, "20");
     assert_eq!(i.profiles[0].env.len(), 1);
     assert_eq!(i.profiles[0].env[0].name, "EDITOR");
-    let extra = parse_extra_values("x", &h.extra_values).unwrap().unwrap().to_json();
+    let extra = parse_extra_values("x", &h.extra_values)
+        .unwrap()
+        .unwrap()
+        .to_json();
     assert_eq!(extra["proxy"]["https"]["hosts"][0], "hub.example.org");
-    assert_eq!(extra["hub"]["config"]["GitHubOAuthenticator"]["client_id"], "x");
+    assert_eq!(
+        extra["hub"]["config"]["GitHubOAuthenticator"]["client_id"],
+        "x"
+    );
     assert_eq!(extra["hub"]["extraConfig"], json!({"mine": "c.X = 1"}));
     assert_eq!(extra["hub"]["extraEnv"], json!({"OTHER": "1"}));
     assert_eq!(extra["singleuser"]["defaultUrl"], "/lab");
@@ -166,7 +195,11 @@ fn the_rest_is_kept_as_extra_values_and_hubfleet_parts_are_not() {
     assert!(extra.get("prePuller").is_none());
     assert!(extra.get("cull").is_none());
     assert!(extra["hub"]["config"].get("KubeSpawner").is_none());
-    assert!(i.kept.iter().any(|k| k.starts_with("proxy.https")), "{:?}", i.kept);
+    assert!(
+        i.kept.iter().any(|k| k.starts_with("proxy.https")),
+        "{:?}",
+        i.kept
+    );
 
     // The hub's values then merge the extra values, and still pass the checks.
     let (hub, volumes, profiles) = records(&i);
@@ -197,10 +230,17 @@ fn values_that_do_not_validate_stay_extra() {
     assert_all_valid(&i);
     assert_eq!(i.profiles[0].mem_limit, "");
     assert_eq!(i.profiles[0].mem_guarantee, "1G");
-    let extra = parse_extra_values("x", &i.hub.extra_values).unwrap().unwrap().to_json();
+    let extra = parse_extra_values("x", &i.hub.extra_values)
+        .unwrap()
+        .unwrap()
+        .to_json();
     assert_eq!(extra["singleuser"]["memory"]["limit"], "3Gi");
     assert_eq!(extra["cull"]["timeout"], "an hour");
-    assert!(i.kept.iter().any(|k| k.contains("singleuser.memory.limit")), "{:?}", i.kept);
+    assert!(
+        i.kept.iter().any(|k| k.contains("singleuser.memory.limit")),
+        "{:?}",
+        i.kept
+    );
 }
 
 #[test]
@@ -252,13 +292,27 @@ fn a_profile_list_becomes_profiles() {
     assert_eq!(gpu.image_tag, "cuda12-2024-05-01");
     assert_eq!(gpu.cpu_limit, "2", "inherited from singleuser");
     assert_eq!(gpu.extra_resources.len(), 1);
-    assert_eq!(gpu.tolerations.len(), 1, "the chart's own toleration is not imported");
+    assert_eq!(
+        gpu.tolerations.len(),
+        1,
+        "the chart's own toleration is not imported"
+    );
     assert_eq!(gpu.tolerations[0].key, "nvidia.com/gpu");
     assert_eq!(gpu.node_selector.len(), 1);
     assert!(gpu.mounts.is_empty());
     assert_eq!(i.volumes.len(), 1);
-    assert!(i.dropped.iter().any(|d| d.contains("GPU") && d.contains("default_url")), "{:?}", i.dropped);
-    assert!(i.dropped.iter().any(|d| d.contains("Broken")), "{:?}", i.dropped);
+    assert!(
+        i.dropped
+            .iter()
+            .any(|d| d.contains("GPU") && d.contains("default_url")),
+        "{:?}",
+        i.dropped
+    );
+    assert!(
+        i.dropped.iter().any(|d| d.contains("Broken")),
+        "{:?}",
+        i.dropped
+    );
     assert_eq!(i.hub.extra_values, "", "{:?}", i.kept);
 }
 
@@ -290,8 +344,22 @@ fn hubfleet_values_import_back_to_themselves() {
     assert_eq!(again.profiles.len(), 1);
     let (a, b) = (&first.profiles[0], &again.profiles[0]);
     assert_eq!(
-        (&a.image_name, &a.image_tag, &a.cpu_limit, &a.mem_limit, &a.home_capacity, &a.home_mount_path),
-        (&b.image_name, &b.image_tag, &b.cpu_limit, &b.mem_limit, &b.home_capacity, &b.home_mount_path)
+        (
+            &a.image_name,
+            &a.image_tag,
+            &a.cpu_limit,
+            &a.mem_limit,
+            &a.home_capacity,
+            &a.home_mount_path
+        ),
+        (
+            &b.image_name,
+            &b.image_tag,
+            &b.cpu_limit,
+            &b.mem_limit,
+            &b.home_capacity,
+            &b.home_mount_path
+        )
     );
     assert_eq!(again.volumes.len(), 1);
 }
