@@ -138,6 +138,38 @@ pub struct PreinstalledRelease {
     pub revisions: u32,
 }
 
+impl PreinstalledRelease {
+    /// The demo's release that Hubfleet did not create: `legacy-hub` in namespace `legacy`,
+    /// installed by hand from the original Data 8 `config.yaml` (plus an HTTPS proxy and a
+    /// default URL, which Hubfleet has no form for), for trying out adoption.
+    pub fn legacy() -> Self {
+        Self {
+            name: "legacy-hub".to_string(),
+            namespace: "legacy".to_string(),
+            chart_version: "4.4.0".to_string(),
+            values: serde_json::json!({
+                "singleuser": {
+                    "image": {"name": "mydocker.registry.com/jupyterhub/k8s-singleuser", "tag": "v1"},
+                    "memory": {"limit": "3G", "guarantee": "1G"},
+                    "cpu": {"limit": 1.5, "guarantee": 0.5},
+                    "storage": {
+                        "homeMountPath": "/home/jupyter",
+                        "capacity": "5G",
+                        "dynamic": {"storageClass": "glusterfs"},
+                        "extraVolumes": [{"name": "volume-share", "persistentVolumeClaim": {"claimName": "claim-share"}}],
+                        "extraVolumeMounts": [{"name": "volume-share", "mountPath": "/mnt"}]
+                    },
+                    "defaultUrl": "/lab"
+                },
+                "proxy": {"https": {"enabled": true, "hosts": ["legacy.example.org"], "letsencrypt": {"contactEmail": "admin@example.org"}}},
+                "ingress": {"enabled": true, "hosts": ["legacy.example.org"]},
+                "cull": {"timeout": 7200, "every": 600}
+            }),
+            revisions: 2,
+        }
+    }
+}
+
 /// Everything that shapes a simulated cluster.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -206,7 +238,7 @@ impl SimConfig {
             delays: SimDelays::realistic(),
             synthetic_users: 0,
             synthetic_user_options: SpawnOptions::default(),
-            preinstalled_releases: Vec::new(),
+            preinstalled_releases: vec![PreinstalledRelease::legacy()],
             unpullable_images: Vec::new(),
             denied: Vec::new(),
             history_limit: 50_000,
@@ -225,6 +257,7 @@ impl SimConfig {
             delays: SimDelays::short(),
             bookmark_interval: Duration::from_millis(200),
             history_limit: 10_000,
+            preinstalled_releases: Vec::new(),
             ..Self::demo()
         }
     }
