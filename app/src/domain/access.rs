@@ -26,9 +26,8 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/users", Access::Admin),
     ("/servers", Access::Admin),
     ("/audit", Access::Admin),
+    // Also the adopt page of a Helm release, `/cluster/releases/{namespace}/{name}/adopt`.
     ("/cluster", Access::Admin),
-    // Adopting a Helm release (also covered by `/cluster`; listed for the record).
-    ("/cluster/releases", Access::Admin),
 ];
 
 /// The "change my password" page, open to every signed-in account. An account whose password

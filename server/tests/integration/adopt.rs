@@ -172,7 +172,7 @@ async fn a_foreign_release_is_previewed_adopted_and_its_values_merge_the_rest() 
 
     // A reason is required; a stale revision is refused.
     let (status, body) = adopt(&app, &root, 2, "  ").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("reason"), "{body}");
     let (status, body) = adopt(&app, &root, 1, "take it over").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
