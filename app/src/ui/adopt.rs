@@ -82,7 +82,7 @@ fn AdoptView(p: AdoptPreview, adopt: ServerAction<AdoptRelease>) -> impl IntoVie
                 {format!(" · revision {revision} ({status}) · {chart}")}
                 {(!app_version.is_empty()).then(|| format!(" · app {app_version}"))}
             </p>
-            <p>
+            <p class="lead">
                 "Hubfleet did not create this release. Adopting it creates a hub with the profiles and shared volumes below, read from the deployed revision's values; what has no form in Hubfleet is kept as the hub's extra values. "
                 <strong>"Nothing changes in the cluster"</strong>
                 " until you apply the hub from its deploy page, which first shows the values Hubfleet would send against the deployed ones."
@@ -115,7 +115,7 @@ fn AdoptView(p: AdoptPreview, adopt: ServerAction<AdoptRelease>) -> impl IntoVie
                                         {imported.volumes.iter().map(|v| view! {
                                             <tr>
                                                 <td><code>{v.pvc_name.clone()}</code></td>
-                                                <td>{or_dash(&v.size)}</td>
+                                                <td>{if v.size.trim().is_empty() { "not known".to_string() } else { v.size.clone() }}</td>
                                                 <td>{if v.access_mode.is_empty() { "ReadWriteMany".to_string() } else { v.access_mode.clone() }}</td>
                                                 <td>{if v.storage_class.is_empty() { "cluster default".to_string() } else { v.storage_class.clone() }}</td>
                                                 <td>"exists already (not Hubfleet)"</td>
@@ -126,6 +126,24 @@ fn AdoptView(p: AdoptPreview, adopt: ServerAction<AdoptRelease>) -> impl IntoVie
                             </div>
                         }.into_any()
                     }}
+                </section>
+                <section class="panel">
+                    <h2>"Adopt into Hubfleet"</h2>
+                    <ActionForm action=adopt attr:class="stack" attr:data-testid="adopt-form">
+                        <input type="hidden" name="namespace" value=namespace.clone() />
+                        <input type="hidden" name="name" value=release.clone() />
+                        <input type="hidden" name="revision" value=revision.to_string() />
+                        <RequiredReason id="adopt-reason" reason touched server=server_reason />
+                        <ErrorBanner message=failed testid="adopt-error" />
+                        <div class="form-footer">
+                            <button type="submit" class="btn btn-primary" data-testid="adopt-submit"
+                                on:click=move |_| touched.set(true)
+                                disabled=move || adopt.pending().get() || validate_reason("reason", &reason.get()).is_err()>
+                                "Adopt into Hubfleet"
+                            </button>
+                            <a class="btn" href="/cluster">"Cancel"</a>
+                        </div>
+                    </ActionForm>
                 </section>
             </div>
             <div>
@@ -145,24 +163,6 @@ fn AdoptView(p: AdoptPreview, adopt: ServerAction<AdoptRelease>) -> impl IntoVie
                     <Notes title="Imported" items=imported.imported.clone() testid="notes-imported" />
                     <Notes title="Kept as extra values" items=imported.kept.clone() testid="notes-kept" />
                     <Notes title="Not kept: set these again after adopting" items=imported.dropped.clone() testid="notes-dropped" />
-                </section>
-                <section class="panel">
-                    <h2>"Adopt into Hubfleet"</h2>
-                    <ActionForm action=adopt attr:class="stack" attr:data-testid="adopt-form">
-                        <input type="hidden" name="namespace" value=namespace.clone() />
-                        <input type="hidden" name="name" value=release.clone() />
-                        <input type="hidden" name="revision" value=revision.to_string() />
-                        <RequiredReason id="adopt-reason" reason touched server=server_reason />
-                        <ErrorBanner message=failed testid="adopt-error" />
-                        <div class="form-footer">
-                            <button type="submit" class="btn btn-primary" data-testid="adopt-submit"
-                                on:click=move |_| touched.set(true)
-                                disabled=move || adopt.pending().get() || validate_reason("reason", &reason.get()).is_err()>
-                                "Adopt into Hubfleet"
-                            </button>
-                            <a class="btn" href="/cluster">"Cancel"</a>
-                        </div>
-                    </ActionForm>
                 </section>
             </div>
         </div>
@@ -268,8 +268,8 @@ fn ProfileSummary(f: ProfileForm, volumes: Vec<VolumeForm>) -> impl IntoView {
         <div class="adopt-profile" data-testid="adopt-profile" data-slug=f.slug.clone()>
             <h3 class="subsection">
                 {f.display_name.clone()}
-                " " <code>{f.slug.clone()}</code>
-                {(f.is_default == "on").then(|| view! { " " <span class="badge">"default"</span> })}
+                " " <span class="muted">"(slug " <code>{f.slug.clone()}</code> ")"</span>
+                {(f.is_default == "on").then(|| view! { " " <span class="badge">"default profile"</span> })}
             </h3>
             {(!f.description.is_empty()).then(|| view! { <p class="muted">{f.description.clone()}</p> })}
             <dl class="facts">
