@@ -35,8 +35,9 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 pub const API_PATH: &str = "/api/v1/servers";
-/// Server-sent events: `changed` (data: a counter) at most once a second after users' pods or
-/// home volumes changed in the watch stores; the Servers page refetches its list on each.
+// EVENTS_PATH serves server-sent events: `changed` (data: a counter) at most once a second
+// after users' pods or home volumes changed in the watch stores; the Servers page refetches
+// its list on each.
 
 /// How long changes are gathered before one `changed` event goes out.
 const EVENT_GATHER: std::time::Duration = std::time::Duration::from_secs(1);
