@@ -82,6 +82,23 @@ pub async fn panel(state: &AppState, hub_id: i64) -> AppResult<HubRestPanel> {
     })
 }
 
+/// The stored URL and token hint of a hub, inside a write.
+async fn stored_on(
+    conn: &mut sqlx::SqliteConnection,
+    hub_id: i64,
+) -> AppResult<Option<(String, String)>> {
+    sqlx::query_as("SELECT api_url, token_hint FROM hub_rest_access WHERE hub_id = ?")
+        .bind(hub_id)
+        .fetch_optional(conn)
+        .await
+        .map_err(internal)
+}
+
+/// How the audit trail shows an access: the URL and the token's hint, never the token.
+fn shown((api_url, hint): (String, String)) -> serde_json::Value {
+    json!({"api_url": api_url, "token": format!("…{hint}")})
+}
+
 /// Sets (or replaces) a hub's REST access; audited without the token.
 pub async fn set(
     state: &AppState,
@@ -101,12 +118,7 @@ pub async fn set(
         .map_err(AppError::Internal)?;
     let hint = token_hint(&spec.token);
     let mut tx = begin_write(&state.pool).await?;
-    let before: Option<(String, String)> =
-        sqlx::query_as("SELECT api_url, token_hint FROM hub_rest_access WHERE hub_id = ?")
-            .bind(hub_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+    let before = stored_on(&mut tx, hub_id).await?;
     let at = now();
     sqlx::query(
         "INSERT INTO hub_rest_access
@@ -127,8 +139,6 @@ pub async fn set(
     .execute(&mut *tx)
     .await
     .map_err(internal)?;
-    let shown =
-        |(url, hint): (String, String)| json!({"api_url": url, "token": format!("…{hint}")});
     audit::record(
         &mut tx,
         actor,
@@ -160,13 +170,8 @@ pub async fn clear(
 ) -> AppResult<()> {
     let hub = super::hubs::get(&state.pool, hub_id).await?;
     let mut tx = begin_write(&state.pool).await?;
-    let before: Option<(String, String)> =
-        sqlx::query_as("SELECT api_url, token_hint FROM hub_rest_access WHERE hub_id = ?")
-            .bind(hub_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-    let Some((url, hint)) = before else {
+    let before = stored_on(&mut tx, hub_id).await?;
+    let Some(stored) = before else {
         return Ok(());
     };
     sqlx::query("DELETE FROM hub_rest_access WHERE hub_id = ?")
@@ -183,7 +188,7 @@ pub async fn clear(
             target_type: "hub".into(),
             target_id: hub_id.to_string(),
             target_name: hub.spec.release_name,
-            before: Some(json!({"api_url": url, "token": format!("…{hint}")})),
+            before: Some(shown(stored)),
             after: None,
             reason: String::new(),
         },

@@ -31,14 +31,7 @@ pub fn MyEnvironmentPage() -> impl IntoView {
     // Refetched every few seconds, so a starting or stopping server's state follows.
     let tick = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Ok(h) = set_interval_with_handle(
-            move || tick.update(|t| *t = t.wrapping_add(1)),
-            std::time::Duration::from_secs(5),
-        ) {
-            on_cleanup(move || h.clear());
-        }
-    });
+    super::tick_every(tick, 5);
     let data = Resource::new(
         move || {
             (
@@ -74,10 +67,7 @@ fn server_answer(actions: Actions) -> impl Fn() -> Option<AnyView> {
             .value()
             .get()
             .or_else(|| actions.stop.value().get())?;
-        Some(match answer {
-            Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
-            Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
-        })
+        Some(super::servers::action_answer(answer))
     }
 }
 

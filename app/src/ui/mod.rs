@@ -25,6 +25,20 @@ mod volumes;
 pub use errors::{ErrorView, Forbidden, NotFound};
 pub use layout::{Auth, encode_component};
 
+/// Counts `tick` up every `seconds` while the calling page is shown (resources that read it
+/// refetch): for pages that follow the cluster.
+#[cfg(feature = "hydrate")]
+pub fn tick_every(tick: RwSignal<u32>, seconds: u64) {
+    Effect::new(move |_| {
+        if let Ok(h) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(seconds),
+        ) {
+            on_cleanup(move || h.clear());
+        }
+    });
+}
+
 use crate::api::auth::{Login, Logout, get_current_user};
 use crate::api::hubs::get_hub;
 use crate::api::profiles::{load_new_profile, load_profile};

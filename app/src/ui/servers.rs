@@ -69,12 +69,8 @@ fn follow_changes(tick: RwSignal<u32>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let bump = move || tick.update(|t| *t = t.wrapping_add(1));
+    super::tick_every(tick, REFRESH_SECONDS);
     Effect::new(move |_| {
-        if let Ok(h) =
-            set_interval_with_handle(bump, std::time::Duration::from_secs(REFRESH_SECONDS))
-        {
-            on_cleanup(move || h.clear());
-        }
         if let Ok(source) = web_sys::EventSource::new(crate::domain::servers::EVENTS_PATH) {
             let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| bump());
             let _ = source
@@ -428,6 +424,14 @@ fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>, control: Control) -> i
     }
 }
 
+/// What a start or stop answered, as a banner (also on My environment).
+pub fn action_answer(r: Result<crate::domain::hub_rest::ServerActionResult, AppError>) -> AnyView {
+    match r {
+        Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
+        Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
+    }
+}
+
 /// Confirms stopping a server, then shows what the hub answered (for a start too).
 #[component]
 fn StopPanel(control: Control) -> impl IntoView {
@@ -437,7 +441,7 @@ fn StopPanel(control: Control) -> impl IntoView {
         stopping,
     } = control;
     // The answer of whichever was sent last.
-    let last = RwSignal::new(None);
+    let last = RwSignal::new(None::<Result<crate::domain::hub_rest::ServerActionResult, AppError>>);
     Effect::new(move |_| {
         if let Some(r) = stop.value().get() {
             stopping.set(None);
@@ -449,12 +453,7 @@ fn StopPanel(control: Control) -> impl IntoView {
             last.set(Some(r));
         }
     });
-    let answer = move || {
-        last.get().map(|r: Result<crate::domain::hub_rest::ServerActionResult, AppError>| match r {
-            Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
-            Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
-        })
-    };
+    let answer = move || last.get().map(action_answer);
     view! {
         {answer}
         {move || stopping.get().map(|(hub_id, hub, user, server_name)| {

@@ -179,28 +179,7 @@ async fn backup_and_restore_from_the_command_line() {
     assert!(err.contains("is running on data directory"), "{err}");
 
     // A change after the backup, then the portal stops.
-    let (ok, _, err) = {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hubfleet"));
-        c.env("HUBFLEET_DATA_DIR", dir.path().join("data"))
-            .env_remove("HUBFLEET_DATABASE_URL")
-            .args(["admin", "create", "--username", "later"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(b"another long password\n").unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.success(),
-            (),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    assert!(ok, "{err}");
+    crate::process::create_admin(dir.path(), "later", "another long password");
     let r = raw_request(
         &addr,
         &format!("GET /healthz HTTP/1.1\r\nHost: {addr}"),

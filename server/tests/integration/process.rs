@@ -35,8 +35,13 @@ fn hubfleet(dir: &Path) -> Command {
 
 /// `hubfleet admin create --username ops` with the password on standard input.
 pub fn create_operator(dir: &Path) {
+    create_admin(dir, OPERATOR, OPERATOR_PASSWORD);
+}
+
+/// `hubfleet admin create --username NAME` with `password` on standard input.
+pub fn create_admin(dir: &Path, name: &str, password: &str) {
     let mut admin = hubfleet(dir)
-        .args(["admin", "create", "--username", OPERATOR])
+        .args(["admin", "create", "--username", name])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -44,9 +49,7 @@ pub fn create_operator(dir: &Path) {
         .expect("admin create starts");
     {
         let mut stdin = admin.stdin.take().unwrap();
-        stdin
-            .write_all(format!("{OPERATOR_PASSWORD}\n").as_bytes())
-            .unwrap();
+        stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
     }
     assert!(admin.wait().unwrap().success());
 }

@@ -267,16 +267,6 @@ async fn a_hub_that_is_not_running_is_reported_in_words() {
     assert!(after.contains("failed"), "{after}");
 }
 
-/// Stops the hub process when dropped.
-struct HubProcess(std::process::Child);
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The portal's start and stop against a real JupyterHub 5.5.0 from PyPI (in target/pyenv,
 /// made by scripts/setup.sh --test), run locally with a spawner that records what it is asked
 /// (end2end/python/jupyterhub_rest_config.py): the real client path, a real hub's answers.
@@ -307,7 +297,7 @@ async fn a_real_jupyterhub_starts_and_stops_servers_for_the_portal() {
     let token = "portal-service-token-0123456789";
     let spawn_log = hub_dir.path().join("spawn.log");
     let log_file = std::fs::File::create(hub_dir.path().join("hub.log")).unwrap();
-    let _hub = HubProcess(
+    let _hub = crate::process::Running(
         std::process::Command::new(&jupyterhub)
             .arg("-f")
             .arg(root.join("end2end/python/jupyterhub_rest_config.py"))

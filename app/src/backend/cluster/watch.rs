@@ -13,6 +13,7 @@
 
 use super::helm;
 use crate::domain::cluster::{ClusterStatus, ReleaseRevision, StoreMetrics};
+use crate::domain::servers::ServerRow;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Secret};
@@ -348,15 +349,7 @@ pub struct ClusterStores {
     row_cache: RowCache,
 }
 
-type RowCache = Arc<
-    Mutex<
-        Option<(
-            u64,
-            std::time::Instant,
-            Arc<dyn std::any::Any + Send + Sync>,
-        )>,
-    >,
->;
+type RowCache = Arc<Mutex<Option<(u64, std::time::Instant, Arc<Vec<ServerRow>>)>>>;
 
 impl ClusterStores {
     /// Starts one watch per kind (and namespace); the returned abort handles stop them.
@@ -513,11 +506,11 @@ impl ClusterStores {
     /// Users' servers rows, rebuilt by `build` only when the pods or PVCs changed since the
     /// last build or it is older than `max_age` (rows carry ages): every page and API call in
     /// between shares one build.
-    pub fn server_rows<T: Send + Sync + 'static>(
+    pub fn server_rows(
         &self,
         max_age: Duration,
-        build: impl FnOnce() -> T,
-    ) -> Arc<T> {
+        build: impl FnOnce() -> Vec<ServerRow>,
+    ) -> Arc<Vec<ServerRow>> {
         let version = *self.server_changes.borrow();
         let mut cache = self
             .row_cache
@@ -526,9 +519,8 @@ impl ClusterStores {
         if let Some((v, at, rows)) = cache.as_ref()
             && *v == version
             && at.elapsed() < max_age
-            && let Ok(rows) = Arc::clone(rows).downcast::<T>()
         {
-            return rows;
+            return Arc::clone(rows);
         }
         let rows = Arc::new(build());
         *cache = Some((version, std::time::Instant::now(), rows.clone()));
