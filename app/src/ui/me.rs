@@ -67,7 +67,7 @@ fn server_answer(actions: Actions) -> impl Fn() -> Option<AnyView> {
             .value()
             .get()
             .or_else(|| actions.stop.value().get())?;
-        Some(super::servers::action_answer(answer))
+        Some(super::server_parts::action_answer(answer))
     }
 }
 
@@ -354,31 +354,6 @@ fn VolumeTable(volumes: Vec<MyVolume>) -> impl IntoView {
                             <td>{v.storage_class.clone().unwrap_or_else(|| "cluster default".into())}</td>
                             <td>{v.phase.clone()}</td>
                         </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
-/// A user's server history, newest first.
-#[component]
-pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
-    view! {
-        <div class="table-wrap">
-            <table class="table timeline" data-testid="timeline">
-                <thead><tr><th>"When"</th><th>"Server"</th><th>"What happened"</th></tr></thead>
-                <tbody>
-                    {entries.into_iter().map(|t| {
-                        let server = if t.server_name.is_empty() { "default".to_string() } else { t.server_name.clone() };
-                        let times = (t.count > 1).then(|| format!(" (×{})", t.count));
-                        view! {
-                            <tr class:warning=t.event.kind == "Warning">
-                                <td class="nowrap">{short_time(&t.event.time)}</td>
-                                <td>{server} <span class="muted">{format!(" {}", t.pod)}</span></td>
-                                <td><strong>{t.event.reason.clone()}</strong>": "{t.event.message.clone()}{times}</td>
-                            </tr>
-                        }
                     }).collect_view()}
                 </tbody>
             </table>

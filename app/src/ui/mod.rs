@@ -15,6 +15,7 @@ mod loader;
 mod login;
 mod me;
 mod profiles;
+mod server_parts;
 mod servers;
 mod table;
 mod text;

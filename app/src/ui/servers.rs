@@ -424,14 +424,6 @@ fn Row(r: ServerRow, growing: RwSignal<Option<MyVolume>>, control: Control) -> i
     }
 }
 
-/// What a start or stop answered, as a banner (also on My environment).
-pub fn action_answer(r: Result<crate::domain::hub_rest::ServerActionResult, AppError>) -> AnyView {
-    match r {
-        Ok(r) => view! { <div class="alert alert-success" role="status" data-testid="server-action-ok">{r.message}</div> }.into_any(),
-        Err(e) => view! { <div class="alert alert-error" role="alert" data-testid="server-action-error">{super::form::error_text(&e)}</div> }.into_any(),
-    }
-}
-
 /// Confirms stopping a server, then shows what the hub answered (for a start too).
 #[component]
 fn StopPanel(control: Control) -> impl IntoView {
@@ -453,7 +445,7 @@ fn StopPanel(control: Control) -> impl IntoView {
             last.set(Some(r));
         }
     });
-    let answer = move || last.get().map(action_answer);
+    let answer = move || last.get().map(super::server_parts::action_answer);
     view! {
         {answer}
         {move || stopping.get().map(|(hub_id, hub, user, server_name)| {
@@ -577,7 +569,7 @@ pub fn ServerHistoryPage() -> impl IntoView {
                 Ok::<_, AppError>(if entries.is_empty() {
                     view! { <EmptyState title="Nothing recorded" testid="no-history">"No event of this user's servers is kept."</EmptyState> }.into_any()
                 } else {
-                    view! { <section class="panel"><super::me::Timeline entries /></section> }.into_any()
+                    view! { <section class="panel"><super::server_parts::Timeline entries /></section> }.into_any()
                 })
             })}
         </Transition>
