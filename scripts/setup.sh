@@ -50,13 +50,14 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if ! grep -qx wasm32-unknown-unknown <<<"$(rustup target list --installed)"; then
   log "adding Rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
 
+components="$(rustup component list --installed)"
 for component in rustfmt clippy; do
-  if ! rustup component list --installed | grep -q "^$component"; then
+  if ! grep -q "^$component" <<<"$components"; then
     log "adding Rust component $component"
     rustup component add "$component"
   fi
@@ -113,7 +114,15 @@ python_env() {
 helm_ok() {
   [ -x "$TOOLS_BIN/helm" ] && [ -x "$TOOLS_BIN/kubectl" ] &&
     [ "$("$TOOLS_BIN/helm" version --template '{{.Version}}' 2>/dev/null)" = "$HELM_VERSION" ] &&
-    "$TOOLS_BIN/kubectl" version --client 2>/dev/null | grep -qx "Client Version: $KUBECTL_VERSION"
+    kubectl_ok
+}
+
+# Read kubectl's answer whole before matching: `kubectl … | grep -q` under pipefail fails
+# whenever grep exits before kubectl has written its last line (SIGPIPE).
+kubectl_ok() {
+  local out
+  out="$("$TOOLS_BIN/kubectl" version --client 2>/dev/null)" || return 1
+  grep -qx "Client Version: $KUBECTL_VERSION" <<<"$out"
 }
 
 if [ "$WANT_TEST" = 1 ]; then
