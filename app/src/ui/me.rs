@@ -7,7 +7,7 @@ use super::text::{health_tone, short_time};
 use crate::api::me::{ChooseProfile, get_my_environment};
 use crate::api::servers::{StartServer, StopServer};
 use crate::domain::environment::{
-    CardOption, HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard, TimelineEntry,
+    CardOption, HubChoices, MyEnvironment, MyServer, MyVolume, ProfileCard,
 };
 use crate::domain::fit::Fit;
 use crate::error::AppError;
@@ -121,7 +121,7 @@ fn Environment(env: MyEnvironment, actions: Actions) -> impl IntoView {
             {if timeline.is_empty() {
                 view! { <p class="muted">"Nothing yet: what happens to your servers (scheduling, image pulls, restarts, out-of-memory kills) is kept here, also after a server is gone."</p> }.into_any()
             } else {
-                view! { <Timeline entries=timeline /> }.into_any()
+                view! { <super::server_parts::Timeline entries=timeline /> }.into_any()
             }}
         </section>
         <section class="panel" data-testid="my-volumes">
