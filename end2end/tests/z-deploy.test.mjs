@@ -58,11 +58,18 @@ test('install, upgrade with an impact preview, compare and roll back a hub', asy
   assert.match(impact, /claim-share/);
   assert.match(await page.getByTestId('apply-diff').innerText(), /profileList/);
   await screenshot(page, '40-deploy-install');
+  // The running operation comes as server-sent events, not by reading it again and again.
+  const followed = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (/^\/api\/v1\/operations\/\d+\/events$/.test(path) || /get_operation/.test(path)) followed.push(path);
+  });
   await applyWithReason(page, 'first install of the course hub');
   await page.getByTestId('operation-log').waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('running-operation').innerText(), /Install #\d+/);
   await screenshot(page, '41-deploy-running');
   await waitForRevision(page, 1);
+  assert.ok(followed.length >= 1 && followed.every((p) => p.endsWith('/events')), `followed by: ${followed}`);
   assert.match(await page.getByTestId('operations').innerText(), /Revision 1 deployed/);
   await page.getByTestId('apply-unchanged').waitFor();
   await screenshot(page, '42-deploy-installed');

@@ -70,6 +70,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::Metrics>) -> R
         .merge(app::backend::audit_export::routes())
         .merge(app::backend::hub_api::routes())
         .merge(app::backend::servers_api::routes())
+        .merge(app::backend::deploy_events::routes())
         .merge(site::pkg_routes(
             site_root,
             &state.leptos_options.site_pkg_dir,

@@ -4,10 +4,10 @@
 //! (not signed in) or 403 (not an administrator) itself, since this path is not a page.
 
 use super::AppState;
+use super::admin_route::admin_only;
 use super::audit::{self, AuditFilter};
 use super::auth::CurrentUser;
 use crate::domain::audit::AuditEvent;
-use crate::domain::user::Role;
 use axum::Router;
 use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -48,24 +48,11 @@ async fn export(
     Query(q): Query<ExportQuery>,
     req: Request,
 ) -> Response {
-    let user = req
-        .extensions()
-        .get::<CurrentUser>()
-        .and_then(|c| c.active().cloned());
-    match user {
-        None => {
-            return text(
-                StatusCode::UNAUTHORIZED,
-                "Please sign in to export the audit trail.".into(),
-            );
-        }
-        Some(u) if u.role != Role::Admin => {
-            return text(
-                StatusCode::FORBIDDEN,
-                "Only administrators may export the audit trail.".into(),
-            );
-        }
-        Some(_) => {}
+    if let Err((status, message)) = admin_only(
+        req.extensions().get::<CurrentUser>(),
+        "export the audit trail",
+    ) {
+        return text(status, message);
     }
     let format = match q.format.trim() {
         "" | "csv" => Format::Csv,

@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): SQLite access, authentication, the audit trail.
 //! Server functions in `api` stay thin and call into here.
 
+pub mod admin_route;
 pub mod adopt;
 pub mod audit;
 pub mod audit_export;
@@ -12,6 +13,7 @@ pub mod context;
 pub mod csp;
 pub mod db;
 pub mod deploy;
+pub mod deploy_events;
 pub mod home_volumes;
 pub mod hub_api;
 pub mod hub_rest;

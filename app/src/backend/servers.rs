@@ -13,14 +13,13 @@ use super::user_servers::{
 use crate::domain::cluster::{PodHealth, PodState};
 use crate::domain::environment::MyVolume;
 use crate::domain::fit::bytes_text;
-use crate::domain::servers::{ServerPage, ServerQuery, ServerRow, select, select_sized};
+use crate::domain::servers::{ServerPage, ServerQuery, ServerRow, select};
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The release (hub) an object belongs to: the chart's `release` label.
 const RELEASE_LABEL: &str = "release";
@@ -146,10 +145,10 @@ pub fn list(cluster: &ClusterHandle, query: &ServerQuery) -> ServerPage {
 pub fn list_sized(cluster: &ClusterHandle, query: &ServerQuery, page_size: usize) -> ServerPage {
     match cluster.ready_stores() {
         Ok(s) => {
-            // Rows are rebuilt when users' pods or volumes changed, at most once a second
-            // otherwise (for their ages); requests in between filter the same build.
-            let all = s.server_rows(Duration::from_secs(1), || rows(s, Utc::now()));
-            let mut page = select_sized(&all, query, page_size);
+            // Rows are rebuilt when users' pods or volumes changed; requests in between
+            // select from the same build, with ages moved on by the time since.
+            let (index, age) = s.server_index(|| rows(s, Utc::now()));
+            let mut page = index.select(query, page_size, age);
             page.cluster_note = cluster.status().refusal_reason();
             page
         }

@@ -1,9 +1,11 @@
 //! Every user's server as JSON and as server-sent events (administrators): `GET
 //! /api/v1/servers` and `GET /api/v1/servers/events`.
 
+use super::admin_route::json_refusal;
 use super::auth::CurrentUser;
 use super::servers::list_sized;
 use super::state::AppState;
+use crate::domain::hub::Hub;
 use crate::domain::servers::{ServerPage, ServerQuery};
 use crate::error::AppResult;
 use std::collections::HashMap;
@@ -13,17 +15,25 @@ pub use crate::domain::servers::EVENTS_PATH;
 /// One page of the list (or, with `all`, every matching row), each row with the portal's hub
 /// of its namespace and release.
 pub async fn page(state: &AppState, query: &ServerQuery, all: bool) -> AppResult<ServerPage> {
+    let known = super::hubs::list(&state.pool).await?;
+    Ok(page_with(state, query, all, &known))
+}
+
+fn page_with(state: &AppState, query: &ServerQuery, all: bool, known: &[Hub]) -> ServerPage {
     let size = if all { usize::MAX } else { query.page_size() };
     let mut page = list_sized(&state.cluster, query, size);
-    let known = super::hubs::list(&state.pool).await?;
     for row in &mut page.rows {
         row.hub_id = known
             .iter()
             .find(|h| h.spec.namespace == row.namespace && h.spec.release_name == row.hub)
             .map(|h| h.id);
     }
-    Ok(page)
+    page
 }
+
+/// How long the whole unfiltered list, once made as JSON, answers again while users' servers
+/// do not change (its ages are then up to this much behind).
+const WHOLE_LIST_REUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `GET /api/v1/servers`: the Servers page's list as JSON for administrators (their session),
 /// with the page's query parameters (`q`, `status`, `profile`, `node`, `namespace`, `sort`,
@@ -42,19 +52,8 @@ pub const API_PATH: &str = "/api/v1/servers";
 /// How long changes are gathered before one `changed` event goes out.
 const EVENT_GATHER: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The refusal for anyone but an administrator.
-fn refused(user: Option<axum::Extension<CurrentUser>>) -> Option<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let (status, message) = match user.and_then(|axum::Extension(u)| u.active().cloned()) {
-        None => (http::StatusCode::UNAUTHORIZED, "Please sign in."),
-        Some(u) if !u.is_admin() => (
-            http::StatusCode::FORBIDDEN,
-            "Only administrators may list every user's server.",
-        ),
-        Some(_) => return None,
-    };
-    Some((status, axum::Json(serde_json::json!({ "error": message }))).into_response())
-}
+/// What the refusals of these routes name.
+const WHAT: &str = "list every user's server";
 
 async fn api_events(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -62,7 +61,7 @@ async fn api_events(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use axum::response::sse::{Event, KeepAlive, Sse};
-    if let Some(r) = refused(user) {
+    if let Some(r) = json_refusal(user.as_ref().map(|u| &u.0), WHAT) {
         return r;
     }
     let Some(stores) = state.cluster.stores() else {
@@ -91,17 +90,42 @@ async fn api_list(
     user: Option<axum::Extension<CurrentUser>>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if let Some(r) = refused(user) {
+    if let Some(r) = json_refusal(user.as_ref().map(|u| &u.0), WHAT) {
         return r;
     }
     let query = ServerQuery::from_lookup(|k| params.get(k).cloned());
     let all = params.get("all").is_some_and(|v| v == "true" || v == "1");
-    match page(&state, &query, all).await {
-        Ok(p) => axum::Json(p).into_response(),
-        Err(e) => (
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            axum::Json(serde_json::json!({"error": e.to_string()})),
-        )
-            .into_response(),
-    }
+    let known = match super::hubs::list(&state.pool).await {
+        Ok(k) => k,
+        Err(e) => {
+            return (
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({"error": e.to_string()})),
+            )
+                .into_response();
+        }
+    };
+    let json = |page: &ServerPage| bytes::Bytes::from(serde_json::to_vec(page).unwrap_or_default());
+    // The whole unfiltered list (what a dashboard or script polls) is made once per change of
+    // users' servers and shared by every request until then, instead of each request copying
+    // and encoding every row.
+    let body = match state.cluster.ready_stores() {
+        Ok(stores) if all && !query.is_filtered() => {
+            let hubs: Vec<String> = known
+                .iter()
+                .map(|h| format!("{}={}/{}", h.id, h.spec.namespace, h.spec.release_name))
+                .collect();
+            let key = format!(
+                "all sort={} desc={} hubs={}",
+                query.sort_by().key(),
+                query.descending(),
+                hubs.join(",")
+            );
+            stores.derived(&key, WHOLE_LIST_REUSE, || {
+                json(&page_with(&state, &query, true, &known))
+            })
+        }
+        _ => json(&page_with(&state, &query, all, &known)),
+    };
+    ([(http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -91,6 +91,16 @@ impl OperationStatus {
     }
 }
 
+/// The route of an operation's progress as server-sent events: one `operation` event (data:
+/// the [`Operation`] as JSON) at once and after every change, the stream ending after the
+/// event that shows it finished. Administrators only.
+pub const OPERATION_EVENTS_ROUTE: &str = "/api/v1/operations/{id}/events";
+
+/// [`OPERATION_EVENTS_ROUTE`] for operation `id`.
+pub fn operation_events_url(id: i64) -> String {
+    OPERATION_EVENTS_ROUTE.replace("{id}", &id.to_string())
+}
+
 /// One operation, as the deploy page and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {

@@ -177,7 +177,9 @@ impl ServerQuery {
         .any(|v| !v.trim().is_empty())
     }
 
-    fn matches(&self, r: &ServerRow) -> bool {
+    /// Whether row `r` passes the search and filters; `text` is the search lowercased once
+    /// per query, `haystack` the row's searched fields lowercased once per build.
+    fn matches(&self, r: &ServerRow, text: &str, haystack: &str) -> bool {
         let eq = |want: &str, have: Option<&str>| {
             let want = want.trim();
             want.is_empty() || have == Some(want)
@@ -186,19 +188,8 @@ impl ServerQuery {
         let status_ok = status.is_empty()
             || (status == PROBLEM_FILTER && r.health.state.is_problem())
             || status == r.health.state.key();
-        let text = self.q.trim().to_lowercase();
-        let text_ok = text.is_empty()
-            || [
-                Some(r.user.as_str()),
-                Some(r.server_name.as_str()),
-                Some(r.image.as_str()),
-                r.health.node.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|f| f.to_lowercase().contains(&text));
         status_ok
-            && text_ok
+            && (text.is_empty() || haystack.contains(text))
             && eq(&self.profile, r.profile.as_deref())
             && eq(&self.node, r.health.node.as_deref())
             && eq(&self.namespace, Some(r.namespace.as_str()))
@@ -275,11 +266,10 @@ fn compare(by: ServerSort, a: &ServerRow, b: &ServerRow) -> Ordering {
     }
 }
 
-fn by_name(a: &ServerRow, b: &ServerRow) -> Ordering {
-    a.user
-        .to_lowercase()
-        .cmp(&b.user.to_lowercase())
-        .then_with(|| a.server_name.cmp(&b.server_name))
+/// Ties after the user's name: server name, namespace, pod.
+fn tie(a: &ServerRow, b: &ServerRow) -> Ordering {
+    a.server_name
+        .cmp(&b.server_name)
         .then_with(|| a.namespace.cmp(&b.namespace))
         .then_with(|| a.pod.cmp(&b.pod))
 }
@@ -312,46 +302,126 @@ fn facets(rows: &[ServerRow]) -> ServerFacets {
 /// The page of `rows` that `q` asks for: searched, filtered, sorted (ties by user, then server
 /// name), cut to one page, with the total and every filter's values.
 pub fn select(rows: Vec<ServerRow>, q: &ServerQuery) -> ServerPage {
-    select_sized(&rows, q, q.page_size())
+    ServerIndex::new(rows).select(q, q.page_size(), 0)
 }
 
-/// [`select`] with pages of `page_size` rows (`usize::MAX`: every matching row on one page).
-pub fn select_sized(rows: &[ServerRow], q: &ServerQuery, page_size: usize) -> ServerPage {
-    let page_size = page_size.max(1);
-    let all = rows.len();
-    let problems = rows.iter().filter(|r| r.health.state.is_problem()).count();
-    let facets = facets(rows);
-    // Sorted as references; only the rows of the page are copied.
-    let mut shown: Vec<&ServerRow> = rows.iter().filter(|r| q.matches(r)).collect();
-    let by = q.sort_by();
-    let desc = q.descending();
-    shown.sort_by(|a, b| {
-        let primary = if by == ServerSort::User {
-            by_name(a, b)
+/// Rows made once (when the cluster's pods or volumes change) and asked many times: with
+/// the filters' values, the count of problems, each row's searched text lowercased, and each
+/// sort order computed the first time a query asks for it. A query then costs one pass over
+/// the order it asks for (none without search or filters) and a copy of one page of rows.
+#[derive(Debug, Default)]
+pub struct ServerIndex {
+    rows: Vec<ServerRow>,
+    facets: ServerFacets,
+    problems: usize,
+    /// Per row: user, server name, image and node, lowercased, joined by newlines.
+    haystacks: Vec<String>,
+    /// Per row: the user lowercased (the name order).
+    names: Vec<String>,
+    /// Row positions in each [`ServerSort`] order (by its index in [`ServerSort::ALL`]),
+    /// ascending and descending.
+    orders: [[std::sync::OnceLock<Vec<u32>>; 2]; 4],
+}
+
+impl ServerIndex {
+    pub fn new(rows: Vec<ServerRow>) -> Self {
+        let lower = |s: &str| s.to_lowercase();
+        Self {
+            facets: facets(&rows),
+            problems: rows.iter().filter(|r| r.health.state.is_problem()).count(),
+            haystacks: rows
+                .iter()
+                .map(|r| {
+                    [
+                        r.user.as_str(),
+                        r.server_name.as_str(),
+                        r.image.as_str(),
+                        r.health.node.as_deref().unwrap_or_default(),
+                    ]
+                    .map(lower)
+                    .join("\n")
+                })
+                .collect(),
+            names: rows.iter().map(|r| lower(&r.user)).collect(),
+            rows,
+            orders: Default::default(),
+        }
+    }
+
+    pub fn rows(&self) -> &[ServerRow] {
+        &self.rows
+    }
+
+    /// Row positions sorted by `by` (ties by user ignoring case, server name, namespace, pod),
+    /// made on first use.
+    fn order(&self, by: ServerSort, desc: bool) -> &[u32] {
+        let slot = ServerSort::ALL.iter().position(|s| *s == by).unwrap_or(0);
+        self.orders[slot][usize::from(desc)].get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.rows.len())
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            order.sort_by(|&a, &b| {
+                let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+                let by_name = || {
+                    self.names[a as usize]
+                        .cmp(&self.names[b as usize])
+                        .then_with(|| tie(ra, rb))
+                };
+                let primary = if by == ServerSort::User {
+                    by_name()
+                } else {
+                    compare(by, ra, rb)
+                };
+                let primary = if desc { primary.reverse() } else { primary };
+                primary.then_with(by_name)
+            });
+            order
+        })
+    }
+
+    /// The page `q` asks for, with pages of `page_size` rows (`usize::MAX`: every matching
+    /// row on one page); ages shifted by `age_shift` seconds (the time since the rows were
+    /// made).
+    pub fn select(&self, q: &ServerQuery, page_size: usize, age_shift: i64) -> ServerPage {
+        let page_size = page_size.max(1);
+        let order = self.order(q.sort_by(), q.descending());
+        let text = q.q.trim().to_lowercase();
+        let wanted = q.page_number();
+        // Positions of the matching rows, in order; without search or filters, all of them.
+        let matching: Vec<u32>;
+        let shown: &[u32] = if q.is_filtered() {
+            matching = order
+                .iter()
+                .copied()
+                .filter(|&i| q.matches(&self.rows[i as usize], &text, &self.haystacks[i as usize]))
+                .collect();
+            &matching
         } else {
-            compare(by, a, b)
+            order
         };
-        let primary = if desc { primary.reverse() } else { primary };
-        primary.then_with(|| by_name(a, b))
-    });
-    let total = shown.len();
-    let last = total.div_ceil(page_size).max(1);
-    let page = q.page_number().min(last);
-    let rows = shown
-        .into_iter()
-        .skip((page - 1) * page_size)
-        .take(page_size)
-        .cloned()
-        .collect();
-    ServerPage {
-        rows,
-        total,
-        all,
-        problems,
-        page,
-        page_size,
-        facets,
-        cluster_note: None,
+        let total = shown.len();
+        let last = total.div_ceil(page_size).max(1);
+        let page = wanted.min(last);
+        let start = (page - 1).saturating_mul(page_size).min(total);
+        let end = start.saturating_add(page_size).min(total);
+        let rows = shown[start..end]
+            .iter()
+            .map(|&i| {
+                let mut r = self.rows[i as usize].clone();
+                r.age_seconds = r.age_seconds.map(|a| a.saturating_add(age_shift));
+                r
+            })
+            .collect();
+        ServerPage {
+            rows,
+            total,
+            all: self.rows.len(),
+            problems: self.problems,
+            page,
+            page_size,
+            facets: self.facets.clone(),
+            cluster_note: None,
+        }
     }
 }
 
@@ -416,6 +486,67 @@ mod tests {
 
     fn users(p: &ServerPage) -> Vec<&str> {
         p.rows.iter().map(|r| r.user.as_str()).collect()
+    }
+
+    /// The orders an index makes once are the orders a plain sort of the rows gives (ties by
+    /// user ignoring case, then server name), for every column and direction; pages of one
+    /// query cover the rows once; ages move on by the time since the build.
+    #[test]
+    fn an_index_answers_like_a_plain_sort_and_shifts_ages() {
+        let mut rows = sample();
+        for (i, name) in ["Ada", "bob", "ada"].into_iter().enumerate() {
+            let mut r = row(name, PodState::Running);
+            r.server_name = format!("s{i}");
+            r.pod = format!("jupyter-{name}-{i}");
+            r.age_seconds = Some(60 * i as i64);
+            r.health.restarts = u32::try_from(i).unwrap();
+            rows.push(r);
+        }
+        let index = ServerIndex::new(rows.clone());
+        for by in ServerSort::ALL {
+            for desc in [false, true] {
+                let q = ServerQuery {
+                    sort: by.key().into(),
+                    dir: if desc { "desc".into() } else { String::new() },
+                    ..Default::default()
+                };
+                let mut plain: Vec<&ServerRow> = rows.iter().collect();
+                plain.sort_by(|a, b| {
+                    let name = |a: &ServerRow, b: &ServerRow| {
+                        a.user
+                            .to_lowercase()
+                            .cmp(&b.user.to_lowercase())
+                            .then_with(|| tie(a, b))
+                    };
+                    let primary = if by == ServerSort::User {
+                        name(a, b)
+                    } else {
+                        compare(by, a, b)
+                    };
+                    let primary = if desc { primary.reverse() } else { primary };
+                    primary.then_with(|| name(a, b))
+                });
+                let want: Vec<&str> = plain.iter().map(|r| r.pod.as_str()).collect();
+                let page = index.select(&q, usize::MAX, 0);
+                let got: Vec<&str> = page.rows.iter().map(|r| r.pod.as_str()).collect();
+                assert_eq!(got, want, "{by:?} desc={desc}");
+                // Pages of two cover the same rows in the same order.
+                let mut paged = Vec::new();
+                for n in 1..=4 {
+                    let q = ServerQuery {
+                        page: n.to_string(),
+                        ..q.clone()
+                    };
+                    paged.extend(index.select(&q, 2, 0).rows.into_iter().map(|r| r.pod));
+                }
+                assert_eq!(paged, want, "{by:?} desc={desc}");
+            }
+        }
+        let later = index.select(&ServerQuery::default(), usize::MAX, 30);
+        let ada = later.rows.iter().find(|r| r.pod == "jupyter-ada").unwrap();
+        assert_eq!(ada.age_seconds, Some(3_630));
+        let ken = later.rows.iter().find(|r| r.user == "Ken").unwrap();
+        assert_eq!(ken.age_seconds, None, "not started stays not started");
     }
 
     fn sample() -> Vec<ServerRow> {

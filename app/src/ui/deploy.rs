@@ -22,10 +22,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// How often a running operation is read again while the page shows it.
-#[cfg(feature = "hydrate")]
-const FOLLOW_MILLIS: u64 = 1000;
-
 fn release_tone(s: &ReleaseStatus) -> &'static str {
     match s {
         ReleaseStatus::Deployed => "status status-ok",
@@ -191,31 +187,13 @@ fn OperationCard(#[prop(into)] op: Signal<Operation>) -> impl IntoView {
     }
 }
 
-/// The running operation, read again every second until it ends (then the page reloads its
-/// data: history, plan, operations).
+/// The running operation, followed through its server-sent events until it ends (then the
+/// page reloads its data: history, plan, operations).
 #[component]
 fn LiveOperation(op: Operation, ended: RwSignal<u32>) -> impl IntoView {
     let current = RwSignal::new(op);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let id = current.with_untracked(|o| o.id);
-        if let Ok(h) = set_interval_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    if let Ok(o) = get_operation(id).await {
-                        let finished = o.status.is_finished();
-                        current.set(o);
-                        if finished {
-                            ended.update(|n| *n = n.wrapping_add(1));
-                        }
-                    }
-                });
-            },
-            std::time::Duration::from_millis(FOLLOW_MILLIS),
-        ) {
-            on_cleanup(move || h.clear());
-        }
-    });
+    Effect::new(move |_| follow_operation(current, ended));
     #[cfg(not(feature = "hydrate"))]
     let _ = (ended, get_operation);
     view! {
@@ -224,6 +202,55 @@ fn LiveOperation(op: Operation, ended: RwSignal<u32>) -> impl IntoView {
             <OperationCard op=current />
         </section>
     }
+}
+
+/// Shows each version of the operation its event stream sends; after the finished one, closes
+/// the stream and bumps `ended`. When the stream errs (the browser then reconnects by itself),
+/// reads the operation once, so a missed end is still seen.
+#[cfg(feature = "hydrate")]
+fn follow_operation(current: RwSignal<Operation>, ended: RwSignal<u32>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let id = current.with_untracked(|o| o.id);
+    let Ok(source) = web_sys::EventSource::new(&crate::domain::deploy::operation_events_url(id))
+    else {
+        return;
+    };
+    let show = move |o: Operation, source: &web_sys::EventSource| {
+        let finished = o.status.is_finished();
+        current.set(o);
+        if finished {
+            source.close();
+            ended.update(|n| *n = n.wrapping_add(1));
+        }
+    };
+    let on_event = {
+        let source = source.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let op = e
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<Operation>(&text).ok());
+            if let Some(o) = op {
+                show(o, &source);
+            }
+        })
+    };
+    let on_error = {
+        let source = source.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let source = source.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(o) = get_operation(id).await {
+                    show(o, &source);
+                }
+            });
+        })
+    };
+    let _ = source.add_event_listener_with_callback("operation", on_event.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+    let kept = StoredValue::new_local((source, on_event, on_error));
+    on_cleanup(move || kept.with_value(|(source, ..)| source.close()));
 }
 
 #[component]

@@ -659,3 +659,88 @@ async fn flux_and_k3s_drivers_install_upgrade_roll_back_and_uninstall() {
         assert!(release_status(&sim, 1).is_none(), "{driver}");
     }
 }
+
+/// The deploy page follows an operation through its event stream: the operation at once,
+/// again as its log and outcome are stored, and the stream ends after the finished one (real
+/// HTTP, the stream read as it comes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_streams_its_progress_until_it_ends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, sim) = TestApp::with_simulator().await;
+    assert!(
+        app::backend::seed::seed_example(&app.state.pool)
+            .await
+            .unwrap()
+    );
+    let hub: i64 = sqlx::query_scalar("SELECT id FROM hubs")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    app.add_user("root", Role::Admin).await;
+    let root = app.login("root").await;
+    let p = page(&app, &root, hub).await;
+    let (status, body) = apply(&app, &root, hub, &p.plan.digest, "first install").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let op: Operation = serde_json::from_str(&body).unwrap();
+
+    let addr = serve(app.router.clone()).await;
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!(
+            "GET {} HTTP/1.1\r\nHost: {addr}\r\nCookie: {root}\r\nAccept: text/event-stream\r\n\r\n",
+            app::domain::deploy::operation_events_url(op.id)
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut seen = String::new();
+    let mut ended = false;
+    for _ in 0..400 {
+        sim.advance(Duration::from_secs(1));
+        let mut buf = vec![0u8; 65536];
+        match tokio::time::timeout(Duration::from_millis(100), s.read(&mut buf)).await {
+            Ok(Ok(0)) => {
+                ended = true;
+                break;
+            }
+            Ok(Ok(n)) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => {}
+        }
+        // Chunked encoding's last chunk: the server ended the stream.
+        if seen.ends_with("0\r\n\r\n") {
+            ended = true;
+            break;
+        }
+    }
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    let events: Vec<Operation> = seen
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    assert!(events.len() >= 2, "{seen}");
+    assert_eq!(events[0].status, OperationStatus::Running);
+    assert!(events.iter().all(|e| e.id == op.id));
+    // Each event differs from the one before (nothing is sent twice), and the log grows.
+    assert!(events.windows(2).all(|w| w[0] != w[1]));
+    assert!(events.iter().any(|e| !e.log.is_empty()), "{seen}");
+    let last = events.last().unwrap();
+    assert_eq!(last.status, OperationStatus::Succeeded, "{seen}");
+    assert_eq!(last.helm_revision, Some(1));
+    assert!(
+        ended,
+        "the stream ends after the finished operation: {seen}"
+    );
+
+    // An operation that does not exist: 404 as JSON, no stream.
+    let r = app
+        .get(
+            &app::domain::deploy::operation_events_url(op.id + 100),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}

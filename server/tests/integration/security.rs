@@ -598,6 +598,13 @@ fn plain_routes() -> Vec<(&'static str, String, [StatusCode; 4])> {
                 S::SERVICE_UNAVAILABLE,
             ],
         ),
+        // An operation's progress as server-sent events: administrators only (operation 1
+        // does not exist here, so 404 for them).
+        (
+            "OPERATION_EVENTS_ROUTE",
+            app::domain::deploy::operation_events_url(1),
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::UNAUTHORIZED, S::NOT_FOUND],
+        ),
         // The hub's profile API answers bearer tokens only: a session gets nothing.
         (
             "\"/api/hub/users/{name}/profiles\"",

@@ -13,7 +13,7 @@
 
 use super::helm;
 use crate::domain::cluster::{ClusterStatus, ReleaseRevision, StoreMetrics};
-use crate::domain::servers::ServerRow;
+use crate::domain::servers::{ServerIndex, ServerRow};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Secret};
@@ -190,7 +190,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl<K> ScopedStore<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Slim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     /// Starts the watches; `make_api` builds the `Api` for one namespace (or all).
     fn start(
@@ -218,10 +218,9 @@ where
             let st = state.clone();
             let notify = s.on_error.clone();
             let changes = s.changes.clone();
-            // Fields no page reads are dropped before caching: the field managers' records
-            // and kubectl's copy of the last applied object are most of a small object.
+            // Fields no page reads are dropped before caching ([`Slim`]).
             let stream = with_retry(watcher(api, config), s.retry.clone())
-                .map_ok(|ev| ev.modify(strip))
+                .map_ok(|ev| ev.modify(Slim::slim))
                 .inspect(move |ev| {
                     let mut g = st.lock().unwrap_or_else(PoisonError::into_inner);
                     match ev {
@@ -344,12 +343,15 @@ pub struct ClusterStores {
     /// Counted up on every change of the pods and PVCs stores: what users' servers pages
     /// wait on to update live ([`ClusterStores::server_changes`]).
     server_changes: Arc<tokio_watch::Sender<u64>>,
-    /// The last users' servers rows built ([`ClusterStores::server_rows`]): the change count
+    /// The last users' servers rows built ([`ClusterStores::server_index`]): the change count
     /// they were built at, when, and the rows.
     row_cache: RowCache,
+    /// Answers derived from one build of the rows ([`ClusterStores::derived`]): the key, the
+    /// change count, when, and the bytes.
+    derived: Arc<Mutex<Option<(String, u64, std::time::Instant, bytes::Bytes)>>>,
 }
 
-type RowCache = Arc<Mutex<Option<(u64, std::time::Instant, Arc<Vec<ServerRow>>)>>>;
+type RowCache = Arc<Mutex<Option<(u64, std::time::Instant, Arc<ServerIndex>)>>>;
 
 impl ClusterStores {
     /// Starts one watch per kind (and namespace); the returned abort handles stop them.
@@ -425,6 +427,7 @@ impl ClusterStores {
                 nodes,
                 server_changes,
                 row_cache: RowCache::default(),
+                derived: Arc::default(),
             },
             tasks,
         )
@@ -504,38 +507,125 @@ impl ClusterStores {
     }
 
     /// Users' servers rows, rebuilt by `build` only when the pods or PVCs changed since the
-    /// last build or it is older than `max_age` (rows carry ages): every page and API call in
-    /// between shares one build.
-    pub fn server_rows(
-        &self,
-        max_age: Duration,
-        build: impl FnOnce() -> Vec<ServerRow>,
-    ) -> Arc<Vec<ServerRow>> {
+    /// last build: every page and API call in between shares one build. With the rows, how
+    /// long ago they were built in seconds (their ages are that much older now).
+    pub fn server_index(&self, build: impl FnOnce() -> Vec<ServerRow>) -> (Arc<ServerIndex>, i64) {
         let version = *self.server_changes.borrow();
         let mut cache = self
             .row_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some((v, at, rows)) = cache.as_ref()
+        if let Some((v, at, index)) = cache.as_ref()
+            && *v == version
+        {
+            let age = i64::try_from(at.elapsed().as_secs()).unwrap_or(i64::MAX);
+            return (Arc::clone(index), age);
+        }
+        let index = Arc::new(ServerIndex::new(build()));
+        *cache = Some((version, std::time::Instant::now(), index.clone()));
+        (index, 0)
+    }
+
+    /// An answer made from users' servers (e.g. the whole list as JSON), kept while the pods
+    /// and PVCs do not change and for at most `max_age`, for the same `key` (what else it
+    /// depends on): concurrent askers share one copy instead of each making its own.
+    pub fn derived(
+        &self,
+        key: &str,
+        max_age: Duration,
+        make: impl FnOnce() -> bytes::Bytes,
+    ) -> bytes::Bytes {
+        let version = *self.server_changes.borrow();
+        let mut cache = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((k, v, at, body)) = cache.as_ref()
+            && k == key
             && *v == version
             && at.elapsed() < max_age
         {
-            return Arc::clone(rows);
+            return body.clone();
         }
-        let rows = Arc::new(build());
-        *cache = Some((version, std::time::Instant::now(), rows.clone()));
-        rows
+        let body = make();
+        *cache = Some((
+            key.to_string(),
+            version,
+            std::time::Instant::now(),
+            body.clone(),
+        ));
+        body
     }
 }
 
-/// Drops what no page reads from a watched object before it is cached.
-fn strip<K: Resource>(obj: &mut K) {
-    let meta = obj.meta_mut();
+/// Drops what no page reads from a watched object before it is cached: for every kind the
+/// field managers' records and kubectl's copy of the last applied object (most of a small
+/// object); for pods and nodes also the large parts of their spec and status no page shows.
+pub trait Slim: Resource {
+    fn slim(&mut self) {
+        slim_meta(self.meta_mut());
+    }
+}
+
+/// Pages read a pod's labels and annotations, its containers' image and resources, its node,
+/// and its status (phase, conditions, container states, start time): KubeSpawner's pods also
+/// carry a dozen environment variables, volumes and mounts, probes and security settings,
+/// which go.
+impl Slim for Pod {
+    fn slim(&mut self) {
+        slim_meta(self.meta_mut());
+        if let Some(spec) = self.spec.as_mut() {
+            spec.volumes = None;
+            spec.affinity = None;
+            spec.tolerations = None;
+            spec.security_context = None;
+            spec.host_aliases = None;
+            spec.readiness_gates = None;
+            for c in spec
+                .containers
+                .iter_mut()
+                .chain(spec.init_containers.iter_mut().flatten())
+            {
+                c.env = None;
+                c.env_from = None;
+                c.volume_mounts = None;
+                c.command = None;
+                c.args = None;
+                c.lifecycle = None;
+                c.liveness_probe = None;
+                c.readiness_probe = None;
+                c.startup_probe = None;
+                c.security_context = None;
+                c.ports = None;
+            }
+        }
+        if let Some(status) = self.status.as_mut() {
+            status.pod_ips = None;
+            status.host_ips = None;
+        }
+    }
+}
+
+/// Nodes keep their labels, taints, capacity, allocatable and conditions; the list of images
+/// each holds (often dozens of long names) and the attached volumes go.
+impl Slim for Node {
+    fn slim(&mut self) {
+        slim_meta(self.meta_mut());
+        if let Some(status) = self.status.as_mut() {
+            status.images = None;
+            status.volumes_attached = None;
+            status.volumes_in_use = None;
+        }
+    }
+}
+
+fn slim_meta(meta: &mut kube::api::ObjectMeta) {
     meta.managed_fields = None;
     if let Some(a) = meta.annotations.as_mut() {
         a.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
+
+impl Slim for PersistentVolumeClaim {}
+impl Slim for Event {}
+impl Slim for Secret {}
 
 /// Oldest first (last timestamp, else event time), then by name.
 fn sort_events(list: &mut [Arc<Event>]) {

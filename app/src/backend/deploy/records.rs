@@ -12,6 +12,20 @@ use sqlx::{SqliteConnection, SqlitePool};
 /// Lines of the operation log kept with the row.
 pub const LOG_LINES: usize = 200;
 
+/// Bumped after every write to an operation's log or outcome, so the pages that follow an
+/// operation (server-sent events, `deploy_events`) read it again at once instead of polling.
+static CHANGES: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// A receiver that sees every later write to an operation's log or outcome.
+pub fn changes() -> tokio::sync::watch::Receiver<u64> {
+    CHANGES.subscribe()
+}
+
+fn changed() {
+    CHANGES.send_modify(|n| *n = n.wrapping_add(1));
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -305,6 +319,7 @@ pub async fn save_log(pool: &SqlitePool, id: i64, lines: &[String]) -> AppResult
     .execute(pool)
     .await
     .map_err(internal)?;
+    changed();
     Ok(())
 }
 
@@ -368,6 +383,7 @@ pub async fn finish(pool: &SqlitePool, id: i64, outcome: &Outcome) -> AppResult<
     .map_err(internal)?;
     let done = get_on(&mut tx, id).await?;
     tx.commit().await.map_err(internal)?;
+    changed();
     Ok(Some(done))
 }
 
