@@ -346,10 +346,12 @@ pub struct ClusterStores {
     /// The last users' servers rows built ([`ClusterStores::server_index`]): the change count
     /// they were built at, when, and the rows.
     row_cache: RowCache,
-    /// Answers derived from one build of the rows ([`ClusterStores::derived`]): the key, the
-    /// change count, when, and the bytes.
-    derived: Arc<Mutex<Option<(String, u64, std::time::Instant, bytes::Bytes)>>>,
+    /// Answers derived from one build of the rows ([`ClusterStores::derived`]).
+    derived: DerivedCache,
 }
+
+/// The key, the change count, when, and the bytes.
+type DerivedCache = Arc<Mutex<Option<(String, u64, std::time::Instant, bytes::Bytes)>>>;
 
 type RowCache = Arc<Mutex<Option<(u64, std::time::Instant, Arc<ServerIndex>)>>>;
 
