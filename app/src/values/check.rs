@@ -200,7 +200,7 @@ fn check_volume(c: &mut Ctx<'_>, at: &str, key: &str, v: &Value) {
     let Some(o) = v.as_object() else {
         c.err(
             at,
-            "A volume must be a mapping with name and persistentVolumeClaim.",
+            "A volume must be a mapping with a name and one source (e.g. persistentVolumeClaim).",
         );
         return;
     };
@@ -220,22 +220,78 @@ fn check_volume(c: &mut Ctx<'_>, at: &str, key: &str, v: &Value) {
         }
         None => c.err(at, "The volume has no name."),
     }
-    match o
-        .get("persistentVolumeClaim")
-        .and_then(|p| p.get("claimName"))
-        .and_then(Value::as_str)
-    {
-        Some(claim) => {
-            if let Err(e) = validate_dns1123_subdomain("pvc_name", "PVC name", claim) {
-                c.err(&format!("{at}/persistentVolumeClaim/claimName"), e.message);
+    let sources: Vec<&str> = o
+        .keys()
+        .map(String::as_str)
+        .filter(|k| VOLUME_SOURCES.contains(k))
+        .collect();
+    match sources.as_slice() {
+        ["persistentVolumeClaim"] => match o
+            .get("persistentVolumeClaim")
+            .and_then(|p| p.get("claimName"))
+            .and_then(Value::as_str)
+        {
+            Some(claim) => {
+                if let Err(e) = validate_dns1123_subdomain("pvc_name", "PVC name", claim) {
+                    c.err(&format!("{at}/persistentVolumeClaim/claimName"), e.message);
+                }
             }
-        }
-        None => c.err(
+            None => c.err(
+                &format!("{at}/persistentVolumeClaim"),
+                "The volume names no claim: set persistentVolumeClaim.claimName.",
+            ),
+        },
+        // Other sources (a ConfigMap, a Secret, an emptyDir, NFS, …) pass through to the
+        // pod as written; the chart schema and the API server check their fields.
+        [_] => {}
+        [] => c.err(
             at,
-            "The volume names no claim (persistentVolumeClaim.claimName).",
+            "The volume has no source: give persistentVolumeClaim.claimName, or another Kubernetes volume source (configMap, secret, emptyDir, nfs, …).",
+        ),
+        many => c.err(
+            at,
+            format!(
+                "The volume has {} sources ({}): a volume takes exactly one.",
+                many.len(),
+                many.join(", ")
+            ),
         ),
     }
 }
+
+/// The volume sources a Kubernetes pod volume may name (core/v1 `Volume`, besides `name`).
+const VOLUME_SOURCES: &[&str] = &[
+    "awsElasticBlockStore",
+    "azureDisk",
+    "azureFile",
+    "cephfs",
+    "cinder",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "fc",
+    "flexVolume",
+    "flocker",
+    "gcePersistentDisk",
+    "gitRepo",
+    "glusterfs",
+    "hostPath",
+    "image",
+    "iscsi",
+    "nfs",
+    "persistentVolumeClaim",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "projected",
+    "quobyte",
+    "rbd",
+    "scaleIO",
+    "secret",
+    "storageos",
+    "vsphereVolume",
+];
 
 fn check_mount(c: &mut Ctx<'_>, at: &str, v: &Value) -> Option<Mount> {
     let Some(o) = v.as_object() else {

@@ -521,3 +521,52 @@ fn digest_tags_become_valid_references() {
     );
     assert!(all_errors(&j, &g).is_empty());
 }
+
+/// Volumes other than claims (a ConfigMap, an emptyDir, … as adopted releases carry in their
+/// extra values) pass; a volume without a source, or with two, is refused with the fix.
+#[test]
+fn volumes_take_exactly_one_kubernetes_source() {
+    let (h, p, v) = sample();
+    let g = generate(&ValuesInput {
+        hub: &h,
+        profiles: &p,
+        volumes: &v,
+        portal_url: None,
+    });
+    let mut doc = g.checked_json();
+    let at = "/singleuser/storage/extraVolumes/course-tools";
+    set(
+        &mut doc,
+        at,
+        json!({"name": "course-tools", "configMap": {"name": "course-tools"}}),
+    );
+    set(
+        &mut doc,
+        "/singleuser/storage/extraVolumeMounts/course-tools",
+        json!({"name": "course-tools", "mountPath": "/opt/course-tools", "readOnly": true}),
+    );
+    let e = all_errors(&doc, &g);
+    assert!(e.is_empty(), "{}", fmt(&e));
+
+    set(&mut doc, at, json!({"name": "course-tools"}));
+    let e = all_errors(&doc, &g);
+    assert!(
+        e.iter()
+            .any(|e| e.values_path == at && e.message.contains("no source")),
+        "{}",
+        fmt(&e)
+    );
+
+    set(
+        &mut doc,
+        at,
+        json!({"name": "course-tools", "configMap": {"name": "x"}, "emptyDir": {}}),
+    );
+    let e = all_errors(&doc, &g);
+    assert!(
+        e.iter()
+            .any(|e| e.values_path == at && e.message.contains("2 sources")),
+        "{}",
+        fmt(&e)
+    );
+}
