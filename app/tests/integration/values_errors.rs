@@ -43,15 +43,20 @@ fn fmt(errors: &[ValuesError]) -> String {
         .join("\n")
 }
 
-#[test]
-fn the_sample_is_valid_to_start_with() {
+/// The sample hub's generated values.
+fn sample_values() -> app::values::Generated {
     let (h, p, v) = sample();
-    let g = generate(&ValuesInput {
+    generate(&ValuesInput {
         hub: &h,
         profiles: &p,
         volumes: &v,
         portal_url: None,
-    });
+    })
+}
+
+#[test]
+fn the_sample_is_valid_to_start_with() {
+    let g = sample_values();
     let e = all_errors(&g.checked_json(), &g);
     assert!(e.is_empty(), "{}", fmt(&e));
 }
@@ -369,13 +374,7 @@ fn errors_in_values_point_at_the_field_that_produced_them() {
             "memroy",
         ),
     ];
-    let (h, p, v) = sample();
-    let g = generate(&ValuesInput {
-        hub: &h,
-        profiles: &p,
-        volumes: &v,
-        portal_url: None,
-    });
+    let g = sample_values();
     for (pointer, value, target, id, field, word) in cases {
         let mut doc = g.checked_json();
         set(&mut doc, &pointer, value.clone());
@@ -526,13 +525,7 @@ fn digest_tags_become_valid_references() {
 /// extra values) pass; a volume without a source, or with two, is refused with the fix.
 #[test]
 fn volumes_take_exactly_one_kubernetes_source() {
-    let (h, p, v) = sample();
-    let g = generate(&ValuesInput {
-        hub: &h,
-        profiles: &p,
-        volumes: &v,
-        portal_url: None,
-    });
+    let g = sample_values();
     let mut doc = g.checked_json();
     let at = "/singleuser/storage/extraVolumes/course-tools";
     set(

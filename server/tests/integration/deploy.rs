@@ -98,18 +98,23 @@ fn release_status(sim: &simcluster::Simulator, revision: u32) -> Option<String> 
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
-    let (app, sim) = TestApp::with_simulator().await;
+/// The first-run example (one hub) in the database; its id.
+async fn seeded_hub(app: &TestApp) -> i64 {
     assert!(
         app::backend::seed::seed_example(&app.state.pool)
             .await
             .unwrap()
     );
-    let hub: i64 = sqlx::query_scalar("SELECT id FROM hubs")
+    sqlx::query_scalar("SELECT id FROM hubs")
         .fetch_one(&app.state.pool)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_upgrade_fail_rollback_and_uninstall_through_the_job_driver() {
+    let (app, sim) = TestApp::with_simulator().await;
+    let hub = seeded_hub(&app).await;
     app.add_user("root", Role::Admin).await;
     app.add_user("carol", Role::User).await;
     let root = app.login("root").await;
@@ -667,15 +672,7 @@ async fn flux_and_k3s_drivers_install_upgrade_roll_back_and_uninstall() {
 async fn an_operation_streams_its_progress_until_it_ends() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (app, sim) = TestApp::with_simulator().await;
-    assert!(
-        app::backend::seed::seed_example(&app.state.pool)
-            .await
-            .unwrap()
-    );
-    let hub: i64 = sqlx::query_scalar("SELECT id FROM hubs")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let hub = seeded_hub(&app).await;
     app.add_user("root", Role::Admin).await;
     let root = app.login("root").await;
     let p = page(&app, &root, hub).await;
