@@ -8,7 +8,8 @@
 // Usage (from the repository root):
 //   scripts/setup.sh --test --bench                    # wrk, the Python env with JupyterHub
 //   cargo build --release --locked -p server -p simcluster
-//   node bench/scale.mjs [--users 10000] [--seconds 10]
+//   node bench/scale.mjs [--users 10000] [--seconds 10] [--portal-only]
+// --portal-only measures the portal alone and prints its figures without writing BENCHMARKS.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -118,11 +119,20 @@ await until('the stores', async () => {
 const whole = await fetch(`${base}/api/v1/servers?all=true`, { headers: { cookie } });
 const wholeBytes = (await whole.arrayBuffer()).byteLength;
 
+const idleRss = rssMiB(portal.pid);
 const apiPage = load(`${base}/api/v1/servers?per_page=200&page=7`, session);
 const apiAll = load(`${base}/api/v1/servers?all=true`, session);
 const ssrPage = load(`${base}/servers?page=7`, session);
 const portalRss = rssMiB(portal.pid);
 const simRss = rssMiB(sim.pid);
+
+if (process.argv.includes('--portal-only')) {
+  for (const [name, r] of [['page of 200', apiPage], ['all=true', apiAll], ['SSR page', ssrPage]]) {
+    console.log(`${name}: ${fmt(r.rps, 0)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
+  }
+  console.log(`rows ${rows}, whole list ${fmt(wholeBytes / 2 ** 20)} MiB; portal RSS ${fmt(idleRss)} MiB before the load, ${fmt(portalRss)} MiB after; simulator ${fmt(simRss)} MiB`);
+  process.exit(0);
+}
 
 // ---- JupyterHub -------------------------------------------------------------------------
 const hubPort = await freePort();
@@ -159,7 +169,7 @@ const lines = [
   row('JupyterHub `GET /hub/api/users?limit=200`', hubPage, '—'),
   '',
   `- Throughput ratio, portal page of 200 / JupyterHub page of 200: **${fmt(ratio)}×** (goal ≥ 100×).`,
-  `- RSS after the load: portal **${fmt(portalRss)} MiB** (goal ≤ 100 MB) with ${rows} rows cached; the simulated cluster ${fmt(simRss)} MiB (separate process); JupyterHub ${fmt(hubRss)} MiB.`,
+  `- RSS after the load: portal **${fmt(portalRss)} MiB** (goal ≤ 100 MB) with ${rows} rows cached (${fmt(idleRss)} MiB before the load, stores filled); the simulated cluster ${fmt(simRss)} MiB (separate process); JupyterHub ${fmt(hubRss)} MiB.`,
 ];
 updateSection('scale', lines);
 console.log(lines.join('\n'));

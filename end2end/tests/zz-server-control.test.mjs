@@ -2,7 +2,8 @@
 // hub answers as JupyterHub 5 with KubeSpawner): the administrator installs the hub again
 // (z-deploy.test.mjs ends by uninstalling it), gives Hubfleet the hub's API token on the hub
 // page and tests it; the user starts their own server from "My environment" and sees it; the
-// administrator finds it on the Servers page and stops it after confirming.
+// administrator finds it on the Servers page, stops it after confirming, and grows its home
+// volume.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_PASSWORD, ADMIN_USER, BASE_URL, USER_NAME, USER_PASSWORD, hydrated, launch, screenshot, signIn } from './browser.mjs';
@@ -13,7 +14,7 @@ after(async () => { await browser?.close(); });
 
 const OPERATION_MS = 90_000;
 
-test('a user starts their server from My environment; an administrator stops it', async (t) => {
+test('a user starts their server from My environment; an administrator stops it and grows its home volume', async (t) => {
   const admin = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await admin.newPage();
   const errors = [];
@@ -105,11 +106,34 @@ test('a user starts their server from My environment; an administrator stops it'
   await row.getByTestId('start-server').waitFor({ timeout: 15_000 });
   assert.equal(await row.getAttribute('data-state'), 'stopped');
 
-  // Both ends are in the audit trail.
+  // The administrator grows the stopped server's home volume: a smaller size is refused as
+  // typed, twice the size is applied and the row shows it once the cluster resized it.
+  await row.getByTestId('grow-volume').click();
+  const grow = page.getByTestId('grow-panel');
+  await grow.waitFor();
+  const [, amount, unit] = /Now (\d+)(Ki|Mi|Gi|Ti|k|M|G|T)\b/.exec(await grow.innerText());
+  await grow.getByLabel('New size').fill(`1${unit}`);
+  await grow.getByText('a volume can only grow').waitFor();
+  assert.ok(await grow.getByTestId('grow-submit').isDisabled());
+  const bigger = `${Number(amount) * 2}${unit}`;
+  await grow.getByLabel('New size').fill(bigger);
+  await grow.getByLabel('Reason (optional)').fill('course data grew');
+  await screenshot(page, '53-servers-grow-volume');
+  await grow.getByTestId('grow-submit').click();
+  await page.getByTestId('grow-done').waitFor();
+  assert.match(await page.getByTestId('grow-done').innerText(), new RegExp(`grows to ${bigger}`));
+  await page.waitForFunction(
+    ([user, size]) => [...document.querySelectorAll(`[data-testid="server-row"][data-user="${user}"]`)]
+      .some((r) => r.innerText.includes(`${size},`)),
+    [USER_NAME, bigger],
+    { timeout: 20_000 },
+  );
+
+  // Every action is in the audit trail.
   await page.goto(`${BASE_URL}/audit`);
   await hydrated(page);
   const audit = await page.getByTestId('audit-table').innerText();
-  for (const action of ['hub.rest_access.set', 'server.start', 'server.stop']) {
+  for (const action of ['hub.rest_access.set', 'server.start', 'server.stop', 'pvc.expand']) {
     assert.ok(audit.includes(action), `${action} missing from the audit page`);
   }
   assert.ok(!audit.includes(token), 'the token is not in the audit trail');

@@ -573,6 +573,7 @@ pub trait Slim: Resource {
 impl Slim for Pod {
     fn slim(&mut self) {
         slim_meta(self.meta_mut());
+        keep_read_metadata(self.meta_mut());
         if let Some(spec) = self.spec.as_mut() {
             spec.volumes = None;
             spec.affinity = None;
@@ -625,7 +626,34 @@ fn slim_meta(meta: &mut kube::api::ObjectMeta) {
     }
 }
 
-impl Slim for PersistentVolumeClaim {}
+/// The labels and annotations pages read from users' pods and volumes (KubeSpawner's user and
+/// server, the portal's profile, the chart's release and component); the rest go, with the
+/// finalizers and owner references.
+const LABELS_READ: &[&str] = &["release", "component", "app"];
+const ANNOTATIONS_READ: &[&str] = &[
+    crate::backend::user_servers::USERNAME_ANNOTATION,
+    crate::backend::user_servers::SERVERNAME_ANNOTATION,
+    crate::backend::user_servers::PROFILE_ANNOTATION,
+];
+
+fn keep_read_metadata(meta: &mut kube::api::ObjectMeta) {
+    if let Some(l) = meta.labels.as_mut() {
+        l.retain(|k, _| LABELS_READ.contains(&k.as_str()));
+    }
+    if let Some(a) = meta.annotations.as_mut() {
+        a.retain(|k, _| ANNOTATIONS_READ.contains(&k.as_str()));
+    }
+    meta.finalizers = None;
+    meta.owner_references = None;
+}
+
+/// Claims keep their spec and status whole (sizes, class, access modes, phase, conditions).
+impl Slim for PersistentVolumeClaim {
+    fn slim(&mut self) {
+        slim_meta(self.meta_mut());
+        keep_read_metadata(self.meta_mut());
+    }
+}
 impl Slim for Event {}
 impl Slim for Secret {}
 
@@ -660,5 +688,69 @@ mod tests {
             .map(|&n| u64::try_from(retry.delay(n).as_millis()).unwrap_or(u64::MAX))
             .collect();
         assert_eq!(delays, vec![500, 1_000, 2_000, 4_000, 60_000, 60_000]);
+    }
+
+    /// A KubeSpawner pod keeps what the pages read (user, server and profile annotations, the
+    /// release label, image, resources, node, status) and loses the rest.
+    #[test]
+    fn slimming_keeps_what_pages_read() {
+        let mut pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": "jupyter-ada", "namespace": "jhub",
+                "labels": {"release": "course", "component": "singleuser-server", "chart": "jupyterhub-4.4.0", "hub.jupyter.org/servername": ""},
+                "annotations": {
+                    "hub.jupyter.org/username": "ada", "hub.jupyter.org/servername": "",
+                    "hubfleet.io/profile": "Data science",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                    "cni.projectcalico.org/podIP": "10.0.0.1/32"
+                },
+                "finalizers": ["x"],
+                "managedFields": [{"manager": "kubespawner"}]
+            },
+            "spec": {
+                "nodeName": "node-a",
+                "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-ada"}}],
+                "containers": [{
+                    "name": "notebook", "image": "jupyter/scipy-notebook:2024",
+                    "env": [{"name": "JUPYTERHUB_API_TOKEN", "value": "secret"}],
+                    "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan"}],
+                    "resources": {"requests": {"memory": "1G"}, "limits": {"memory": "2G"}}
+                }]
+            },
+            "status": {"phase": "Running", "startTime": "2026-12-06T00:00:00Z", "podIPs": [{"ip": "10.0.0.1"}]}
+        }))
+        .unwrap();
+        pod.slim();
+        let meta = &pod.metadata;
+        assert_eq!(
+            meta.labels.as_ref().unwrap().keys().collect::<Vec<_>>(),
+            ["component", "release"]
+        );
+        assert_eq!(
+            meta.annotations
+                .as_ref()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            [
+                "hub.jupyter.org/servername",
+                "hub.jupyter.org/username",
+                "hubfleet.io/profile"
+            ]
+        );
+        assert!(meta.managed_fields.is_none() && meta.finalizers.is_none());
+        let spec = pod.spec.as_ref().unwrap();
+        assert_eq!(spec.node_name.as_deref(), Some("node-a"));
+        assert!(spec.volumes.is_none());
+        let c = &spec.containers[0];
+        assert_eq!(c.image.as_deref(), Some("jupyter/scipy-notebook:2024"));
+        assert!(c.env.is_none() && c.volume_mounts.is_none());
+        assert_eq!(
+            crate::backend::user_servers::request_and_limit(&pod, "memory"),
+            (Some("1G".into()), Some("2G".into()))
+        );
+        let status = pod.status.as_ref().unwrap();
+        assert_eq!(status.phase.as_deref(), Some("Running"));
+        assert!(status.start_time.is_some() && status.pod_ips.is_none());
     }
 }
