@@ -113,7 +113,7 @@ test('a user starts their server from My environment; an administrator stops it 
   await grow.waitFor();
   const [, amount, unit] = /Now (\d+)(Ki|Mi|Gi|Ti|k|M|G|T)\b/.exec(await grow.innerText());
   await grow.getByLabel('New size').fill(`1${unit}`);
-  await grow.getByText('a volume can only grow').waitFor();
+  await grow.locator('#grow-size-error').getByText('a volume can only grow').waitFor();
   assert.ok(await grow.getByTestId('grow-submit').isDisabled());
   const bigger = `${Number(amount) * 2}${unit}`;
   await grow.getByLabel('New size').fill(bigger);
