@@ -4,6 +4,7 @@
 //! password) is signed in, 403 for a signed-in user who is not an administrator.
 
 use super::auth::CurrentUser;
+use crate::error::AppError;
 use http::StatusCode;
 
 /// `Ok` for an active administrator, else the status and a sentence naming `what` (e.g. "export
@@ -24,8 +25,18 @@ pub fn admin_only(user: Option<&CurrentUser>, what: &str) -> Result<(), (StatusC
 
 /// [`admin_only`] answered as JSON (`{"error": …}`), for the JSON and event-stream routes.
 pub fn json_refusal(user: Option<&CurrentUser>, what: &str) -> Option<axum::response::Response> {
+    admin_only(user, what)
+        .err()
+        .map(|(status, message)| json_error(status, &message))
+}
+
+/// The error answer of the JSON and event-stream routes: `{"error": message}`.
+pub fn json_error(status: StatusCode, message: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
-    admin_only(user, what).err().map(|(status, message)| {
-        (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
-    })
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// [`json_error`] for an [`AppError`], with the status it maps to.
+pub fn app_error_json(e: &AppError) -> axum::response::Response {
+    json_error(e.status(), &e.to_string())
 }

@@ -4,12 +4,11 @@
 //! goes out at once, then one after each change, and the stream ends after the one that shows
 //! the operation finished.
 
-use super::admin_route::json_refusal;
+use super::admin_route::{app_error_json, json_refusal};
 use super::auth::CurrentUser;
 use super::deploy::records;
 use super::state::AppState;
 use crate::domain::deploy::{OPERATION_EVENTS_ROUTE, Operation};
-use crate::error::AppError;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -25,14 +24,13 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new().route(OPERATION_EVENTS_ROUTE, axum::routing::get(events))
 }
 
-/// Where a stream stands: the last operation sent, and whether it was the final one.
+/// Where a stream stands: the operation to send first, and the last one sent.
 struct Follow {
     pool: SqlitePool,
     id: i64,
     changes: tokio::sync::watch::Receiver<u64>,
     next: Option<Operation>,
     last: Option<Operation>,
-    done: bool,
 }
 
 impl Follow {
@@ -64,17 +62,7 @@ async fn events(
     let changes = records::changes();
     let first = match records::get(&state.pool, id).await {
         Ok(op) => op,
-        Err(e) => {
-            let status = match e {
-                AppError::NotFound(_) => http::StatusCode::NOT_FOUND,
-                _ => http::StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            return (
-                status,
-                axum::Json(serde_json::json!({ "error": e.to_string() })),
-            )
-                .into_response();
-        }
+        Err(e) => return app_error_json(&e),
     };
     let follow = Follow {
         pool: state.pool.clone(),
@@ -82,14 +70,13 @@ async fn events(
         changes,
         next: Some(first),
         last: None,
-        done: false,
     };
     let stream = futures::stream::unfold(follow, |mut f| async move {
-        if f.done {
+        // The stream ends after the event that showed the operation finished.
+        if f.last.as_ref().is_some_and(|op| op.status.is_finished()) {
             return None;
         }
         let op = f.next_version().await?;
-        f.done = op.status.is_finished();
         let event = Event::default().event("operation").json_data(&op).ok()?;
         f.last = Some(op);
         Some((Ok::<_, std::convert::Infallible>(event), f))

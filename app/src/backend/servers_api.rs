@@ -1,7 +1,7 @@
 //! Every user's server as JSON and as server-sent events (administrators): `GET
 //! /api/v1/servers` and `GET /api/v1/servers/events`.
 
-use super::admin_route::json_refusal;
+use super::admin_route::{app_error_json, json_refusal};
 use super::auth::CurrentUser;
 use super::servers::list_sized;
 use super::state::AppState;
@@ -97,13 +97,7 @@ async fn api_list(
     let all = params.get("all").is_some_and(|v| v == "true" || v == "1");
     let known = match super::hubs::list(&state.pool).await {
         Ok(k) => k,
-        Err(e) => {
-            return (
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(serde_json::json!({"error": e.to_string()})),
-            )
-                .into_response();
-        }
+        Err(e) => return app_error_json(&e),
     };
     let json = |page: &ServerPage| bytes::Bytes::from(serde_json::to_vec(page).unwrap_or_default());
     // The whole unfiltered list (what a dashboard or script polls) is made once per change of

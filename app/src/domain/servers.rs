@@ -348,10 +348,6 @@ impl ServerIndex {
         }
     }
 
-    pub fn rows(&self) -> &[ServerRow] {
-        &self.rows
-    }
-
     /// Row positions sorted by `by` (ties by user ignoring case, server name, namespace, pod),
     /// made on first use.
     fn order(&self, by: ServerSort, desc: bool) -> &[u32] {
